@@ -1,0 +1,1 @@
+"""Matching stage: keyword prefilter, regex confirmation, entropy, validators, filters."""
