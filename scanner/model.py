@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 __all__ = [
     "Provenance",
     "Blob",
+    "Skipped",
     "Rule",
     "Match",
     "Finding",
@@ -49,6 +50,15 @@ class Blob:
     id: str
     data: bytes
     provenance: tuple[Provenance, ...] = ()
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An input a source did not scan, and why ("binary", "too-large", "submodule", ...)."""
+
+    path: str
+    reason: str
+    detail: str = ""
 
 
 @dataclass(frozen=True)

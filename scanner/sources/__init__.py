@@ -1,0 +1,48 @@
+"""Input enumeration: each source yields Blob (to scan) or Skipped (counted, reported).
+
+All git calls live below this package, with a scrubbed GIT_* environment.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+
+__all__ = ["is_binary", "normalize_text", "scrubbed_env", "DEFAULT_MAX_FILE_SIZE"]
+
+DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
+
+_SNIFF = 8192
+
+
+def is_binary(data: bytes) -> bool:
+    """NUL in the first 8 KiB means binary, unless the text is UTF-16/32 with a BOM."""
+    head = data[:_SNIFF]
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return False
+    return b"\0" in head
+
+
+def normalize_text(data: bytes) -> bytes:
+    """Transcode UTF-16/32 (with BOM) to UTF-8 so byte patterns see ASCII tokens; else as is.
+
+    Other encodings (Latin-1, Shift-JIS, invalid UTF-8) stay bytes: tokens are ASCII and
+    the engine decodes only what it reports, with replacement.
+    """
+    for bom, codec in (
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if data.startswith(bom):
+            return data.decode(codec, errors="replace").encode("utf-8")
+    return data
+
+
+def scrubbed_env() -> dict[str, str]:
+    """The environment for git subprocesses: no GIT_* from a hook caller leaks in."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env["GIT_TERMINAL_PROMPT"] = "0"
+    env.setdefault("LC_ALL", "C")
+    return env
