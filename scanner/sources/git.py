@@ -1,0 +1,653 @@
+"""Git inputs: every blob in history (each once), the staged change, and repo helpers.
+
+History is read the way the fast scanners read it: one `git log --raw` pass lists the
+blobs that commits added (with provenance), then one long-lived `git cat-file --batch`
+streams their contents. Nothing is checked out and no content is held beyond one blob.
+Only plain subprocesses are used, so the staged path (pre-commit) starts fast.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+from urllib.parse import urlsplit, urlunsplit
+
+from scanner.errors import NotARepositoryError, SourceError
+from scanner.model import Blob, Provenance, Skipped, blob_id
+from scanner.sources import is_binary, normalize_text, scrubbed_env
+
+__all__ = [
+    "PushScope",
+    "iter_history",
+    "iter_staged",
+    "pre_push_scope",
+    "repository_label",
+    "resolve_repo",
+]
+
+_NULL_SHA = "0" * 40
+_GITLINK = "160000"
+# A corrupt repository should end the scan with a clear error, not respawn git forever.
+_MAX_UNREADABLE = 100
+_CHUNK = 1 << 20
+_LOG_FORMAT = "%x01%H%x00%an%x00%ae%x00%aI"
+
+
+# ---------------------------------------------------------------------------
+# small helpers
+
+
+def _git_cmd(repo: Path, *args: str) -> list[str]:
+    # Config that would change what we parse is pinned here, whatever the user's config says.
+    return [
+        "git",
+        "-C",
+        str(repo),
+        "-c",
+        "core.quotePath=false",
+        "-c",
+        "diff.noprefix=false",
+        "-c",
+        "log.showSignature=false",
+        *args,
+    ]
+
+
+def _first_line(stderr: bytes | str) -> str:
+    text = stderr.decode("utf-8", "replace") if isinstance(stderr, bytes) else stderr
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    for ln in lines:
+        if ln.startswith(("fatal:", "error:")):
+            return ln
+    return lines[0] if lines else "git failed"
+
+
+def _run(repo: Path, *args: str) -> bytes:
+    """Run a short git command; a failure becomes a one-line SourceError."""
+    try:
+        proc = subprocess.run(
+            _git_cmd(repo, *args),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            env=scrubbed_env(),
+            check=False,
+        )
+    except FileNotFoundError as exc:
+        raise SourceError("git is not installed or not on PATH") from exc
+    if proc.returncode != 0:
+        raise SourceError(f"git {args[0]} failed in {repo}: {_first_line(proc.stderr)}")
+    return proc.stdout
+
+
+def _decode_path(raw: bytes) -> str:
+    """Paths are bytes in git; undecodable bytes stay visible (and JSON-safe) as \\xNN."""
+    return raw.decode("utf-8", "backslashreplace")
+
+
+def _check_rev(rev: str, what: str) -> str:
+    # A revision that looks like an option could make git do something else entirely.
+    if not rev or rev.startswith("-") or "\0" in rev or "\n" in rev:
+        raise SourceError(f"invalid {what}: {rev!r}")
+    return rev
+
+
+# ---------------------------------------------------------------------------
+# repository helpers
+
+
+def resolve_repo(path: Path) -> Path:
+    """The work tree top, or the git dir of a bare repository; NotARepositoryError otherwise."""
+    path = Path(path)
+    if not path.exists():
+        raise NotARepositoryError(f"not a git repository: {path} (no such file or directory)")
+    if not path.is_dir():
+        raise NotARepositoryError(f"not a git repository: {path} (not a directory)")
+    try:
+        proc = subprocess.run(
+            _git_cmd(
+                path,
+                "rev-parse",
+                "--is-bare-repository",
+                "--is-inside-git-dir",
+                "--absolute-git-dir",
+            ),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            env=scrubbed_env(),
+            check=False,
+        )
+    except FileNotFoundError as exc:
+        raise SourceError("git is not installed or not on PATH") from exc
+    if proc.returncode != 0:
+        message = _first_line(proc.stderr)
+        if "not a git repository" in message:
+            raise NotARepositoryError(f"not a git repository: {path}")
+        raise SourceError(f"{path}: {message}")
+    bare, in_git_dir, git_dir = proc.stdout.decode("utf-8", "surrogateescape").splitlines()[:3]
+    if bare == "true" or in_git_dir == "true":
+        return Path(git_dir)
+    top = _run(path, "rev-parse", "--show-toplevel").decode("utf-8", "surrogateescape").strip()
+    return Path(top)
+
+
+def repository_label(repo: Path) -> str:
+    """The origin URL without credentials (for webhook payloads), else the local path."""
+    try:
+        url = _run(repo, "config", "--get", "remote.origin.url").decode("utf-8", "replace").strip()
+    except SourceError:
+        url = ""
+    if not url:
+        return str(repo)
+    return _strip_credentials(url)
+
+
+def _strip_credentials(url: str) -> str:
+    if "://" not in url:
+        return url  # scp-like `git@host:org/repo.git` or a path: the user part is no secret
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+@dataclass(frozen=True)
+class PushScope:
+    """What a pre-push hook should scan: a revision range, or whole refs."""
+
+    refs: tuple[str, ...] | None = None
+    rev_range: str | None = None
+
+
+def pre_push_scope(environ: Mapping[str, str]) -> PushScope:
+    """Translate pre-commit's pre-push environment into a history scope.
+
+    pre-commit sets PRE_COMMIT_FROM_REF/TO_REF when the remote has an ancestor; on a
+    first push of a branch (its root is not on the remote) it sets only the branch names,
+    and then the whole pushed branch is new to the remote.
+    """
+    from_ref = environ.get("PRE_COMMIT_FROM_REF") or environ.get("PRE_COMMIT_ORIGIN")
+    to_ref = environ.get("PRE_COMMIT_TO_REF") or environ.get("PRE_COMMIT_SOURCE")
+    if from_ref and to_ref:
+        return PushScope(rev_range=f"{from_ref}..{to_ref}")
+    local = environ.get("PRE_COMMIT_LOCAL_BRANCH")
+    if local:
+        return PushScope(refs=(local,))
+    return PushScope(refs=("HEAD",))
+
+
+# ---------------------------------------------------------------------------
+# cat-file streaming
+
+
+@dataclass(frozen=True)
+class _Object:
+    id: str
+    kind: str  # "blob", ..., or "missing" / "corrupt"
+    size: int
+    data: bytes | None  # None for --batch-check, or when unreadable
+    error: str = ""
+
+
+def _feed(stream: IO[bytes], ids: Sequence[str]) -> None:
+    """Write ids on a thread so a full stdout pipe never deadlocks against a full stdin."""
+    try:
+        for start in range(0, len(ids), 4096):
+            stream.write(("\n".join(ids[start : start + 4096]) + "\n").encode("ascii"))
+        stream.close()
+    except (BrokenPipeError, OSError, ValueError):
+        pass
+
+
+def _drain(stream: IO[bytes], sink: list[bytes]) -> None:
+    sink.append(stream.read())
+
+
+def _cat_file(repo: Path, ids: Sequence[str], *, contents: bool) -> Iterator[_Object]:
+    """Stream objects through `git cat-file --batch[-check]`, in the order of ids.
+
+    If git dies on an object (corrupt repository), that object is reported as "corrupt"
+    and a fresh process continues with the rest.
+    """
+    position = 0
+    unreadable = 0
+    while position < len(ids):
+        pending = ids[position:]
+        mode = "--batch" if contents else "--batch-check"
+        try:
+            proc = subprocess.Popen(
+                _git_cmd(repo, "cat-file", mode),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=scrubbed_env(),
+            )
+        except FileNotFoundError as exc:
+            raise SourceError("git is not installed or not on PATH") from exc
+        assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+        errors: list[bytes] = []
+        err_thread = threading.Thread(target=_drain, args=(proc.stderr, errors), daemon=True)
+        feeder = threading.Thread(target=_feed, args=(proc.stdin, pending), daemon=True)
+        err_thread.start()
+        feeder.start()
+        died = False
+        try:
+            out = proc.stdout
+            for oid in pending:
+                header = out.readline()
+                if not header.endswith(b"\n"):
+                    died = True
+                    break
+                fields = header.split()
+                if len(fields) == 2 and fields[1] in (b"missing", b"ambiguous"):
+                    yield _Object(oid, "missing", 0, None, fields[1].decode())
+                    position += 1
+                    continue
+                if len(fields) != 3:
+                    died = True
+                    break
+                kind, size = fields[1].decode("ascii", "replace"), int(fields[2])
+                data: bytes | None = None
+                if contents:
+                    data = out.read(size)
+                    if len(data) != size or out.read(1) != b"\n":
+                        died = True
+                        break
+                yield _Object(oid, kind, size, data)
+                position += 1
+        finally:
+            if died or position < len(ids):
+                proc.kill()
+            feeder.join()
+            proc.stdout.close()
+            proc.wait()
+            err_thread.join()
+            proc.stderr.close()
+        if died:
+            unreadable += 1
+            message = _first_line(b"".join(errors)) if errors and errors[0] else "git cat-file died"
+            if unreadable > _MAX_UNREADABLE:
+                raise SourceError(f"too many unreadable objects in {repo}; last: {message}")
+            yield _Object(ids[position], "corrupt", 0, None, message)
+            position += 1
+        elif proc.returncode not in (0, -9):
+            raise SourceError(f"git cat-file failed in {repo}: {_first_line(b''.join(errors))}")
+
+
+# ---------------------------------------------------------------------------
+# history
+
+
+@dataclass
+class _History:
+    """Provenance index from one `git log --raw` pass, kept compact (interned paths/commits)."""
+
+    commits: list[tuple[str, str, str, str]]
+    paths: list[bytes]
+    # blob id -> flat [path_index, commit_index, path_index, commit_index, ...]
+    blobs: dict[bytes, list[int]]
+    # gitlink paths (submodules) in first-seen order
+    submodules: dict[bytes, None]
+
+
+def _log_args(refs: Sequence[str] | None, since: str | None, rev_range: str | None) -> list[str]:
+    revs: list[str] = []
+    if rev_range is not None:
+        revs.append(_check_rev(rev_range, "range"))
+    if since is not None:
+        revs.append("^" + _check_rev(since, "revision"))
+        if rev_range is None and not refs:
+            revs.append("HEAD")
+    if refs:
+        revs.extend(_check_rev(r, "ref") for r in refs)
+    if not revs:
+        return ["--all"]
+    return ["--end-of-options", *revs]
+
+
+def _read_history(repo: Path, revs: list[str]) -> _History:
+    cmd = _git_cmd(
+        repo,
+        "log",
+        "--raw",
+        "--no-abbrev",
+        "-z",
+        "--no-renames",
+        "--no-color",
+        "--no-show-signature",
+        "--no-relative",
+        "--reverse",
+        "--date-order",
+        "--diff-merges=first-parent",
+        "--encoding=UTF-8",
+        f"--format={_LOG_FORMAT}",
+        *revs,
+        "--",
+    )
+    history = _History(commits=[], paths=[], blobs={}, submodules={})
+    path_index: dict[bytes, int] = {}
+    try:
+        proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=scrubbed_env(),
+        )
+    except FileNotFoundError as exc:
+        raise SourceError("git is not installed or not on PATH") from exc
+    assert proc.stdout is not None and proc.stderr is not None
+    errors: list[bytes] = []
+    err_thread = threading.Thread(target=_drain, args=(proc.stderr, errors), daemon=True)
+    err_thread.start()
+    try:
+        commit = -1
+        header: list[bytes] = []
+        in_header = False
+        meta: bytes | None = None
+        for token in _tokens(proc.stdout):
+            if in_header:
+                header.append(token)
+                if len(header) == 4:
+                    sha, name, email, date = (h.decode("utf-8", "replace") for h in header)
+                    history.commits.append((sha, name, email, date))
+                    commit = len(history.commits) - 1
+                    in_header = False
+                continue
+            if meta is not None:
+                _record(history, path_index, meta, token, commit)
+                meta = None
+                continue
+            token = token.lstrip(b"\n")
+            if token.startswith(b"\x01"):
+                header = [token[1:]]
+                in_header = True
+            elif token.startswith(b":"):
+                meta = token
+            # anything else (an empty token) separates records
+    finally:
+        proc.stdout.close()
+        returncode = proc.wait()
+        err_thread.join()
+        proc.stderr.close()
+    if returncode != 0:
+        message = _first_line(b"".join(errors))
+        if "does not have any commits" in message:
+            return history
+        raise SourceError(f"cannot read the history of {repo}: {message}")
+    return history
+
+
+def _tokens(stream: IO[bytes]) -> Iterator[bytes]:
+    rest = b""
+    while True:
+        chunk = stream.read(_CHUNK)
+        if not chunk:
+            break
+        parts = (rest + chunk).split(b"\0")
+        rest = parts.pop()
+        yield from parts
+    if rest:
+        yield rest
+
+
+def _record(
+    history: _History, path_index: dict[bytes, int], meta: bytes, path: bytes, commit: int
+) -> None:
+    # ":old_mode new_mode old_sha new_sha status"
+    fields = meta[1:].split()
+    if len(fields) < 5:
+        return
+    new_mode, new_sha, status = fields[1], fields[3], fields[4][:1]
+    if status == b"D" or new_sha == b"0" * 40:
+        return
+    if new_mode == b"160000":
+        history.submodules.setdefault(path, None)
+        return
+    if not new_mode.startswith(b"10") and new_mode != b"120000":
+        return
+    pidx = path_index.get(path)
+    if pidx is None:
+        pidx = path_index[path] = len(history.paths)
+        history.paths.append(path)
+    key = bytes.fromhex(new_sha.decode("ascii"))
+    seen = history.blobs.get(key)
+    if seen is None:
+        history.blobs[key] = [pidx, commit]
+        return
+    # First seen is earliest (parents before children, then by date): keep it per path.
+    for i in range(0, len(seen), 2):
+        if seen[i] == pidx:
+            return
+    seen.extend((pidx, commit))
+
+
+def _provenance(history: _History, flat: list[int]) -> tuple[Provenance, ...]:
+    out = []
+    for i in range(0, len(flat), 2):
+        sha, name, email, date = history.commits[flat[i + 1]]
+        out.append(Provenance(_decode_path(history.paths[flat[i]]), sha, name, email, date))
+    return tuple(out)
+
+
+def iter_history(
+    repo: Path,
+    *,
+    refs: Sequence[str] | None = None,
+    since: str | None = None,
+    rev_range: str | None = None,
+    max_file_size: int,
+) -> Iterator[Blob | Skipped]:
+    """Every unique blob that the selected commits added, once, with its provenance.
+
+    refs None means every ref (`--all`: branches, tags, remotes, stash, HEAD). `since`
+    scans `since..HEAD` (or `since..REF` for each of refs); `rev_range` is an `A..B` range.
+    Binary and too-large blobs are reported as Skipped (the large ones are never read),
+    submodule entries likewise (their repositories are not followed).
+    """
+    repo = Path(repo)
+    history = _read_history(repo, _log_args(refs, since, rev_range))
+    for path in history.submodules:
+        yield Skipped(_decode_path(path), "submodule", "submodules are not followed")
+    if not history.blobs:
+        return
+
+    ids = [key.hex() for key in history.blobs]
+    small: list[str] = []
+    for obj in _cat_file(repo, ids, contents=False):
+        if obj.kind == "blob":
+            if obj.size > max_file_size:
+                flat = history.blobs[bytes.fromhex(obj.id)]
+                yield Skipped(
+                    _first_path(history, flat), "too-large", f"blob {obj.id}, {obj.size} bytes"
+                )
+            else:
+                small.append(obj.id)
+        else:
+            yield _unreadable(history, obj)
+    del ids
+
+    for obj in _cat_file(repo, small, contents=True):
+        flat = history.blobs[bytes.fromhex(obj.id)]
+        if obj.data is None or obj.kind != "blob":
+            yield _unreadable(history, obj)
+            continue
+        if is_binary(obj.data):
+            yield Skipped(_first_path(history, flat), "binary", f"blob {obj.id}, {obj.size} bytes")
+            continue
+        yield Blob(id=obj.id, data=normalize_text(obj.data), provenance=_provenance(history, flat))
+
+
+def _first_path(history: _History, flat: list[int]) -> str:
+    return _decode_path(history.paths[flat[0]])
+
+
+def _unreadable(history: _History, obj: _Object) -> Skipped:
+    flat = history.blobs[bytes.fromhex(obj.id)]
+    reason = obj.kind if obj.kind in ("missing", "corrupt") else "not-a-blob"
+    detail = f"blob {obj.id}" + (f": {obj.error}" if obj.error else "")
+    return Skipped(_first_path(history, flat), reason, detail)
+
+
+# ---------------------------------------------------------------------------
+# staged change
+
+_HUNK = re.compile(rb"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
+
+
+@dataclass(frozen=True)
+class _StagedFile:
+    path: bytes
+    mode: str
+    sha: str
+
+
+def _staged_files(repo: Path) -> list[_StagedFile]:
+    out = _run(
+        repo,
+        "diff",
+        "--cached",
+        "--raw",
+        "-z",
+        "--no-abbrev",
+        "-M",
+        "--no-relative",
+        "--diff-filter=AMRT",
+        "--no-ext-diff",
+        "--no-textconv",
+    )
+    tokens = out.split(b"\0")
+    files: list[_StagedFile] = []
+    i = 0
+    while i < len(tokens):
+        meta = tokens[i]
+        if not meta.startswith(b":"):
+            i += 1
+            continue
+        fields = meta[1:].split()
+        status = fields[4][:1]
+        if status in (b"R", b"C"):
+            path = tokens[i + 2]
+            i += 3
+        else:
+            path = tokens[i + 1]
+            i += 2
+        files.append(_StagedFile(path, fields[1].decode("ascii"), fields[3].decode("ascii")))
+    return files
+
+
+def _added_lines(repo: Path, count: int) -> list[tuple[str | None, list[tuple[int, int]] | None]]:
+    """Per file section of the staged patch (same order as the raw listing): new blob id and
+    the added line ranges, or None where git saw a binary file (all of it is new to us)."""
+    out = _run(
+        repo,
+        "diff",
+        "--cached",
+        "-U0",
+        "-M",
+        "--no-relative",
+        "--diff-filter=AMRT",
+        "--no-color",
+        "--no-ext-diff",
+        "--no-textconv",
+        "--full-index",
+        "--src-prefix=a/",
+        "--dst-prefix=b/",
+    )
+    sections: list[tuple[str | None, list[tuple[int, int]] | None]] = []
+    in_header = False
+    for line in out.split(b"\n"):
+        if line.startswith(b"diff --git "):
+            sections.append((None, []))
+            in_header = True
+            continue
+        if not sections:
+            continue
+        sha, ranges = sections[-1]
+        if in_header:
+            if line.startswith(b"index "):
+                ids = line[6:].split(b" ")[0].split(b"..")
+                if len(ids) == 2:
+                    sections[-1] = (ids[1].decode("ascii", "replace"), ranges)
+                continue
+            if line.startswith((b"Binary files ", b"GIT binary patch")):
+                sections[-1] = (sha, None)
+                continue
+        if line.startswith(b"@@ ") and ranges is not None:
+            in_header = False
+            m = _HUNK.match(line)
+            if m:
+                start = int(m.group(1))
+                length = 1 if m.group(2) is None else int(m.group(2))
+                if length:
+                    ranges.append((start, start + length - 1))
+    if len(sections) != count:
+        raise SourceError(
+            f"cannot read the staged change in {repo}: {count} files listed, {len(sections)} in the patch"
+        )
+    return sections
+
+
+def _keep_lines(data: bytes, ranges: Iterable[tuple[int, int]]) -> bytes:
+    """Blank every line outside ranges (1-based, inclusive), keeping line endings so positions hold."""
+    keep: set[int] = set()
+    for start, end in ranges:
+        keep.update(range(start, end + 1))
+    lines = data.splitlines(keepends=True)
+    out = []
+    for number, line in enumerate(lines, 1):
+        if number in keep:
+            out.append(line)
+        else:
+            body = line.rstrip(b"\r\n")
+            out.append(line[len(body) :])
+    return b"".join(out)
+
+
+def iter_staged(repo: Path, *, max_file_size: int) -> Iterator[Blob | Skipped]:
+    """The staged version of each added/modified file, with only the lines it adds left in."""
+    repo = Path(repo)
+    files = _staged_files(repo)
+    if not files:
+        return
+    sections = _added_lines(repo, len(files))
+    wanted: dict[str, list[tuple[_StagedFile, list[tuple[int, int]] | None]]] = {}
+    for staged, (patch_sha, ranges) in zip(files, sections):
+        if patch_sha is not None and patch_sha != staged.sha:
+            raise SourceError(
+                f"cannot read the staged change in {repo}: listing and patch disagree"
+            )
+        if staged.mode == _GITLINK:
+            yield Skipped(_decode_path(staged.path), "submodule", "submodules are not followed")
+            continue
+        if ranges is not None and not ranges:
+            continue  # a pure rename, a deletion of lines or a mode change adds no line
+        wanted.setdefault(staged.sha, []).append((staged, ranges))
+    if not wanted:
+        return
+    for obj in _cat_file(repo, list(wanted), contents=True):
+        for staged, ranges in wanted[obj.id]:
+            path = _decode_path(staged.path)
+            if obj.data is None or obj.kind != "blob":
+                yield Skipped(
+                    path,
+                    obj.kind if obj.kind in ("missing", "corrupt") else "not-a-blob",
+                    obj.error,
+                )
+            elif obj.size > max_file_size:
+                yield Skipped(path, "too-large", f"{obj.size} bytes")
+            elif is_binary(obj.data):
+                yield Skipped(path, "binary", f"{obj.size} bytes")
+            else:
+                data = normalize_text(obj.data)
+                # UTF-16 text is binary to git's diff: no hunks, so the whole file is scanned.
+                masked = data if ranges is None else _keep_lines(data, ranges)
+                # The id is that of what is scanned: two paths may share a blob but not their added lines.
+                yield Blob(id=blob_id(masked), data=masked, provenance=(Provenance(path),))
