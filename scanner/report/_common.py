@@ -1,0 +1,96 @@
+"""Helpers every format shares: the context, ordering, redaction, rule lookup, safe text."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from scanner import __version__
+from scanner.findings import redact
+from scanner.model import Finding, Rule, ScanStats
+
+__all__ = [
+    "INFORMATION_URI",
+    "TOOL_NAME",
+    "ReportContext",
+    "end_column",
+    "escape_controls",
+    "rule_for",
+    "secret_text",
+    "sorted_findings",
+]
+
+TOOL_NAME = "keysweep"
+INFORMATION_URI = "https://pypi.org/project/keysweep/"
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """Everything a format needs, passed in whole so renderers stay pure functions.
+
+    `started_at`/`finished_at` are only read by formats whose schema requires scan
+    times (gitlab); pass them for reproducible output.
+    """
+
+    findings: tuple[Finding, ...]
+    rules: Mapping[str, Rule] = field(default_factory=dict)
+    stats: ScanStats = field(default_factory=ScanStats)
+    redact: bool = True
+    color: bool = False
+    version: str = __version__
+    command: str = ""
+    scanned: str = ""
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+
+def sorted_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """One stable order for every format, so reports diff cleanly between runs."""
+    return sorted(
+        findings,
+        key=lambda f: (f.file, f.line, f.column, f.rule_id, f.commit or "", f.fingerprint),
+    )
+
+
+def secret_text(ctx: ReportContext, finding: Finding) -> str:
+    return redact(finding.secret) if ctx.redact else finding.secret
+
+
+def rule_for(ctx: ReportContext, finding: Finding) -> Rule:
+    """The finding's rule, or a stand-in built from the finding when the caller lacks it."""
+    rule = ctx.rules.get(finding.rule_id)
+    if rule is not None:
+        return rule
+    provider = finding.rule_id.split(".", 1)[0]
+    return Rule(id=finding.rule_id, description=finding.description, provider=provider, pattern="")
+
+
+def end_column(finding: Finding) -> int:
+    """Column just past the secret's last character (SARIF's exclusive end)."""
+    lines = finding.secret.split("\n")
+    if len(lines) == 1 or finding.end_line == finding.line:
+        return finding.column + len(lines[0])
+    return len(lines[-1].rstrip("\r")) + 1
+
+
+# C0/C1 controls (ESC, BEL, CR...), DEL, and lone surrogates left by surrogateescape
+# decoding: shown escaped so a hostile file name or secret cannot drive the
+# terminal, break a CSV row or make XML ill-formed.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def _escape_one(match: re.Match[str]) -> str:
+    ch = match.group(0)
+    code = ord(ch)
+    if 0xDC80 <= code <= 0xDCFF:
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def escape_controls(text: str, *, keep_newlines: bool = False) -> str:
+    escaped = _CONTROLS.sub(_escape_one, text)
+    if not keep_newlines:
+        escaped = escaped.replace("\n", "\\n").replace("\t", "\\t")
+    return escaped
