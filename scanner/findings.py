@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 
 from scanner.errors import BaselineError
 from scanner.model import Blob, Finding, Match, Provenance, Rule
+from scanner.rules import Allowlist
 
 __all__ = [
     "INLINE_ALLOW_MARKERS",
@@ -82,3 +84,93 @@ def load_baseline(path: Path) -> frozenset[str]:
             raise BaselineError(f"baseline {path} is not a keysweep JSON report: no 'fingerprint'")
         prints.add(record["fingerprint"])
     return frozenset(prints)
+
+
+class Suppressor:
+    """Config allowlist + inline markers + baseline, compiled once per scan."""
+
+    def __init__(self, allowlist: Allowlist, baseline: frozenset[str] = frozenset()) -> None:
+        import regex
+
+        self._paths = tuple(regex.compile(p) for p in allowlist.paths)
+        self._regexes = tuple(regex.compile(p) for p in allowlist.regexes)
+        self._stopwords = allowlist.stopwords
+        self.baseline = baseline
+
+    def path_allowed(self, path: str) -> bool:
+        return any(p.search(path, timeout=1.0) for p in self._paths)
+
+    def secret_allowed(self, secret: str, line_text: str) -> bool:
+        if is_inline_allowed(line_text):
+            return True
+        lowered = secret.lower()
+        if any(word in lowered for word in self._stopwords):
+            return True
+        return any(p.search(secret, timeout=1.0) for p in self._regexes)
+
+
+def build_findings(
+    blob: Blob, matches: Sequence[Match], rules: dict[str, Rule], suppressor: Suppressor
+) -> tuple[list[Finding], int, int]:
+    """One finding per match and path the blob was seen at; returns (findings, suppressed, baselined)."""
+    findings: list[Finding] = []
+    suppressed = baselined = 0
+    provenance: Iterable[Provenance] = blob.provenance or (Provenance(path=""),)
+    for match in matches:
+        if suppressor.secret_allowed(match.secret, match.line_text):
+            suppressed += 1
+            continue
+        print_ = fingerprint(match.rule_id, match.secret)
+        if print_ in suppressor.baseline:
+            baselined += 1
+            continue
+        for place in provenance:
+            if suppressor.path_allowed(place.path):
+                suppressed += 1
+                continue
+            findings.append(
+                Finding(
+                    rule_id=match.rule_id,
+                    description=rules[match.rule_id].description,
+                    file=place.path,
+                    line=match.line,
+                    end_line=match.end_line,
+                    column=match.column,
+                    secret=match.secret,
+                    fingerprint=print_,
+                    entropy=match.entropy,
+                    commit=place.commit,
+                    author=place.author,
+                    email=place.email,
+                    date=place.date,
+                    blob_id=blob.id,
+                )
+            )
+    return findings, suppressed, baselined
+
+
+def collapse(findings: Iterable[Finding]) -> list[Finding]:
+    """One finding per secret and path, the earliest commit's; sorted for stable output."""
+    best: dict[tuple[str, str], Finding] = {}
+    for finding in findings:
+        key = (finding.fingerprint, finding.file)
+        current = best.get(key)
+        if current is None or _earlier(finding, current):
+            best[key] = finding
+    return sorted(best.values(), key=lambda f: (f.file, f.line, f.column, f.rule_id, f.commit or ""))
+
+
+def _earlier(a: Finding, b: Finding) -> bool:
+    if a.date and b.date and a.date != b.date:
+        try:
+            return _instant(a.date) < _instant(b.date)
+        except ValueError:
+            return a.date < b.date
+    return (a.line, a.column, a.commit or "") < (b.line, b.column, b.commit or "")
+
+
+__all__ += ["Suppressor", "collapse"]
+
+
+def _instant(stamp: str) -> datetime:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))

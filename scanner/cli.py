@@ -1,0 +1,428 @@
+"""Command line: the only module that prints or exits.
+
+`main(argv) -> int` runs a command and returns its exit code, so tests call it directly:
+0 no findings, 1 (or --exit-code) findings, 2 any error (one line on stderr, no traceback).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+import click
+
+from scanner import __version__
+from scanner.errors import ConfigError, KeysweepError
+from scanner.findings import Suppressor, load_baseline
+from scanner.model import Blob, Skipped
+from scanner.rules import Config, RuleSet, build_ruleset, load_config, load_rule_pack
+from scanner.scan import Progress, ScanResult, scan
+
+__all__ = ["main", "entry", "cli"]
+
+FORMATS = ("text", "json", "jsonl", "sarif", "csv", "junit", "gitlab")
+_SIZE_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "m": 1024**2, "mb": 1024**2, "g": 1024**3, "gb": 1024**3}
+
+
+def parse_size(text: str) -> int:
+    """`10M`, `512k`, `1g`, `2048`: a byte count."""
+    cleaned = text.strip().lower()
+    number = cleaned.rstrip("kmgb")
+    unit = cleaned[len(number) :]
+    try:
+        value = float(number)
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not a size (e.g. 512k, 10M, 1G)") from None
+    if unit not in _SIZE_UNITS or value <= 0:
+        raise click.BadParameter(f"{text!r} is not a size (e.g. 512k, 10M, 1G)")
+    return int(value * _SIZE_UNITS[unit])
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    """The common options of every scan command."""
+
+    format: str
+    output: Path | None
+    config: Path | None
+    baseline: Path | None
+    redact: bool
+    exit_code: int
+    jobs: int | None
+    progress: bool | None
+    webhooks: tuple[str, ...]
+    max_file_size: int
+    prefilter: str
+
+
+def scan_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option("--format", "format_", type=click.Choice(FORMATS), default="text", show_default=True,
+                     help="Report format."),
+        click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+                     help="Write the report to FILE instead of standard output."),
+        click.option("--config", type=click.Path(dir_okay=False, path_type=Path),
+                     help="Config file (.keysweep.toml shape, or a gitleaks .gitleaks.toml)."),
+        click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path),
+                     help="A previous JSON report: its findings are not reported again."),
+        click.option("--redact/--no-redact", default=True, show_default=True,
+                     help="Hide secrets in every output."),
+        click.option("--exit-code", type=click.IntRange(0, 255), default=1, show_default=True,
+                     help="Exit code when there are findings."),
+        click.option("--jobs", "-j", type=click.IntRange(1, 256), default=None,
+                     help="Worker processes (default: all cores for git and dir)."),
+        click.option("--progress/--no-progress", default=None,
+                     help="Progress on stderr (default: when stderr is a terminal)."),
+        click.option("--webhook", "webhooks", multiple=True, metavar="URL",
+                     help="Revocation webhook to call for each new finding (repeatable)."),
+        click.option("--max-file-size", default="10M", show_default=True, metavar="SIZE",
+                     help="Skip files and blobs larger than SIZE (512k, 10M, 1G)."),
+        click.option("--prefilter", type=click.Choice(["auto", "hyperscan", "aho-corasick"]), default="auto",
+                     hidden=True, help="First-stage engine (for testing)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+
+    @functools.wraps(func)
+    def wrapper(**kwargs: Any) -> Any:
+        kwargs["opts"] = ScanOptions(
+            format=kwargs.pop("format_"),
+            output=kwargs.pop("output"),
+            config=kwargs.pop("config"),
+            baseline=kwargs.pop("baseline"),
+            redact=kwargs.pop("redact"),
+            exit_code=kwargs.pop("exit_code"),
+            jobs=kwargs.pop("jobs"),
+            progress=kwargs.pop("progress"),
+            webhooks=kwargs.pop("webhooks"),
+            max_file_size=parse_size(kwargs.pop("max_file_size")),
+            prefilter=kwargs.pop("prefilter"),
+        )
+        return func(**kwargs)
+
+    return wrapper
+
+
+class ProgressLine:
+    """A single self-rewriting stderr line, at most ten updates a second."""
+
+    def __init__(self, stream: TextIO, enabled: bool) -> None:
+        self.stream = stream
+        self.enabled = enabled
+        self._last = 0.0
+        self._started = time.monotonic()
+        self._shown = False
+
+    def __call__(self, progress: Progress) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if now - self._last < 0.1:
+            return
+        self._last = now
+        rate = progress.bytes / max(now - self._started, 1e-6) / 1024 / 1024
+        self.stream.write(
+            f"\r\x1b[2Kscanning: {progress.blobs:,} blobs, {progress.bytes / 1024 / 1024:,.1f} MiB ({rate:,.1f} MiB/s)"
+        )
+        self.stream.flush()
+        self._shown = True
+
+    def close(self) -> None:
+        if self._shown:
+            self.stream.write("\r\x1b[2K")
+            self.stream.flush()
+
+
+def _ruleset(config: Config) -> RuleSet:
+    return build_ruleset(load_rule_pack(), config)
+
+
+def _run_scan(
+    opts: ScanOptions,
+    items: Callable[[], Iterable[Blob | Skipped]],
+    *,
+    command: str,
+    root: Path | None,
+    scanned: str,
+    default_jobs: int,
+    repository: Callable[[], str] | None = None,
+) -> int:
+    """Config -> rules -> scan -> report -> webhooks -> exit code: shared by every scan command."""
+    config = load_config(opts.config, root=root)
+    ruleset = _ruleset(config)
+    baseline = load_baseline(opts.baseline) if opts.baseline else frozenset()
+    targets = _webhook_targets(opts, config)
+    suppressor = Suppressor(config.allowlist, baseline)
+    progress = ProgressLine(sys.stderr, sys.stderr.isatty() if opts.progress is None else opts.progress)
+    jobs = opts.jobs if opts.jobs is not None else default_jobs
+    try:
+        result = scan(items(), ruleset.rules, suppressor, jobs=jobs, backend=opts.prefilter, on_progress=progress)
+    finally:
+        progress.close()
+    _write_report(opts, result, ruleset, command=command, scanned=scanned)
+    for warning in result.warnings:
+        click.echo(f"keysweep: warning: {warning}", err=True)
+    click.echo(_summary(result), err=True)
+    delivery_failed = False
+    if targets and result.findings:
+        delivery_failed = _deliver(result, targets, repository() if repository else scanned)
+    if result.findings:
+        return opts.exit_code
+    return 2 if delivery_failed else 0
+
+
+def _summary(result: ScanResult) -> str:
+    try:
+        from scanner.report import summary_line
+    except ImportError:  # pragma: no cover - report package always ships
+        summary_line = None
+    if summary_line is not None:
+        return str(summary_line(result.stats, result.findings))
+    stats = result.stats
+    return f"keysweep: {len(result.findings)} finding(s) in {stats.blobs} blob(s), {stats.seconds:.2f}s"
+
+
+def _write_report(opts: ScanOptions, result: ScanResult, ruleset: RuleSet, *, command: str, scanned: str) -> None:
+    from scanner.report import ReportContext, render
+
+    to_terminal = opts.output is None and sys.stdout.isatty()
+    text = render(
+        opts.format,
+        ReportContext(
+            findings=result.findings,
+            rules=ruleset.by_id(),
+            stats=result.stats,
+            redact=opts.redact,
+            color=to_terminal and opts.format == "text" and "NO_COLOR" not in os.environ,
+            version=__version__,
+            command=command,
+            scanned=scanned,
+        ),
+    )
+    if opts.output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        opts.output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot write report {opts.output}: {exc.strerror or exc}") from None
+
+
+def _webhook_targets(opts: ScanOptions, config: Config) -> tuple[Any, ...]:
+    if not opts.webhooks and not config.webhooks:
+        return ()
+    from scanner.actions import parse_targets, target_from_url
+
+    targets = list(parse_targets(config.webhooks, source=config.source)) if config.webhooks else []
+    targets.extend(target_from_url(url) for url in opts.webhooks)
+    return tuple(targets)
+
+
+def _deliver(result: ScanResult, targets: Sequence[Any], repository: str) -> bool:
+    """Send new findings; returns True when some delivery failed for good."""
+    from scanner.actions import default_state_dir, deliver
+
+    summary = deliver(
+        result.findings, targets, state_dir=default_state_dir(os.environ), repository=repository, env=os.environ
+    )
+    click.echo(f"keysweep: webhook: {summary.describe()}", err=True)
+    return bool(getattr(summary, "failed", 0))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="keysweep")
+def cli() -> None:
+    """keysweep: find leaked credentials in git history, working trees, staged changes and stdin."""
+
+
+@cli.command("dir")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--no-gitignore", is_flag=True, help="Scan files that .gitignore excludes too.")
+@scan_options
+def dir_command(paths: tuple[Path, ...], no_gitignore: bool, opts: ScanOptions) -> int:
+    """Scan files on disk (default: the current directory)."""
+    from scanner.sources.files import display_root, iter_paths
+
+    targets = list(paths) or [Path(".")]
+    for path in targets:
+        if not path.exists() and not path.is_symlink():
+            raise click.UsageError(f"no such file or directory: {path}")
+    root = display_root(targets)
+    return _run_scan(
+        opts,
+        lambda: iter_paths(targets, max_file_size=opts.max_file_size, use_gitignore=not no_gitignore),
+        command="dir",
+        root=root,
+        scanned=str(root),
+        default_jobs=os.cpu_count() or 1,
+    )
+
+
+@cli.command("stdin")
+@click.option("--label", default="stdin", show_default=True, help="File name to report findings under.")
+@scan_options
+def stdin_command(label: str, opts: ScanOptions) -> int:
+    """Scan standard input."""
+    from scanner.sources.files import iter_stdin
+
+    return _run_scan(
+        opts,
+        lambda: iter_stdin(sys.stdin.buffer, max_file_size=opts.max_file_size, label=label),
+        command="stdin",
+        root=Path.cwd(),
+        scanned=label,
+        default_jobs=1,
+    )
+
+
+@cli.command("git")
+@click.argument("repo", required=False, type=click.Path(path_type=Path), default=".")
+@click.option("--branch", "branches", multiple=True, metavar="REF", help="Scan only what REF reaches (repeatable).")
+@click.option("--since", metavar="REV", help="Scan only what the commits in REV..HEAD added.")
+@click.option("--range", "rev_range", metavar="A..B", help="Scan only what the commits in A..B added.")
+@scan_options
+def git_command(repo: Path, branches: tuple[str, ...], since: str | None, rev_range: str | None,
+                opts: ScanOptions) -> int:
+    """Scan every blob reachable from every ref of REPO, each unique blob once."""
+    from scanner.sources.git import iter_history, repository_label, resolve_repo
+
+    if since and rev_range:
+        raise click.UsageError("--since and --range cannot be combined")
+    top = resolve_repo(repo)
+    return _run_scan(
+        opts,
+        lambda: iter_history(top, refs=list(branches) or None, since=since, rev_range=rev_range,
+                             max_file_size=opts.max_file_size),
+        command="git",
+        root=top,
+        scanned=str(top),
+        default_jobs=os.cpu_count() or 1,
+        repository=lambda: repository_label(top),
+    )
+
+
+@cli.command("staged")
+@click.argument("repo", required=False, type=click.Path(path_type=Path), default=".")
+@scan_options
+def staged_command(repo: Path, opts: ScanOptions) -> int:
+    """Scan the lines the staged change adds (pre-commit)."""
+    from scanner.sources.git import iter_staged, repository_label, resolve_repo
+
+    top = resolve_repo(repo)
+    return _run_scan(
+        opts,
+        lambda: iter_staged(top, max_file_size=opts.max_file_size),
+        command="staged",
+        root=top,
+        scanned=str(top),
+        default_jobs=1,
+        repository=lambda: repository_label(top),
+    )
+
+
+@cli.group("rules")
+def rules_group() -> None:
+    """Inspect and check the rule pack."""
+
+
+@rules_group.command("list")
+@click.option("--format", "format_", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--config", type=click.Path(dir_okay=False, path_type=Path), help="Include this config's rules.")
+def rules_list(format_: str, config: Path | None) -> int:
+    """List every rule: id, provider, description."""
+    ruleset = _ruleset(load_config(config) if config else Config())
+    if format_ == "json":
+        records = [
+            {
+                "id": r.id,
+                "provider": r.provider,
+                "description": r.description,
+                "keywords": list(r.keywords),
+                "min_entropy": r.min_entropy,
+                "validator": r.validator,
+                "references": list(r.references),
+            }
+            for r in ruleset.rules
+        ]
+        click.echo(json.dumps(records, indent=2))
+        return 0
+    width = max(len(r.id) for r in ruleset.rules)
+    for rule in ruleset.rules:
+        click.echo(f"{rule.id:<{width}}  {rule.description}")
+    providers = len({r.provider for r in ruleset.rules})
+    click.echo(f"{len(ruleset.rules)} rules, {providers} providers", err=True)
+    return 0
+
+
+@rules_group.command("check")
+@click.option("--config", type=click.Path(dir_okay=False, path_type=Path), help="Check this config's rules too.")
+def rules_check(config: Path | None) -> int:
+    """Check every rule against its own examples and negative examples."""
+    from scanner.rulecheck import check_rules
+
+    ruleset = _ruleset(load_config(config) if config else Config())
+    problems = check_rules(ruleset.rules)
+    for problem in problems:
+        click.echo(f"FAIL {problem}", err=True)
+    providers = len({r.provider for r in ruleset.rules})
+    examples = sum(len(r.examples) + len(r.negative_examples) for r in ruleset.rules)
+    if problems:
+        click.echo(f"{len(problems)} problem(s) in {len(ruleset.rules)} rules", err=True)
+        return 1
+    click.echo(f"ok: {len(ruleset.rules)} rules, {providers} providers, {examples} examples checked")
+    return 0
+
+
+@cli.group("webhook")
+def webhook_group() -> None:
+    """Revocation webhook deliveries."""
+
+
+@webhook_group.command("retry")
+def webhook_retry() -> int:
+    """Redeliver what earlier runs could not deliver."""
+    from scanner.actions import default_state_dir, retry_pending
+
+    summary = retry_pending(state_dir=default_state_dir(os.environ), env=os.environ)
+    click.echo(f"keysweep: webhook: {summary.describe()}", err=True)
+    return 2 if getattr(summary, "failed", 0) or getattr(summary, "pending", 0) else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run keysweep; every failure becomes exit 2 with one line on stderr."""
+    try:
+        result = cli.main(args=list(argv) if argv is not None else None, prog_name="keysweep",
+                          standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("keysweep: aborted", err=True)
+        return 130
+    except click.ClickException as exc:
+        click.echo(f"keysweep: error: {exc.format_message()}", err=True)
+        return 2
+    except KeysweepError as exc:
+        click.echo(f"keysweep: error: {exc}", err=True)
+        return 2
+    except KeyboardInterrupt:
+        click.echo("keysweep: interrupted", err=True)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # noqa: BLE001 - the promise is one line, never a traceback
+        if os.environ.get("KEYSWEEP_DEBUG"):
+            raise
+        click.echo(f"keysweep: error: internal error: {type(exc).__name__}: {exc}", err=True)
+        return 2
+    return int(result or 0)
+
+
+def entry() -> None:
+    sys.exit(main())

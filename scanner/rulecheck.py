@@ -1,0 +1,43 @@
+"""`keysweep rules check`: every rule against its own examples (the rule pack's tests)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from scanner.engine.matcher import Matcher
+from scanner.model import Rule
+
+__all__ = ["check_rules", "check_rule"]
+
+
+def check_rule(rule: Rule, *, backend: str = "auto") -> list[str]:
+    """Problems with one rule: missing examples, an example that gives no finding, a negative that does."""
+    problems = []
+    where = f"{rule.source}: {rule.id}"
+    if not rule.examples:
+        problems.append(f"{where}: no examples")
+    if not rule.negative_examples:
+        problems.append(f"{where}: no negative_examples")
+    matcher = Matcher([rule], backend=backend)
+    for example in rule.examples:
+        data = example.encode("utf-8")
+        if not matcher.scan(data):
+            verdicts = [c.dropped for c in matcher.candidates(data)]
+            why = f"dropped by {', '.join(v for v in verdicts if v)}" if verdicts else "pattern does not match near a keyword"
+            problems.append(f"{where}: example gives no finding ({why}): {example[:80]!r}")
+    for example in rule.negative_examples:
+        found = matcher.scan(example.encode("utf-8"))
+        if found:
+            problems.append(f"{where}: negative example gives a finding {found[0].secret[:12]!r}…: {example[:80]!r}")
+    return problems
+
+
+def check_rules(rules: Sequence[Rule], *, backend: str = "auto") -> list[str]:
+    problems: list[str] = []
+    seen: set[str] = set()
+    for rule in rules:
+        if rule.id in seen:
+            problems.append(f"{rule.source}: {rule.id}: duplicate id")
+        seen.add(rule.id)
+        problems.extend(check_rule(rule, backend=backend))
+    return problems

@@ -1,0 +1,391 @@
+"""Load and validate the rule pack (rules/*.toml) and user config (.keysweep.toml, gitleaks TOML)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import regex
+
+from scanner.engine.validators import VALIDATORS
+from scanner.errors import ConfigError, RuleError
+from scanner.model import Rule
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+__all__ = [
+    "Allowlist",
+    "Config",
+    "RuleSet",
+    "load_rule_pack",
+    "load_rule_file",
+    "load_config",
+    "parse_rule",
+    "compile_pattern",
+    "rule_pack_dir",
+    "CONFIG_NAMES",
+]
+
+CONFIG_NAMES = (".keysweep.toml",)
+
+_PACK_ID = regex.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\.[a-z0-9]+(?:[.-][a-z0-9]+)*$")
+_USER_ID = regex.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+_RULE_FIELDS = {
+    "id", "description", "pattern", "keywords", "min_entropy", "validator", "allow",
+    "references", "examples", "negative_examples", "priority", "filters", "multiline",
+}
+# Compiling a user pattern is bounded too: the `regex` module's timeout covers matching,
+# and a pattern this long is not a token rule but a mistake or an attack.
+_MAX_PATTERN_LEN = 4096
+
+
+@dataclass(frozen=True)
+class Allowlist:
+    """Config-level suppression: path regexes, secret regexes, stopwords in the secret."""
+
+    paths: tuple[str, ...] = ()
+    regexes: tuple[str, ...] = ()
+    stopwords: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything a config file contributes; `webhooks` stay raw for scanner.actions to parse."""
+
+    source: str = ""
+    rules: tuple[Rule, ...] = ()
+    allowlist: Allowlist = Allowlist()
+    webhooks: tuple[Mapping[str, Any], ...] = ()
+    disabled_rules: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """The rules of one scan, in a fixed order, with an id index."""
+
+    rules: tuple[Rule, ...]
+
+    def by_id(self) -> dict[str, Rule]:
+        return {rule.id: rule for rule in self.rules}
+
+
+def compile_pattern(pattern: str) -> regex.Pattern[bytes]:
+    """Rules are matched against bytes; a str pattern is compiled as its UTF-8 bytes."""
+    return regex.compile(pattern.encode("utf-8"))
+
+
+def rule_pack_dir() -> Path:
+    """The shipped rule pack: `scanner.rules` when installed, `rules/` in a source checkout."""
+    checkout = Path(__file__).resolve().parent.parent / "rules"
+    try:
+        installed = Path(str(resources.files("scanner.rules")))
+    except (ModuleNotFoundError, TypeError):
+        installed = None
+    if installed is not None and installed.is_dir() and any(installed.glob("*.toml")):
+        return installed
+    return checkout
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: invalid TOML: not UTF-8") from None
+
+
+def _str_list(value: Any, source: str, rule_id: str | None, field: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise RuleError(source, rule_id, field, "must be a list of strings")
+    return tuple(value)
+
+
+def _check_regex(pattern: str, source: str, rule_id: str | None, field: str) -> None:
+    if len(pattern) > _MAX_PATTERN_LEN:
+        raise RuleError(source, rule_id, field, f"pattern longer than {_MAX_PATTERN_LEN} characters")
+    try:
+        compile_pattern(pattern)
+    except regex.error as exc:
+        raise RuleError(source, rule_id, field, f"invalid regex: {exc}") from None
+
+
+def parse_rule(table: Mapping[str, Any], *, source: str, provider: str | None, user: bool = False) -> Rule:
+    """Validate one `[[rules]]` table; every problem names the file, rule id and field."""
+    if not isinstance(table, Mapping):
+        raise RuleError(source, None, "rules", "each [[rules]] entry must be a table")
+    rule_id = table.get("id")
+    if not isinstance(rule_id, str) or not rule_id:
+        raise RuleError(source, None, "id", "missing or not a string")
+    id_shape = _USER_ID if user else _PACK_ID
+    if not id_shape.match(rule_id):
+        raise RuleError(source, rule_id, "id", "must look like provider.kind (lowercase, digits, '-')")
+    if not user and provider is not None and rule_id.split(".", 1)[0] != provider:
+        raise RuleError(source, rule_id, "id", f"must start with the file's provider {provider!r}")
+    unknown = set(table) - _RULE_FIELDS
+    if unknown:
+        raise RuleError(source, rule_id, sorted(unknown)[0], "unknown field")
+
+    description = table.get("description", rule_id if user else None)
+    if not isinstance(description, str) or not description.strip():
+        raise RuleError(source, rule_id, "description", "missing or not a string")
+
+    pattern = table.get("pattern")
+    if not isinstance(pattern, str) or not pattern:
+        raise RuleError(source, rule_id, "pattern", "missing or not a string")
+    _check_regex(pattern, source, rule_id, "pattern")
+    compiled = compile_pattern(pattern)
+    if "secret" not in compiled.groupindex:
+        raise RuleError(source, rule_id, "pattern", "needs exactly one named group 'secret'")
+    if pattern.count("(?P<secret>") + pattern.count("(?<secret>") > 1:
+        raise RuleError(source, rule_id, "pattern", "has more than one group named 'secret'")
+
+    keywords = _str_list(table.get("keywords"), source, rule_id, "keywords")
+    if not user and not keywords:
+        raise RuleError(source, rule_id, "keywords", "at least one keyword is required")
+    if any(not keyword.strip() for keyword in keywords):
+        raise RuleError(source, rule_id, "keywords", "empty keyword")
+
+    min_entropy = table.get("min_entropy", 0.0)
+    if isinstance(min_entropy, bool) or not isinstance(min_entropy, (int, float)) or not 0 <= min_entropy <= 8:
+        raise RuleError(source, rule_id, "min_entropy", "must be a number from 0 to 8")
+
+    validator = table.get("validator")
+    if validator is not None and (not isinstance(validator, str) or validator not in VALIDATORS):
+        known = ", ".join(sorted(VALIDATORS))
+        raise RuleError(source, rule_id, "validator", f"unknown validator {validator!r} (known: {known})")
+
+    allow = table.get("allow", {})
+    if not isinstance(allow, Mapping):
+        raise RuleError(source, rule_id, "allow", "must be a table with regexes and stopwords")
+    bad = set(allow) - {"regexes", "stopwords"}
+    if bad:
+        raise RuleError(source, rule_id, f"allow.{sorted(bad)[0]}", "unknown field")
+    allow_regexes = _str_list(allow.get("regexes"), source, rule_id, "allow.regexes")
+    for item in allow_regexes:
+        _check_regex(item, source, rule_id, "allow.regexes")
+    stopwords = _str_list(allow.get("stopwords"), source, rule_id, "allow.stopwords")
+
+    priority = table.get("priority", -10 if provider == "generic" else 0)
+    if isinstance(priority, bool) or not isinstance(priority, int):
+        raise RuleError(source, rule_id, "priority", "must be an integer")
+    for flag in ("filters", "multiline"):
+        if flag in table and not isinstance(table[flag], bool):
+            raise RuleError(source, rule_id, flag, "must be true or false")
+
+    return Rule(
+        id=rule_id,
+        description=description.strip(),
+        provider=provider or rule_id.split(".", 1)[0],
+        pattern=pattern,
+        keywords=keywords,
+        min_entropy=float(min_entropy),
+        validator=validator,
+        allow_regexes=allow_regexes,
+        allow_stopwords=tuple(word.lower() for word in stopwords),
+        references=_str_list(table.get("references"), source, rule_id, "references"),
+        examples=_str_list(table.get("examples"), source, rule_id, "examples"),
+        negative_examples=_str_list(table.get("negative_examples"), source, rule_id, "negative_examples"),
+        priority=priority,
+        source=source,
+        filters=table.get("filters", True),
+        multiline=table.get("multiline", False),
+    )
+
+
+def load_rule_file(path: Path) -> tuple[str, tuple[Rule, ...]]:
+    """One provider file: returns (provider display name, rules)."""
+    data = _read_toml(path)
+    source = path.name
+    provider = data.get("provider")
+    if not isinstance(provider, str) or not regex.match(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", provider):
+        raise RuleError(source, None, "provider", "missing or not a lowercase name")
+    if path.stem != provider:
+        raise RuleError(source, None, "provider", f"file must be named {provider}.toml")
+    name = data.get("name", provider)
+    tables = data.get("rules")
+    if not isinstance(tables, list) or not tables:
+        raise RuleError(source, None, "rules", "no [[rules]] in file")
+    return str(name), tuple(parse_rule(t, source=source, provider=provider) for t in tables)
+
+
+def load_rule_pack(directory: Path | None = None) -> tuple[Rule, ...]:
+    """Every shipped rule, in file then file-order; duplicate ids are an error."""
+    directory = directory or rule_pack_dir()
+    rules: list[Rule] = []
+    seen: dict[str, str] = {}
+    for path in sorted(directory.glob("*.toml")):
+        for rule in load_rule_file(path)[1]:
+            if rule.id in seen:
+                raise RuleError(path.name, rule.id, "id", f"duplicate id (also in {seen[rule.id]})")
+            seen[rule.id] = path.name
+            rules.append(rule)
+    if not rules:
+        raise ConfigError(f"no rules found in {directory}")
+    return tuple(rules)
+
+
+def _looks_like_gitleaks(data: Mapping[str, Any]) -> bool:
+    if "extend" in data or "title" in data or "allowlists" in data:
+        return True
+    tables = data.get("rules")
+    return isinstance(tables, list) and any(isinstance(t, Mapping) and "regex" in t for t in tables)
+
+
+def _gitleaks_rule(table: Mapping[str, Any], source: str) -> Rule | None:
+    """Translate a gitleaks rule: RE2 `regex` + `secretGroup` -> a named `secret` group."""
+    rule_id = table.get("id")
+    if not isinstance(rule_id, str):
+        raise RuleError(source, None, "id", "missing or not a string")
+    pattern = table.get("regex")
+    if pattern is None:
+        return None  # path-only gitleaks rules flag file names, not secrets
+    if not isinstance(pattern, str):
+        raise RuleError(source, rule_id, "regex", "must be a string")
+    _check_regex(pattern, source, rule_id, "regex")
+    group = table.get("secretGroup", 0)
+    compiled = compile_pattern(pattern)
+    if "secret" not in compiled.groupindex:
+        if not group and compiled.groups:
+            group = 1
+        pattern = _name_group(pattern, int(group)) if group else f"(?P<secret>{pattern})"
+    allow: dict[str, list[str]] = {"regexes": [], "stopwords": []}
+    allowlists = table.get("allowlists") or []
+    if isinstance(table.get("allowlist"), Mapping):
+        allowlists = [table["allowlist"], *allowlists]
+    for entry in allowlists:
+        if isinstance(entry, Mapping):
+            allow["regexes"] += list(entry.get("regexes", []))
+            allow["stopwords"] += list(entry.get("stopwords", []))
+    return parse_rule(
+        {
+            "id": rule_id,
+            "description": table.get("description", rule_id),
+            "pattern": pattern,
+            "keywords": table.get("keywords", []),
+            "min_entropy": table.get("entropy", 0.0),
+            "allow": allow,
+        },
+        source=source,
+        provider=None,
+        user=True,
+    )
+
+
+def _name_group(pattern: str, number: int) -> str:
+    """Rename the N-th capturing group to `secret` (gitleaks' secretGroup)."""
+    count = 0
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            i += 2
+            continue
+        if char == "[":
+            j = i + 1
+            if j < len(pattern) and pattern[j] == "^":
+                j += 1
+            if j < len(pattern) and pattern[j] == "]":
+                j += 1
+            while j < len(pattern) and pattern[j] != "]":
+                j += 2 if pattern[j] == "\\" else 1
+            i = j + 1
+            continue
+        if char == "(":
+            rest = pattern[i + 1 :]
+            named = rest.startswith(("?P<", "?<")) and not rest.startswith(("?<=", "?<!"))
+            if not rest.startswith("?") or named:
+                count += 1
+                if count == number:
+                    if named:
+                        close = pattern.index(">", i)
+                        return pattern[: i + 1] + "?P<secret>" + pattern[close + 1 :]
+                    return pattern[: i + 1] + "?P<secret>" + pattern[i + 1 :]
+        i += 1
+    raise ConfigError(f"secretGroup {number} does not exist in pattern")
+
+
+def _allowlist(tables: Iterable[Any], source: str) -> Allowlist:
+    paths: list[str] = []
+    regexes: list[str] = []
+    stopwords: list[str] = []
+    for table in tables:
+        if not isinstance(table, Mapping):
+            raise RuleError(source, None, "allowlist", "must be a table")
+        for field, into in (("paths", paths), ("regexes", regexes), ("stopwords", stopwords)):
+            values = _str_list(table.get(field), source, None, f"allowlist.{field}")
+            if field != "stopwords":
+                for value in values:
+                    _check_regex(value, source, None, f"allowlist.{field}")
+            into.extend(values)
+    return Allowlist(tuple(paths), tuple(regexes), tuple(word.lower() for word in stopwords))
+
+
+def load_config(path: Path | None, *, root: Path | None = None) -> Config:
+    """`--config FILE`, else `.keysweep.toml` in the scanned root, else an empty config."""
+    if path is None:
+        if root is None:
+            return Config()
+        candidate = root / CONFIG_NAMES[0]
+        if not candidate.is_file():
+            return Config()
+        path = candidate
+    elif not path.is_file():
+        raise ConfigError(f"config file not found: {path}")
+    data = _read_toml(path)
+    source = str(path)
+    if _looks_like_gitleaks(data):
+        rules = tuple(
+            rule for table in data.get("rules", []) if (rule := _gitleaks_rule(table, source)) is not None
+        )
+        allow_tables = list(data.get("allowlists", []))
+        if isinstance(data.get("allowlist"), Mapping):
+            allow_tables.insert(0, data["allowlist"])
+        return Config(source=source, rules=rules, allowlist=_allowlist(allow_tables, source))
+
+    known = {"rules", "allowlist", "webhooks", "disabled_rules"}
+    unknown = set(data) - known
+    if unknown:
+        raise RuleError(source, None, sorted(unknown)[0], "unknown setting")
+    tables = data.get("rules", [])
+    if not isinstance(tables, list):
+        raise RuleError(source, None, "rules", "must be an array of tables ([[rules]])")
+    rules = tuple(parse_rule(t, source=source, provider=None, user=True) for t in tables)
+    allow = data.get("allowlist", {})
+    webhooks = data.get("webhooks", [])
+    if not isinstance(webhooks, list) or not all(isinstance(w, Mapping) for w in webhooks):
+        raise RuleError(source, None, "webhooks", "must be an array of tables ([[webhooks]])")
+    disabled = _str_list(data.get("disabled_rules"), source, None, "disabled_rules")
+    return Config(
+        source=source,
+        rules=rules,
+        allowlist=_allowlist([allow], source),
+        webhooks=tuple(webhooks),
+        disabled_rules=disabled,
+    )
+
+
+def build_ruleset(pack: Sequence[Rule], config: Config) -> RuleSet:
+    """Pack rules, then config rules (a config rule with a pack id replaces it)."""
+    overrides = {rule.id: rule for rule in config.rules}
+    disabled = set(config.disabled_rules)
+    rules = [overrides.pop(rule.id, rule) for rule in pack if rule.id not in disabled]
+    rules.extend(rule for rule in config.rules if rule.id in overrides)
+    return RuleSet(tuple(rules))
+
+
+__all__.append("build_ruleset")
