@@ -614,6 +614,10 @@ def _keep_lines(data: bytes, ranges: Iterable[tuple[int, int]]) -> bytes:
 def iter_staged(repo: Path, *, max_file_size: int) -> Iterator[Blob | Skipped]:
     """The staged version of each added/modified file, with only the lines it adds left in."""
     repo = Path(repo)
+    if not (repo / ".git").exists():
+        inside = _run(repo, "rev-parse", "--is-inside-work-tree").strip()
+        if inside != b"true":
+            raise SourceError(f"{repo} has no work tree, so nothing is staged there")
     files = _staged_files(repo)
     if not files:
         return

@@ -1,0 +1,533 @@
+"""The git source against real repositories built in tmp_path."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import subprocess
+import zlib
+from pathlib import Path
+
+import pytest
+
+from scanner.errors import NotARepositoryError, SourceError
+from scanner.model import Blob, Skipped
+from scanner.sources.git import (
+    PushScope,
+    iter_history,
+    iter_staged,
+    pre_push_scope,
+    repository_label,
+    resolve_repo,
+)
+
+MAX = 1_000_000
+_B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def make_token(seed: int) -> str:
+    """A GitHub-classic-shaped token built at run time (never a literal in the repo)."""
+    rnd = random.Random(seed)
+    body = "".join(rnd.choice(_B62) for _ in range(30))
+    n = zlib.crc32(body.encode())
+    check = ""
+    while n:
+        n, r = divmod(n, 62)
+        check = _B62[r] + check
+    return "ghp_" + body + check.rjust(6, "0")
+
+
+class Repo:
+    """A throwaway repository driven by the real git CLI, with fixed identities and dates."""
+
+    def __init__(self, path: Path, *, bare: bool = False) -> None:
+        self.path = path
+        self.tick = 0
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")} | {
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_CONFIG_GLOBAL": os.devnull,
+            "GIT_AUTHOR_NAME": "Alice Example",
+            "GIT_AUTHOR_EMAIL": "alice@example.test",
+            "GIT_COMMITTER_NAME": "Alice Example",
+            "GIT_COMMITTER_EMAIL": "alice@example.test",
+        }
+
+    def git(self, *args: str, env: dict[str, str] | None = None) -> str:
+        proc = subprocess.run(
+            ["git", "-C", str(self.path), "-c", "init.defaultBranch=main", *args],
+            capture_output=True,
+            env=(self.env | (env or {})),
+            check=False,
+        )
+        assert proc.returncode == 0, proc.stderr.decode()
+        return proc.stdout.decode("utf-8", "replace").strip()
+
+    def write(self, name: str | bytes, content: str | bytes) -> None:
+        path = os.path.join(os.fsencode(self.path), os.fsencode(name))
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as fh:
+            fh.write(content.encode() if isinstance(content, str) else content)
+
+    def commit(self, message: str, *, author: str | None = None) -> str:
+        self.tick += 1
+        date = f"2021-03-{self.tick:02d}T12:00:00+00:00"
+        extra = {"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
+        if author:
+            extra |= {
+                "GIT_AUTHOR_NAME": author,
+                "GIT_AUTHOR_EMAIL": f"{author.lower()}@example.test",
+            }
+        self.git("add", "-A")
+        self.git("commit", "-q", "--allow-empty", "-m", message, env=extra)
+        return self.git("rev-parse", "HEAD")
+
+
+@pytest.fixture()
+def repo(tmp_path: Path) -> Repo:
+    r = Repo(tmp_path / "repo")
+    r.path.mkdir()
+    r.git("init", "-q")
+    return r
+
+
+def blobs(items: list[Blob | Skipped]) -> list[Blob]:
+    return [i for i in items if isinstance(i, Blob)]
+
+
+def skipped(items: list[Blob | Skipped]) -> list[Skipped]:
+    return [i for i in items if isinstance(i, Skipped)]
+
+
+def holding(items: list[Blob | Skipped], text: str) -> list[Blob]:
+    return [b for b in blobs(items) if text.encode() in b.data]
+
+
+def history(repo: Repo | Path, **kw: object) -> list[Blob | Skipped]:
+    path = repo.path if isinstance(repo, Repo) else repo
+    return list(iter_history(path, max_file_size=kw.pop("max_file_size", MAX), **kw))  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- history
+
+
+def test_secret_removed_later_is_found_and_attributed_to_the_commit_that_added_it(
+    repo: Repo,
+) -> None:
+    token = make_token(1)
+    repo.write("README.md", "hello\n")
+    repo.commit("init")
+    repo.write("app/config.py", f"# settings\nDEBUG = True\nTOKEN = '{token}'\n")
+    added = repo.commit("add config", author="Mallory")
+    repo.write("app/config.py", "# settings\nDEBUG = True\nTOKEN = os.environ['TOKEN']\n")
+    repo.commit("remove the token")
+
+    found = holding(history(repo), token)
+    assert len(found) == 1
+    (prov,) = found[0].provenance
+    assert prov.path == "app/config.py"
+    assert prov.commit == added
+    assert prov.author == "Mallory"
+    assert prov.email == "mallory@example.test"
+    assert prov.date == "2021-03-02T12:00:00+00:00"
+
+
+def test_every_reachable_blob_once_with_one_provenance_per_path(repo: Repo) -> None:
+    repo.write("a.txt", "same content\n")
+    first = repo.commit("a")
+    repo.write("dir/b.txt", "same content\n")
+    repo.commit("b")
+    repo.git("checkout", "-q", "-b", "side")
+    repo.write("c.txt", "side content\n")
+    repo.write("a.txt", "changed on side\n")
+    repo.commit("side")
+    repo.git("checkout", "-q", "main")
+    repo.write("d.txt", "main content\n")
+    repo.commit("d")
+    repo.git("merge", "-q", "--no-edit", "side")
+    repo.write("evil.txt", "only in the merge\n")
+    repo.git("add", "evil.txt")
+    repo.git("commit", "-q", "--amend", "--no-edit")  # a blob that only a merge commit adds
+    repo.git("tag", "-a", "v1", "-m", "tag")
+
+    items = history(repo)
+    ids = [b.id for b in blobs(items)]
+    assert len(ids) == len(set(ids))
+    reachable = {
+        line.split()[0]
+        for line in repo.git("rev-list", "--objects", "--all").splitlines()
+        if len(line.split()) > 1 and repo.git("cat-file", "-t", line.split()[0]) == "blob"
+    }
+    assert set(ids) == reachable
+    (same,) = holding(items, "same content")
+    assert [(p.path, p.commit) for p in same.provenance] == [
+        ("a.txt", first),
+        ("dir/b.txt", repo.git("rev-parse", "main~2")),
+    ]
+
+
+def test_earliest_commit_wins_when_a_blob_comes_back(repo: Repo) -> None:
+    token = make_token(2)
+    repo.write("k.env", f"KEY={token}\n")
+    first = repo.commit("add")
+    os.remove(repo.path / "k.env")
+    repo.commit("delete")
+    repo.write("k.env", f"KEY={token}\n")
+    repo.commit("restore")
+    (blob,) = holding(history(repo), token)
+    assert [p.commit for p in blob.provenance] == [first]
+
+
+def test_stash_remote_tag_and_detached_head_are_all_scanned(repo: Repo) -> None:
+    repo.write("base.txt", "base\n")
+    repo.commit("base")
+    # remote-tracking ref to a commit that no branch holds
+    repo.git("checkout", "-q", "--detach")
+    repo.write("remote.txt", "on the remote only\n")
+    remote = repo.commit("remote")
+    repo.git("update-ref", "refs/remotes/origin/feature", remote)
+    repo.git("checkout", "-q", "main")
+    # lightweight tag to a commit that no branch holds
+    repo.git("checkout", "-q", "--detach")
+    repo.write("tagged.txt", "tag only\n")
+    tagged = repo.commit("tagged")
+    repo.git("tag", "only-tag", tagged)
+    repo.git("checkout", "-q", "main")
+    # stash
+    repo.write("base.txt", "stashed work\n")
+    repo.git("stash", "-q")
+    # detached HEAD holding a commit that no ref holds
+    repo.git("checkout", "-q", "--detach")
+    repo.write("detached.txt", "detached only\n")
+    repo.commit("detached")
+
+    items = history(repo)
+    for text in ("on the remote only", "tag only", "stashed work", "detached only"):
+        assert holding(items, text), text
+    narrowed = history(repo, refs=["main"])
+    assert holding(narrowed, "base") and not holding(narrowed, "tag only")
+
+
+def test_since_and_range_see_only_what_the_commits_added(repo: Repo) -> None:
+    repo.write("old.txt", "old secret\n")
+    base = repo.commit("old")
+    repo.write("new.txt", "new secret\n")
+    repo.write("old.txt", "old secret\nplus a line\n")
+    mid = repo.commit("new")
+    repo.write("newer.txt", "newer\n")
+    repo.commit("newer")
+
+    since = history(repo, since=base)
+    assert {b.data for b in blobs(since)} == {
+        b"new secret\n",
+        b"old secret\nplus a line\n",
+        b"newer\n",
+    }
+    ranged = history(repo, rev_range=f"{base}..{mid}")
+    assert {b.data for b in blobs(ranged)} == {b"new secret\n", b"old secret\nplus a line\n"}
+    with pytest.raises(SourceError) as err:
+        history(repo, since="no-such-rev")
+    assert "\n" not in str(err.value)
+
+
+def test_revisions_that_look_like_options_are_refused(repo: Repo, tmp_path: Path) -> None:
+    repo.write("a", "a\n")
+    repo.commit("a")
+    target = tmp_path / "written"
+    for bad in ({"since": f"--output={target}"}, {"rev_range": "--all"}, {"refs": ["-p"]}):
+        with pytest.raises(SourceError):
+            history(repo, **bad)
+    assert not target.exists()
+
+
+def test_empty_repository_yields_nothing(repo: Repo) -> None:
+    assert resolve_repo(repo.path) == repo.path.resolve()
+    assert history(repo) == []
+    with pytest.raises(SourceError):
+        history(repo, since="HEAD~1")
+
+
+def test_shallow_clone_attributes_to_the_boundary_commit(repo: Repo, tmp_path: Path) -> None:
+    token = make_token(3)
+    repo.write("a.txt", f"t = {token}\n")
+    repo.commit("one")
+    repo.write("b.txt", "two\n")
+    repo.commit("two")
+    repo.write("c.txt", "three\n")
+    tip = repo.commit("three")
+    clone = tmp_path / "shallow"
+    subprocess.run(
+        ["git", "clone", "-q", "--depth", "1", f"file://{repo.path}", str(clone)],
+        check=True,
+        env=repo.env,
+    )
+    items = history(clone)
+    (blob,) = holding(items, token)
+    assert blob.provenance[0].commit == tip
+    assert len(blobs(items)) == 3
+
+
+def test_bare_repository(repo: Repo, tmp_path: Path) -> None:
+    token = make_token(4)
+    repo.write("s.txt", f"{token}\n")
+    added = repo.commit("add")
+    repo.write("s.txt", "gone\n")
+    repo.commit("remove")
+    bare = tmp_path / "bare.git"
+    subprocess.run(
+        ["git", "clone", "-q", "--bare", str(repo.path), str(bare)], check=True, env=repo.env
+    )
+    resolved = resolve_repo(bare)
+    assert resolved == bare.resolve()
+    (blob,) = holding(history(resolved), token)
+    assert blob.provenance[0].commit == added
+
+
+def test_submodules_are_skipped_not_followed(repo: Repo, tmp_path: Path) -> None:
+    sub = Repo(tmp_path / "sub")
+    sub.path.mkdir()
+    sub.git("init", "-q")
+    sub.write("inner.txt", "inside the submodule\n")
+    sub.commit("inner")
+    repo.write("top.txt", "top\n")
+    repo.commit("top")
+    repo.git(
+        "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(sub.path), "vendor/sub"
+    )
+    repo.commit("add submodule")
+    items = history(repo)
+    assert Skipped("vendor/sub", "submodule", "submodules are not followed") in items
+    assert not holding(items, "inside the submodule")
+    assert holding(items, "vendor/sub")  # .gitmodules itself is scanned
+
+
+def test_binary_and_huge_blobs_are_skipped_and_counted(repo: Repo) -> None:
+    token = make_token(5)
+    repo.write("image.bin", b"\x89PNG\x00\x00" + token.encode())
+    repo.write("big.txt", "x" * 5000 + token + "\n")
+    repo.write("small.txt", "small\n")
+    repo.commit("files")
+    items = history(repo, max_file_size=4096)
+    reasons = {(s.path, s.reason) for s in skipped(items)}
+    assert reasons == {("image.bin", "binary"), ("big.txt", "too-large")}
+    assert [b.data for b in blobs(items)] == [b"small\n"]
+
+
+def test_utf16_blobs_are_transcoded(repo: Repo) -> None:
+    token = make_token(6)
+    repo.write("win.txt", f"key={token}\r\n".encode("utf-16"))
+    repo.commit("utf16")
+    (blob,) = blobs(history(repo))
+    assert token.encode() in blob.data
+
+
+def test_paths_that_are_not_utf8(repo: Repo) -> None:
+    name = b"caf\xe9-\xff.txt"
+    repo.write(name, "content\n")
+    repo.commit("latin-1 name")
+    (blob,) = blobs(history(repo))
+    assert blob.provenance[0].path == "caf\\xe9-\\xff.txt"
+    repo.write(name, "content\nmore\n")
+    repo.git("add", "-A")
+    (staged,) = list(iter_staged(repo.path, max_file_size=MAX))
+    assert isinstance(staged, Blob) and staged.provenance[0].path == "caf\\xe9-\\xff.txt"
+
+
+def _loose_path(repo: Repo, oid: str) -> Path:
+    return repo.path / ".git" / "objects" / oid[:2] / oid[2:]
+
+
+def test_missing_blob_is_skipped_and_reported(repo: Repo) -> None:
+    repo.write("a.txt", "keep me\n")
+    repo.write("b.txt", "lose me\n")
+    repo.commit("two files")
+    lost = repo.git("rev-parse", "HEAD:b.txt")
+    _loose_path(repo, lost).unlink()
+    items = history(repo)
+    assert [b.data for b in blobs(items)] == [b"keep me\n"]
+    (skip,) = skipped(items)
+    assert (skip.path, skip.reason) == ("b.txt", "missing") and lost in skip.detail
+
+
+def test_corrupt_blob_is_skipped_and_the_scan_goes_on(repo: Repo) -> None:
+    repo.write("a.txt", "first\n")
+    repo.write("b.txt", "corrupt me\n")
+    repo.write("c.txt", "last\n")
+    repo.commit("three files")
+    bad = _loose_path(repo, repo.git("rev-parse", "HEAD:b.txt"))
+    bad.chmod(0o644)
+    # A readable header with a truncated body: git dies half-way through streaming it.
+    bad.write_bytes(zlib.compress(b"blob 11\x00corrupt me\n")[:-6])
+    items = history(repo)
+    assert sorted(b.data for b in blobs(items)) == [b"first\n", b"last\n"]
+    (skip,) = skipped(items)
+    assert (skip.path, skip.reason) == ("b.txt", "corrupt")
+    assert "\n" not in skip.detail
+    # An object git cannot even parse the header of counts as missing, and is skipped too.
+    bad.write_bytes(b"this is not zlib data at all")
+    items = history(repo)
+    assert sorted(b.data for b in blobs(items)) == [b"first\n", b"last\n"]
+    assert [(s.path, s.reason) for s in skipped(items)] == [("b.txt", "missing")]
+
+
+def test_missing_tree_is_one_clear_error(repo: Repo) -> None:
+    repo.write("d/a.txt", "a\n")
+    repo.commit("tree")
+    _loose_path(repo, repo.git("rev-parse", "HEAD:d")).unlink()
+    with pytest.raises(SourceError) as err:
+        history(repo)
+    message = str(err.value)
+    assert "\n" not in message and "cannot read the history" in message
+
+
+def test_not_a_repository(tmp_path: Path) -> None:
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    with pytest.raises(NotARepositoryError, match="not a git repository"):
+        resolve_repo(plain)
+    with pytest.raises(NotARepositoryError):
+        resolve_repo(tmp_path / "missing")
+    (plain / "f").write_text("x")
+    with pytest.raises(NotARepositoryError):
+        resolve_repo(plain / "f")
+
+
+def test_resolve_repo_from_a_subdirectory(repo: Repo) -> None:
+    (repo.path / "deep" / "er").mkdir(parents=True)
+    assert resolve_repo(repo.path / "deep" / "er") == repo.path.resolve()
+
+
+def test_the_caller_git_environment_does_not_leak_in(
+    repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo.write("a.txt", "mine\n")
+    repo.commit("a")
+    other = Repo(tmp_path / "other")
+    other.path.mkdir()
+    other.git("init", "-q")
+    monkeypatch.setenv("GIT_DIR", str(other.path / ".git"))
+    assert holding(history(repo), "mine")
+
+
+# --------------------------------------------------------------------------- staged
+
+
+def staged(repo: Repo, **kw: int) -> list[Blob | Skipped]:
+    return list(iter_staged(repo.path, max_file_size=kw.get("max_file_size", MAX)))
+
+
+def test_staged_sees_only_added_lines_at_their_new_positions(repo: Repo) -> None:
+    old = make_token(7)
+    new = make_token(8)
+    repo.write("conf.py", f"a = 1\nold = '{old}'\nb = 2\n")
+    repo.commit("old token, already reviewed")
+    repo.write("conf.py", f"a = 1\nold = '{old}'\nb = 2\n\n    new = '{new}'\n")
+    repo.git("add", "conf.py")
+    (blob,) = staged(repo)
+    assert blob.provenance[0].path == "conf.py" and blob.provenance[0].commit is None
+    lines = blob.data.decode().split("\n")
+    assert old not in blob.data.decode()
+    assert lines[4] == f"    new = '{new}'"  # line 5, column 5, as in the new file
+    assert lines[:4] == ["", "", "", ""]
+
+
+def test_staged_ignores_unstaged_edits_deletions_and_renames(repo: Repo) -> None:
+    token = make_token(9)
+    repo.write("moved.py", f"t = '{token}'\n")
+    repo.write("gone.py", "bye\n")
+    repo.commit("base")
+    repo.git("mv", "moved.py", "renamed.py")
+    repo.git("rm", "-q", "gone.py")
+    repo.write("unstaged.py", f"t = '{make_token(10)}'\n")
+    assert staged(repo) == []
+
+
+def test_staged_on_an_unborn_branch_and_crlf(repo: Repo) -> None:
+    repo.write("first.txt", "one\r\ntwo\r\n")
+    repo.git("add", "first.txt")
+    (blob,) = staged(repo)
+    assert blob.data == b"one\r\ntwo\r\n"
+    repo.commit("first")
+    repo.write("first.txt", "one\r\nTWO\r\n")
+    repo.git("add", "first.txt")
+    (blob,) = staged(repo)
+    assert blob.data == b"\r\nTWO\r\n"
+
+
+def test_staged_binary_large_submodule_and_utf16(repo: Repo, tmp_path: Path) -> None:
+    sub = Repo(tmp_path / "sub")
+    sub.path.mkdir()
+    sub.git("init", "-q")
+    sub.commit("empty")
+    repo.write("w.txt", "x\n")
+    repo.commit("base")
+    repo.git("-c", "protocol.file.allow=always", "submodule", "add", "-q", str(sub.path), "sub")
+    repo.write("bin.dat", b"\x00\x01\x02")
+    repo.write("big.txt", "y" * 3000)
+    repo.write("u16.txt", "k=v\n".encode("utf-16"))
+    repo.git("add", "-A")
+    items = staged(repo, max_file_size=2048)
+    assert {(s.path, s.reason) for s in skipped(items)} == {
+        ("sub", "submodule"),
+        ("bin.dat", "binary"),
+        ("big.txt", "too-large"),
+    }
+    datas = {b.provenance[0].path: b.data for b in blobs(items)}
+    assert datas["u16.txt"] == b"k=v\n"
+    assert "sub" not in datas
+
+
+def test_staged_two_paths_same_blob_keep_their_own_added_lines(repo: Repo) -> None:
+    repo.write("a.txt", "1\n2\n")
+    repo.commit("a")
+    repo.write("a.txt", "1\n2\n3\n")
+    repo.write("b.txt", "1\n2\n3\n")
+    repo.git("add", "-A")
+    by_path = {b.provenance[0].path: b.data for b in blobs(staged(repo))}
+    assert by_path == {"a.txt": b"\n\n3\n", "b.txt": b"1\n2\n3\n"}
+
+
+def test_staged_outside_a_work_tree_is_a_source_error(repo: Repo, tmp_path: Path) -> None:
+    repo.write("a", "a\n")
+    repo.commit("a")
+    bare = tmp_path / "b.git"
+    subprocess.run(
+        ["git", "clone", "-q", "--bare", str(repo.path), str(bare)], check=True, env=repo.env
+    )
+    with pytest.raises(SourceError):
+        list(iter_staged(bare, max_file_size=MAX))
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def test_repository_label_strips_credentials(repo: Repo) -> None:
+    assert repository_label(repo.path) == str(repo.path)
+    user, password = "bob", "pw-" + str(random.randrange(10**9))
+    repo.git(
+        "remote", "add", "origin", f"https://{user}:{password}@git.example.test:8443/org/r.git?x=1"
+    )
+    assert repository_label(repo.path) == "https://git.example.test:8443/org/r.git"
+    repo.git("remote", "set-url", "origin", "git@git.example.test:org/r.git")
+    assert repository_label(repo.path) == "git@git.example.test:org/r.git"
+
+
+def test_pre_push_scope() -> None:
+    assert pre_push_scope(
+        {"PRE_COMMIT_FROM_REF": "a" * 40, "PRE_COMMIT_TO_REF": "b" * 40}
+    ) == PushScope(rev_range=f"{'a' * 40}..{'b' * 40}")
+    assert pre_push_scope({"PRE_COMMIT_LOCAL_BRANCH": "refs/heads/x"}) == PushScope(
+        refs=("refs/heads/x",)
+    )
+    assert pre_push_scope({}) == PushScope(refs=("HEAD",))
+
+
+def test_git_missing_is_a_source_error(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    repo.write("a", "a\n")
+    repo.commit("a")
+    monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))
+    assert shutil.which("git") is None
+    with pytest.raises(SourceError, match="git is not installed"):
+        history(repo)
