@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import Result, run_cli
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
+    """`cli(["dir", path], stdin=b"...")` -> Result(code, out, err), in this process."""
+
+    def invoke(args: list[str], *, stdin: bytes = b"", cwd: Path | None = None) -> Result:
+        return run_cli(args, stdin=stdin, cwd=cwd, capsys=capsys, monkeypatch=monkeypatch)
+
+    return invoke
+
+
+@pytest.fixture(autouse=True)
+def _isolated_state(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Webhook journals and caches never touch the developer's real state directories."""
+    base = tmp_path_factory.mktemp("state")
+    monkeypatch.setenv("KEYSWEEP_STATE_DIR", str(base / "state"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(base / "cache"))
+    monkeypatch.delenv("NO_COLOR", raising=False)
