@@ -287,14 +287,21 @@ def stdin_command(label: str, opts: ScanOptions) -> int:
 @click.option("--branch", "branches", multiple=True, metavar="REF", help="Scan only what REF reaches (repeatable).")
 @click.option("--since", metavar="REV", help="Scan only what the commits in REV..HEAD added.")
 @click.option("--range", "rev_range", metavar="A..B", help="Scan only what the commits in A..B added.")
+@click.option("--pre-push", is_flag=True,
+              help="Scan the commits being pushed (pre-commit's pre-push stage sets PRE_COMMIT_FROM_REF/TO_REF).")
 @scan_options
 def git_command(repo: Path, branches: tuple[str, ...], since: str | None, rev_range: str | None,
-                opts: ScanOptions) -> int:
+                pre_push: bool, opts: ScanOptions) -> int:
     """Scan every blob reachable from every ref of REPO, each unique blob once."""
-    from scanner.sources.git import iter_history, repository_label, resolve_repo
+    from scanner.sources.git import iter_history, pre_push_scope, repository_label, resolve_repo
 
     if since and rev_range:
         raise click.UsageError("--since and --range cannot be combined")
+    if pre_push:
+        if since or rev_range or branches:
+            raise click.UsageError("--pre-push cannot be combined with --since, --range or --branch")
+        scope = pre_push_scope(os.environ)
+        branches, rev_range = scope.refs or (), scope.rev_range
     top = resolve_repo(repo)
     return _run_scan(
         opts,
