@@ -133,10 +133,14 @@ class Matcher:
     def _on_timeout(self, rule_index: int) -> None:
         self._timeouts[rule_index] += 1
         rule = self.rules[rule_index]
-        if self._timeouts[rule_index] == _TIMEOUT_LIMIT:
+        count = self._timeouts[rule_index]
+        if count == 1:
             self.warnings.append(
-                f"rule {rule.id} ({rule.source}) timed out {_TIMEOUT_LIMIT} times and was disabled"
+                f"rule {rule.id} ({rule.source}) timed out after {REGEX_TIMEOUT:g}s on some input, "
+                "which it did not check: its pattern backtracks catastrophically"
             )
+        if count == _TIMEOUT_LIMIT:
+            self.warnings.append(f"rule {rule.id} timed out {count} times and was disabled for this scan")
 
     def _verdict(self, rule_index: int, data: bytes, start: int, end: int) -> str | None:
         """None when the candidate is a finding, else the name of the check that dropped it."""

@@ -1,0 +1,36 @@
+"""Every rule of the shipped pack against its own examples: one test per rule."""
+
+from __future__ import annotations
+
+import pytest
+
+from scanner.engine.prefilter import available_backends
+from scanner.rulecheck import check_rule
+from scanner.rules import load_rule_pack, rule_pack_dir
+
+PACK = load_rule_pack()
+
+
+@pytest.mark.parametrize("rule", PACK, ids=[rule.id for rule in PACK])
+def test_rule_examples(rule) -> None:
+    assert check_rule(rule) == []
+
+
+def test_pack_ids_unique_and_files_named_by_provider() -> None:
+    ids = [rule.id for rule in PACK]
+    assert len(ids) == len(set(ids))
+    for rule in PACK:
+        assert rule.source == f"{rule.provider}.toml"
+        assert (rule_pack_dir() / rule.source).is_file()
+
+
+def test_every_rule_has_references_and_examples() -> None:
+    for rule in PACK:
+        assert rule.examples and rule.negative_examples, rule.id
+        assert rule.references, rule.id
+
+
+@pytest.mark.skipif("hyperscan" not in available_backends(), reason="Hyperscan not installed")
+def test_examples_pass_with_the_fallback_prefilter_too() -> None:
+    problems = [p for rule in PACK for p in check_rule(rule, backend="aho-corasick")]
+    assert problems == []
