@@ -8,6 +8,7 @@ Only plain subprocesses are used, so the staged path (pre-commit) starts fast.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import threading
@@ -67,14 +68,14 @@ def _first_line(stderr: bytes | str) -> str:
     return lines[0] if lines else "git failed"
 
 
-def _run(repo: Path, *args: str) -> bytes:
+def _run(repo: Path, *args: str, env: Mapping[str, str] | None = None) -> bytes:
     """Run a short git command; a failure becomes a one-line SourceError."""
     try:
         proc = subprocess.run(
             _git_cmd(repo, *args),
             stdin=subprocess.DEVNULL,
             capture_output=True,
-            env=scrubbed_env(),
+            env=dict(env) if env is not None else scrubbed_env(),
             check=False,
         )
     except FileNotFoundError as exc:
@@ -509,7 +510,7 @@ class _StagedFile:
     sha: str
 
 
-def _staged_files(repo: Path) -> list[_StagedFile]:
+def _staged_files(repo: Path, env: Mapping[str, str]) -> list[_StagedFile]:
     out = _run(
         repo,
         "diff",
@@ -522,6 +523,7 @@ def _staged_files(repo: Path) -> list[_StagedFile]:
         "--diff-filter=AMRT",
         "--no-ext-diff",
         "--no-textconv",
+        env=env,
     )
     tokens = out.split(b"\0")
     files: list[_StagedFile] = []
@@ -543,7 +545,9 @@ def _staged_files(repo: Path) -> list[_StagedFile]:
     return files
 
 
-def _added_lines(repo: Path, count: int) -> list[tuple[str | None, list[tuple[int, int]] | None]]:
+def _added_lines(
+    repo: Path, count: int, env: Mapping[str, str]
+) -> list[tuple[str | None, list[tuple[int, int]] | None]]:
     """Per file section of the staged patch (same order as the raw listing): new blob id and
     the added line ranges, or None where git saw a binary file (all of it is new to us)."""
     out = _run(
@@ -560,6 +564,7 @@ def _added_lines(repo: Path, count: int) -> list[tuple[str | None, list[tuple[in
         "--full-index",
         "--src-prefix=a/",
         "--dst-prefix=b/",
+        env=env,
     )
     sections: list[tuple[str | None, list[tuple[int, int]] | None]] = []
     in_header = False
@@ -596,32 +601,50 @@ def _added_lines(repo: Path, count: int) -> list[tuple[str | None, list[tuple[in
 
 
 def _keep_lines(data: bytes, ranges: Iterable[tuple[int, int]]) -> bytes:
-    """Blank every line outside ranges (1-based, inclusive), keeping line endings so positions hold."""
+    """Blank every line outside ranges (1-based, inclusive), keeping line endings so positions hold.
+
+    Lines are counted on LF alone, as git counts them for hunks.
+    """
     keep: set[int] = set()
     for start, end in ranges:
         keep.update(range(start, end + 1))
-    lines = data.splitlines(keepends=True)
-    out = []
-    for number, line in enumerate(lines, 1):
-        if number in keep:
-            out.append(line)
-        else:
-            body = line.rstrip(b"\r\n")
-            out.append(line[len(body) :])
-    return b"".join(out)
+    lines = data.split(b"\n")
+    for index, line in enumerate(lines):
+        if index + 1 not in keep:
+            lines[index] = b"\r" if line.endswith(b"\r") else b""
+    return b"\n".join(lines)
 
 
-def iter_staged(repo: Path, *, max_file_size: int) -> Iterator[Blob | Skipped]:
-    """The staged version of each added/modified file, with only the lines it adds left in."""
+def _staged_env(environ: Mapping[str, str]) -> dict[str, str]:
+    """The scrubbed environment, but with the caller's GIT_INDEX_FILE.
+
+    `git commit -a` and `git commit PATH` run the pre-commit hook against a temporary index
+    named by GIT_INDEX_FILE; reading .git/index instead would miss what is being committed.
+    """
+    env = scrubbed_env()
+    index = environ.get("GIT_INDEX_FILE")
+    if index:
+        env["GIT_INDEX_FILE"] = os.path.abspath(index)
+    return env
+
+
+def iter_staged(
+    repo: Path, *, max_file_size: int, environ: Mapping[str, str] | None = None
+) -> Iterator[Blob | Skipped]:
+    """The staged version of each added/modified file, with only the lines it adds left in.
+
+    environ (default os.environ) is consulted for GIT_INDEX_FILE only.
+    """
     repo = Path(repo)
+    env = _staged_env(os.environ if environ is None else environ)
     if not (repo / ".git").exists():
         inside = _run(repo, "rev-parse", "--is-inside-work-tree").strip()
         if inside != b"true":
             raise SourceError(f"{repo} has no work tree, so nothing is staged there")
-    files = _staged_files(repo)
+    files = _staged_files(repo, env)
     if not files:
         return
-    sections = _added_lines(repo, len(files))
+    sections = _added_lines(repo, len(files), env)
     wanted: dict[str, list[tuple[_StagedFile, list[tuple[int, int]] | None]]] = {}
     for staged, (patch_sha, ranges) in zip(files, sections):
         if patch_sha is not None and patch_sha != staged.sha:

@@ -454,6 +454,28 @@ def test_staged_on_an_unborn_branch_and_crlf(repo: Repo) -> None:
     assert blob.data == b"\r\nTWO\r\n"
 
 
+def test_staged_counts_lines_as_git_does_with_a_lone_cr(repo: Repo) -> None:
+    repo.write("mac.txt", "a\rb\nc\n")
+    repo.commit("base")
+    repo.write("mac.txt", "a\rb\nc\nadded\n")
+    repo.git("add", "mac.txt")
+    (blob,) = staged(repo)
+    assert blob.data == b"\n\nadded\n"
+
+
+def test_staged_reads_the_index_of_commit_a(repo: Repo, tmp_path: Path) -> None:
+    """`git commit -a` runs the hook with GIT_INDEX_FILE pointing at a temporary index."""
+    repo.write("f.txt", "one\n")
+    repo.commit("base")
+    repo.write("f.txt", "one\ntwo\n")
+    temp_index = tmp_path / "temp-index"
+    shutil.copy(repo.path / ".git" / "index", temp_index)
+    repo.git("add", "f.txt", env={"GIT_INDEX_FILE": str(temp_index)})
+    assert staged(repo) == []  # the real index has nothing staged
+    (blob,) = iter_staged(repo.path, max_file_size=MAX, environ={"GIT_INDEX_FILE": str(temp_index)})
+    assert isinstance(blob, Blob) and blob.data == b"\ntwo\n"
+
+
 def test_staged_binary_large_submodule_and_utf16(repo: Repo, tmp_path: Path) -> None:
     sub = Repo(tmp_path / "sub")
     sub.path.mkdir()
