@@ -340,11 +340,17 @@ def rules_group() -> None:
 
 
 @rules_group.command("list")
-@click.option("--format", "format_", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--format", "format_", type=click.Choice(["table", "json", "markdown"]), default="table",
+              show_default=True, help="markdown: the docs/rules.md table.")
 @click.option("--config", type=click.Path(dir_okay=False, path_type=Path), help="Include this config's rules.")
 def rules_list(format_: str, config: Path | None) -> int:
     """List every rule: id, provider, description."""
     ruleset = _ruleset(load_config(config) if config else Config())
+    if format_ == "markdown":
+        from scanner.rules import rules_markdown
+
+        click.echo(rules_markdown(ruleset.rules), nl=False)
+        return 0
     if format_ == "json":
         records = [
             {
