@@ -179,14 +179,9 @@ def _run_scan(
 
 
 def _summary(result: ScanResult) -> str:
-    try:
-        from scanner.report import summary_line
-    except ImportError:  # pragma: no cover - report package always ships
-        summary_line = None
-    if summary_line is not None:
-        return str(summary_line(result.stats, result.findings))
-    stats = result.stats
-    return f"keysweep: {len(result.findings)} finding(s) in {stats.blobs} blob(s), {stats.seconds:.2f}s"
+    from scanner.report import summary_line
+
+    return summary_line(result.stats, result.findings)
 
 
 def _write_report(opts: ScanOptions, result: ScanResult, ruleset: RuleSet, *, command: str, scanned: str) -> None:
