@@ -149,9 +149,163 @@ def openssh_private_key(secret: str) -> bool:
     return raw is not None and raw.startswith(b"openssh-key-v1\0")
 
 
+_BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def _base36(number: int, width: int) -> str:
+    digits = []
+    while number:
+        number, rem = divmod(number, 36)
+        digits.append(_BASE36[rem])
+    return "".join(reversed(digits)).rjust(width, "0")
+
+
+def cloudflare_crc32(secret: str) -> bool:
+    """`cfk_`/`cfut_`/`cfat_` + 40 chars + 8 hex: CRC32 of the 40 chars after the prefix."""
+    _, _, body = secret.partition("_")
+    if len(body) != 48:
+        return False
+    return f"{zlib.crc32(body[:40].encode()):08x}" == body[40:].lower()
+
+
+def atlassian_crc32(secret: str) -> bool:
+    """Atlassian tokens (`ATBB`, `ATCTT`, `ATATT`) end in 8 hex: CRC32 of everything before them."""
+    if len(secret) < 16:
+        return False
+    return f"{zlib.crc32(secret[:-8].encode()):08X}" == secret[-8:].upper()
+
+
+_GITLAB_ROUTABLE = regex.compile(r"\.[0-9a-z]{2}\.[0-9a-z]{2}[0-9a-z]{7}\Z")
+
+
+def gitlab_routable_crc32(secret: str) -> bool:
+    """Routable GitLab tokens end `.<version>.<length><crc>`, the CRC32 of all before it in base36.
+
+    Legacy tokens (no `.01.` trailer) carry no checksum and pass.
+    """
+    if "." not in secret:
+        return True
+    if not _GITLAB_ROUTABLE.search(secret):
+        return False
+    return _base36(zlib.crc32(secret[:-7].encode()), 7) == secret[-7:]
+
+
+def _varint(data: bytes, pos: int) -> tuple[int, int] | None:
+    shift = value = 0
+    while pos < len(data) and shift < 64:
+        byte = data[pos]
+        pos += 1
+        value |= (byte & 0x7F) << shift
+        if not byte & 0x80:
+            return value, pos
+        shift += 7
+    return None
+
+
+def pypi_macaroon(secret: str) -> bool:
+    """`pypi-` + base64url of a version-2 macaroon issued for pypi.org or test.pypi.org,
+    ending in a 32-byte signature field."""
+    raw = _b64_loose(secret.removeprefix("pypi-"))
+    if raw is None or len(raw) < 48 or raw[0] != 2:
+        return False
+    pos, location, fields = 1, b"", []
+    while pos < len(raw):
+        field = raw[pos]
+        pos += 1
+        if field == 0:
+            fields.append(0)
+            continue
+        parsed = _varint(raw, pos)
+        if parsed is None:
+            return False
+        length, pos = parsed
+        value = raw[pos : pos + length]
+        if len(value) != length:
+            return False
+        pos += length
+        if field == 1 and not location:
+            location = value
+        fields.append(field)
+        if field == 6:
+            return pos == len(raw) and length == 32 and location in (b"pypi.org", b"test.pypi.org")
+    return False
+
+
+_BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
+
+
+def _bech32_polymod(values: list[int]) -> int:
+    generator = (0x3B6A57B2, 0x26508E6D, 0x1EA119FA, 0x3D4233DD, 0x2A1462B3)
+    chk = 1
+    for value in values:
+        top = chk >> 25
+        chk = (chk & 0x1FFFFFF) << 5 ^ value
+        for i in range(5):
+            chk ^= generator[i] if (top >> i) & 1 else 0
+    return chk
+
+
+def bech32(secret: str) -> bool:
+    """A BIP-173 bech32 string (age keys: `AGE-SECRET-KEY-1…`) whose 6-char checksum holds."""
+    text = secret.lower()
+    hrp, sep, data = text.rpartition("1")
+    if not sep or not hrp or len(data) < 6 or any(c not in _BECH32 for c in data):
+        return False
+    values = [ord(c) >> 5 for c in hrp] + [0] + [ord(c) & 31 for c in hrp]
+    values += [_BECH32.index(c) for c in data]
+    return _bech32_polymod(values) == 1
+
+
+def jfrog_reference_token(secret: str) -> bool:
+    """JFrog reference tokens are base64 of `reftkn:01:<expiry>:<random>`."""
+    raw = _b64_loose(secret)
+    if raw is None:
+        return False
+    parts = raw.split(b":")
+    return len(parts) == 4 and parts[0] == b"reftkn" and parts[1].isdigit() and parts[2].isdigit()
+
+
+def jwt_service_role(secret: str) -> bool:
+    """A JWT whose payload claims `"role": "service_role"` (Supabase's RLS-bypassing key)."""
+    parts = secret.split(".")
+    if len(parts) != 3:
+        return False
+    header, payload = _b64_json(parts[0]), _b64_json(parts[1])
+    return header is not None and payload is not None and payload.get("role") == "service_role"
+
+
+def discord_bot_token(secret: str) -> bool:
+    """Discord bot tokens open with the bot's user id (a 17-20 digit snowflake) in base64."""
+    head = secret.split(".")[0]
+    raw = _b64_loose(head)
+    return raw is not None and raw.isdigit() and 17 <= len(raw) <= 20
+
+
+def intercom_token(secret: str) -> bool:
+    """Intercom access tokens are base64 of `tok:<id>:...`, printable ASCII."""
+    raw = _b64_loose(secret)
+    return raw is not None and raw.startswith(b"tok:") and len(raw) > 20 and all(32 < c < 127 for c in raw)
+
+
+def jwt_structure(secret: str) -> bool:
+    """Three dot-separated parts whose header (with `alg`) and payload decode to JSON objects."""
+    parts = secret.split(".")
+    if len(parts) != 3:
+        return False
+    header, payload = _b64_json(parts[0]), _b64_json(parts[1])
+    return header is not None and "alg" in header and payload is not None
+
+
 VALIDATORS: Mapping[str, Validator] = MappingProxyType(
     {
         "github-crc32": github_crc32,
+        "cloudflare-crc32": cloudflare_crc32,
+        "atlassian-crc32": atlassian_crc32,
+        "gitlab-routable-crc32": gitlab_routable_crc32,
+        "pypi-macaroon": pypi_macaroon,
+        "bech32": bech32,
+        "jfrog-reference-token": jfrog_reference_token,
+        "jwt-service-role": jwt_service_role,
         "grafana-sa-crc32": grafana_sa_crc32,
         "grafana-cloud-token": grafana_cloud_token,
         "grafana-api-key": grafana_api_key,
@@ -160,5 +314,8 @@ VALIDATORS: Mapping[str, Validator] = MappingProxyType(
         "elastic-api-key": elastic_api_key,
         "pem-private-key": pem_private_key,
         "openssh-private-key": openssh_private_key,
+        "discord-bot-token": discord_bot_token,
+        "intercom-token": intercom_token,
+        "jwt-structure": jwt_structure,
     }
 )
