@@ -205,7 +205,8 @@ def _write_report(opts: ScanOptions, result: ScanResult, ruleset: RuleSet, *, co
         click.echo(text, nl=False)
         return
     try:
-        opts.output.write_text(text, encoding="utf-8")
+        with opts.output.open("w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
     except OSError as exc:
         raise ConfigError(f"cannot write report {opts.output}: {exc.strerror or exc}") from None
 
