@@ -90,6 +90,10 @@ def rule_pack_dir() -> Path:
         installed = None
     if installed is not None and installed.is_dir() and any(installed.glob("*.toml")):
         return installed
+    # Installed from a wheel, `scanner/rules/` sits beside this module, which shadows it as `scanner.rules`.
+    beside = Path(__file__).resolve().parent / "rules"
+    if beside.is_dir() and any(beside.glob("*.toml")):
+        return beside
     return checkout
 
 
