@@ -296,6 +296,44 @@ def jwt_structure(secret: str) -> bool:
     return header is not None and "alg" in header and payload is not None
 
 
+def _crc24(data: bytes) -> int:
+    crc = 0xB704CE
+    for byte in data:
+        crc ^= byte << 16
+        for _ in range(8):
+            crc <<= 1
+            if crc & 0x1000000:
+                crc ^= 0x1864CFB
+    return crc & 0xFFFFFF
+
+
+def pgp_private_key(secret: str) -> bool:
+    """An armored block whose first packet is a secret key (tag 5); the CRC-24 line, if any, matches."""
+    parsed = _pem_body(secret)
+    if parsed is None:
+        return False
+    _, body = parsed
+    body, sep, checksum = body.partition("=")
+    while checksum.startswith("="):
+        body, checksum = body + "=", checksum[1:]
+    raw = _b64_loose(body)
+    if not raw:
+        return False
+    first = raw[0]
+    if first & 0xC0 == 0xC0:
+        tag = first & 0x3F
+    elif first & 0x80:
+        tag = (first >> 2) & 0x0F
+    else:
+        return False
+    if tag != 5:
+        return False
+    if sep and len(checksum) == 4:
+        expected = _b64_loose(checksum)
+        return expected is not None and int.from_bytes(expected, "big") == _crc24(raw)
+    return True
+
+
 VALIDATORS: Mapping[str, Validator] = MappingProxyType(
     {
         "github-crc32": github_crc32,
@@ -314,6 +352,7 @@ VALIDATORS: Mapping[str, Validator] = MappingProxyType(
         "elastic-api-key": elastic_api_key,
         "pem-private-key": pem_private_key,
         "openssh-private-key": openssh_private_key,
+        "pgp-private-key": pgp_private_key,
         "discord-bot-token": discord_bot_token,
         "intercom-token": intercom_token,
         "jwt-structure": jwt_structure,
