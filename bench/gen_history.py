@@ -1,0 +1,111 @@
+"""Generate a git repository of real code with hundreds of commits (for bench_history.py).
+
+The code is this machine's Python standard library (`Lib/**/*.py`), committed in order
+over N commits; every commit also edits a few files it committed earlier, so blobs have
+many versions, as in a real project. A few fabricated tokens are added and later
+removed, so the scan has something to find in history. Built with `git fast-import`:
+seconds, not minutes. Generated data stays outside the repository (a temp dir by default).
+
+    python bench/gen_history.py /tmp/stdlib-history --commits 300
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+_ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def stdlib_files() -> list[tuple[str, bytes]]:
+    root = Path(sysconfig.get_paths()["stdlib"])
+    files = []
+    for path in sorted(root.rglob("*.py")):
+        rel = path.relative_to(root)
+        if rel.parts[0] in ("site-packages", "dist-packages"):
+            continue
+        try:
+            files.append(("lib/" + rel.as_posix(), path.read_bytes()))
+        except OSError:
+            continue
+    return files
+
+
+def _token(rnd: random.Random) -> str:
+    # Linear-API-key shape (rule linear.api-key), fabricated here at run time.
+    return "lin_" + "api_" + "".join(rnd.choice(_ALNUM) for _ in range(40))
+
+
+def generate(dest: Path, commits: int, seed: int = 7) -> dict[str, int]:
+    """Write the repository at dest; returns counts (files, commits, planted secrets)."""
+    files = stdlib_files()
+    if not files:
+        raise SystemExit("no standard library sources found")
+    rnd = random.Random(seed)
+    dest.mkdir(parents=True, exist_ok=False)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    subprocess.run(["git", "init", "-q", "-b", "main", str(dest)], check=True, env=env)
+    proc = subprocess.Popen(
+        ["git", "-C", str(dest), "fast-import", "--quiet", "--done"], stdin=subprocess.PIPE, env=env
+    )
+    assert proc.stdin is not None
+    out = proc.stdin
+    per_commit = max(1, -(-len(files) // commits))
+    added: list[int] = []
+    current: dict[int, bytes] = {}
+    planted = 0
+    secret_path: str | None = None
+    when = 1_600_000_000
+    for n in range(commits):
+        ops: list[tuple[str, bytes | None]] = []
+        for index in range(n * per_commit, min(len(files), (n + 1) * per_commit)):
+            current[index] = files[index][1]
+            added.append(index)
+            ops.append((files[index][0], current[index]))
+        for index in rnd.sample(added, min(len(added), 4)):
+            current[index] = current[index] + f"# revision {n}: {rnd.random():.6f}\n".encode()
+            ops.append((files[index][0], current[index]))
+        if n % 50 == 10:
+            secret_path = f"config/settings_{n}.py"
+            ops.append((secret_path, f"API_KEY = '{_token(rnd)}'\n".encode()))
+            planted += 1
+        elif n % 50 == 12 and secret_path:
+            ops.append((secret_path, None))
+            secret_path = None
+        when += 3600
+        message = f"commit {n}\n".encode()
+        out.write(b"commit refs/heads/main\n")
+        out.write(f"author Bench <bench@example.test> {when} +0000\n".encode())
+        out.write(f"committer Bench <bench@example.test> {when} +0000\n".encode())
+        out.write(b"data %d\n%s\n" % (len(message), message))
+        for path, data in ops:
+            if data is None:
+                out.write(f"D {path}\n".encode())
+            else:
+                out.write(f"M 100644 inline {path}\n".encode())
+                out.write(b"data %d\n%s\n" % (len(data), data))
+    out.write(b"done\n")
+    out.close()
+    if proc.wait() != 0:
+        raise SystemExit("git fast-import failed")
+    subprocess.run(["git", "-C", str(dest), "reset", "-q", "--hard"], check=True, env=env)
+    return {"files": len(files), "commits": commits, "planted": planted}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("dest", type=Path)
+    parser.add_argument("--commits", type=int, default=300)
+    args = parser.parse_args(argv)
+    counts = generate(args.dest, args.commits)
+    print(f"{args.dest}: {counts['commits']} commits, {counts['files']} files, {counts['planted']} secrets planted")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
