@@ -214,10 +214,13 @@ def _write_report(opts: ScanOptions, result: ScanResult, ruleset: RuleSet, *, co
 def _webhook_targets(opts: ScanOptions, config: Config) -> tuple[Any, ...]:
     if not opts.webhooks and not config.webhooks:
         return ()
-    from scanner.actions import parse_targets, target_from_url
+    from scanner.actions import check_signing, parse_targets, target_from_url
 
     targets = list(parse_targets(config.webhooks, source=config.source)) if config.webhooks else []
-    targets.extend(target_from_url(url) for url in opts.webhooks)
+    # `--webhook URL` signs with $KEYSWEEP_WEBHOOK_SECRET when it is set (docs/webhook.md).
+    signing = "KEYSWEEP_WEBHOOK_SECRET" if os.environ.get("KEYSWEEP_WEBHOOK_SECRET") else None
+    targets.extend(target_from_url(url, secret_env=signing) for url in opts.webhooks)
+    check_signing(targets, os.environ)  # a missing signing key is an error before the scan
     return tuple(targets)
 
 
@@ -228,6 +231,8 @@ def _deliver(result: ScanResult, targets: Sequence[Any], repository: str) -> boo
     summary = deliver(
         result.findings, targets, state_dir=default_state_dir(os.environ), repository=repository, env=os.environ
     )
+    for message in summary.messages:
+        click.echo(f"keysweep: warning: {message}", err=True)
     click.echo(f"keysweep: webhook: {summary.describe()}", err=True)
     return bool(getattr(summary, "failed", 0))
 
@@ -400,6 +405,8 @@ def webhook_retry() -> int:
     from scanner.actions import default_state_dir, retry_pending
 
     summary = retry_pending(state_dir=default_state_dir(os.environ), env=os.environ)
+    for message in summary.messages:
+        click.echo(f"keysweep: warning: {message}", err=True)
     click.echo(f"keysweep: webhook: {summary.describe()}", err=True)
     return 2 if getattr(summary, "failed", 0) or getattr(summary, "pending", 0) else 0
 
