@@ -1,0 +1,91 @@
+"""The whole pack at once: rules that see the same token must let the specific one win.
+
+`rules check` runs each rule alone; here every rule's examples run through a matcher
+holding every rule, so a generic shape (Stripe's `sk_live_`, OpenAI's `sk-`) that
+shadows a more specific rule (Paystack, the OpenAI project key) shows up as a failure.
+Tokens below are derived at run time; none is written out literally.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+import string
+
+import pytest
+
+from scanner.engine.matcher import Matcher
+from scanner.engine.validators import VALIDATORS
+from scanner.rules import load_rule_pack
+
+PACK = load_rule_pack()
+HEX = "0123456789abcdef"
+ALNUM = string.ascii_letters + string.digits
+
+
+@pytest.fixture(scope="module")
+def matcher() -> Matcher:
+    return Matcher(PACK)
+
+
+def _chars(seed: str, length: int, alphabet: str) -> str:
+    rng = random.Random(f"keysweep-overlap-{seed}")
+    return "".join(rng.choice(alphabet) for _ in range(length))
+
+
+def test_every_example_is_reported_as_its_own_rule_by_the_whole_pack(matcher: Matcher) -> None:
+    shadowed = []
+    for rule in PACK:
+        for example in rule.examples:
+            found = [m.rule_id for m in matcher.scan(example.encode("utf-8"))]
+            if rule.id not in found:
+                shadowed.append(f"{rule.id}: {found} for {example[:60]!r}")
+    assert shadowed == []
+
+
+@pytest.mark.parametrize(
+    ("line", "rule_id"),
+    [
+        ("PAYSTACK_SECRET_KEY=sk_live_" + _chars("ps", 40, HEX), "paystack.secret-key"),
+        ("STRIPE_SECRET_KEY=sk_live_" + _chars("st", 99, ALNUM), "stripe.secret-key"),
+        (
+            "OPENAI_API_KEY=sk-proj-" + _chars("p1", 74, ALNUM) + "T3Blbk" + "FJ" + _chars("p2", 74, ALNUM),
+            "openai.project-key",
+        ),
+        ("DEEPSEEK_API_KEY=sk-" + _chars("ds", 32, HEX), "deepseek.api-key"),
+        ("MAILGUN_WEBHOOK_SIGNING_KEY=key-" + _chars("mg", 32, HEX), "mailgun.webhook-signing-key"),
+    ],
+)
+def test_specific_rule_wins_a_shared_token(matcher: Matcher, line: str, rule_id: str) -> None:
+    assert [m.rule_id for m in matcher.scan(line.encode())] == [rule_id]
+
+
+def _b64url(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def test_discord_bot_token_validator() -> None:
+    check = VALIDATORS["discord-bot-token"]
+    tail = "." + _chars("d1", 6, ALNUM) + "." + _chars("d2", 38, ALNUM)
+    assert check(_b64url(b"1" + "".join(_chars("d3", 18, "0123456789")).encode()) + tail)
+    assert not check(_b64url(b"not-a-snowflake-id") + tail)
+    assert not check(_b64url(b"12345") + tail)
+
+
+def test_intercom_token_validator() -> None:
+    check = VALIDATORS["intercom-token"]
+    good = base64.b64encode(b"tok:" + _chars("ic", 36, HEX).encode() + b":1:0").decode()
+    assert check(good)
+    assert not check(base64.b64encode(b"key:" + _chars("ic", 36, HEX).encode()).decode())
+    assert not check("dG9rO" + "!" * 10)
+
+
+def test_jwt_structure_validator() -> None:
+    check = VALIDATORS["jwt-structure"]
+    header = _b64url(json.dumps({"alg": "RS256", "typ": "JWT"}).encode())
+    payload = _b64url(json.dumps({"sub": "1"}).encode())
+    assert check(f"{header}.{payload}.{_chars('sig', 342, ALNUM)}")
+    assert not check(f"{_b64url(b'{}')}.{payload}.{_chars('sig', 342, ALNUM)}")
+    assert not check(f"{header}.{_b64url(b'not json')}.sig")
+    assert not check(f"{header}.{payload}")
