@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import shutil
@@ -274,9 +275,7 @@ def test_bare_repository(repo: Repo, tmp_path: Path) -> None:
     repo.write("s.txt", "gone\n")
     repo.commit("remove")
     bare = tmp_path / "bare.git"
-    subprocess.run(
-        ["git", "clone", "-q", "--bare", str(repo.path), str(bare)], check=True, env=repo.env
-    )
+    subprocess.run(["git", "clone", "-q", "--bare", str(repo.path), str(bare)], check=True, env=repo.env)
     resolved = resolve_repo(bare)
     assert resolved == bare.resolve()
     (blob,) = holding(history(resolved), token)
@@ -291,9 +290,7 @@ def test_submodules_are_skipped_not_followed(repo: Repo, tmp_path: Path) -> None
     sub.commit("inner")
     repo.write("top.txt", "top\n")
     repo.commit("top")
-    repo.git(
-        "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(sub.path), "vendor/sub"
-    )
+    repo.git("-c", "protocol.file.allow=always", "submodule", "add", "-q", str(sub.path), "vendor/sub")
     repo.commit("add submodule")
     items = history(repo)
     assert Skipped("vendor/sub", "submodule", "submodules are not followed") in items
@@ -513,9 +510,7 @@ def test_staged_outside_a_work_tree_is_a_source_error(repo: Repo, tmp_path: Path
     repo.write("a", "a\n")
     repo.commit("a")
     bare = tmp_path / "b.git"
-    subprocess.run(
-        ["git", "clone", "-q", "--bare", str(repo.path), str(bare)], check=True, env=repo.env
-    )
+    subprocess.run(["git", "clone", "-q", "--bare", str(repo.path), str(bare)], check=True, env=repo.env)
     with pytest.raises(SourceError):
         list(iter_staged(bare, max_file_size=MAX))
 
@@ -526,30 +521,133 @@ def test_staged_outside_a_work_tree_is_a_source_error(repo: Repo, tmp_path: Path
 def test_repository_label_strips_credentials(repo: Repo) -> None:
     assert repository_label(repo.path) == str(repo.path)
     user, password = "bob", "pw-" + str(random.randrange(10**9))
-    repo.git(
-        "remote", "add", "origin", f"https://{user}:{password}@git.example.test:8443/org/r.git?x=1"
-    )
+    repo.git("remote", "add", "origin", f"https://{user}:{password}@git.example.test:8443/org/r.git?x=1")
     assert repository_label(repo.path) == "https://git.example.test:8443/org/r.git"
     repo.git("remote", "set-url", "origin", "git@git.example.test:org/r.git")
     assert repository_label(repo.path) == "git@git.example.test:org/r.git"
 
 
 def test_pre_push_scope() -> None:
-    assert pre_push_scope(
-        {"PRE_COMMIT_FROM_REF": "a" * 40, "PRE_COMMIT_TO_REF": "b" * 40}
-    ) == PushScope(rev_range=f"{'a' * 40}..{'b' * 40}")
-    assert pre_push_scope({"PRE_COMMIT_LOCAL_BRANCH": "refs/heads/x"}) == PushScope(
-        refs=("refs/heads/x",)
+    assert pre_push_scope({"PRE_COMMIT_FROM_REF": "a" * 40, "PRE_COMMIT_TO_REF": "b" * 40}) == PushScope(
+        rev_range=f"{'a' * 40}..{'b' * 40}"
     )
+    assert pre_push_scope({"PRE_COMMIT_LOCAL_BRANCH": "refs/heads/x"}) == PushScope(refs=("refs/heads/x",))
     assert pre_push_scope({}) == PushScope(refs=("HEAD",))
 
 
-def test_git_missing_is_a_source_error(
-    repo: Repo, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def test_git_missing_is_a_source_error(repo: Repo, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     repo.write("a", "a\n")
     repo.commit("a")
     monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))
     assert shutil.which("git") is None
     with pytest.raises(SourceError, match="git is not installed"):
         history(repo)
+
+
+# --------------------------------------------------------------------------- end to end (CLI)
+
+
+def linear_key(seed: int) -> str:
+    """A token of the shipped rule linear.api-key's shape, built at run time."""
+    rnd = random.Random(seed)
+    return "lin_" + "api_" + "".join(rnd.choice(_B62) for _ in range(40))
+
+
+def cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    from scanner.cli import main
+
+    code = main([*argv, "--no-progress"])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture()
+def leaky(repo: Repo) -> tuple[Repo, list[str], str]:
+    """init -> add a key (Mallory) -> remove it -> unrelated commit."""
+    key = linear_key(1)
+    repo.write("README.md", "hello\n")
+    shas = [repo.commit("init")]
+    repo.write("svc/settings.py", f"import os\n\n    LINEAR = '{key}'\n")
+    shas.append(repo.commit("add settings", author="Mallory"))
+    repo.write("svc/settings.py", "import os\n\n    LINEAR = os.environ['LINEAR']\n")
+    shas.append(repo.commit("read it from the environment"))
+    repo.write("other.txt", "x\n")
+    shas.append(repo.commit("unrelated"))
+    return repo, shas, key
+
+
+def test_cli_git_finds_the_removed_key_with_its_provenance(
+    leaky: tuple[Repo, list[str], str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo, shas, key = leaky
+    code, out, err = cli(["git", str(repo.path), "--format", "json", "--jobs", "1"], capsys)
+    assert code == 1, err
+    (finding,) = json.loads(out)
+    assert finding["rule_id"] == "linear.api-key"
+    assert (finding["file"], finding["line"], finding["column"]) == ("svc/settings.py", 3, 15)
+    assert finding["commit"] == shas[1]
+    assert (finding["author"], finding["email"]) == ("Mallory", "mallory@example.test")
+    assert finding["date"] == "2021-03-02T12:00:00+00:00"
+    assert key not in out
+    # The default worker count gives the same answer.
+    code, out2, _ = cli(["git", str(repo.path), "--format", "json"], capsys)
+    assert code == 1 and json.loads(out2) == [finding]
+
+
+def test_cli_git_since_and_range(leaky: tuple[Repo, list[str], str], capsys: pytest.CaptureFixture[str]) -> None:
+    repo, shas, _ = leaky
+    assert cli(["git", str(repo.path), "--since", shas[1]], capsys)[0] == 0
+    assert cli(["git", str(repo.path), "--since", shas[0]], capsys)[0] == 1
+    assert cli(["git", str(repo.path), "--range", f"{shas[0]}..{shas[1]}"], capsys)[0] == 1
+    assert cli(["git", str(repo.path), "--range", f"{shas[2]}..{shas[3]}"], capsys)[0] == 0
+    assert cli(["git", str(repo.path), "--branch", "main"], capsys)[0] == 1
+    code, _, err = cli(["git", str(repo.path), "--since", "nope"], capsys)
+    assert code == 2 and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_cli_git_pre_push_reads_pre_commit_refs(
+    leaky: tuple[Repo, list[str], str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo, shas, _ = leaky
+    monkeypatch.setenv("PRE_COMMIT_FROM_REF", shas[2])
+    monkeypatch.setenv("PRE_COMMIT_TO_REF", shas[3])
+    assert cli(["git", str(repo.path), "--pre-push"], capsys)[0] == 0
+    monkeypatch.setenv("PRE_COMMIT_FROM_REF", shas[0])
+    assert cli(["git", str(repo.path), "--pre-push"], capsys)[0] == 1
+    assert cli(["git", str(repo.path), "--pre-push", "--since", shas[0]], capsys)[0] == 2
+
+
+def test_cli_git_errors_are_one_line_exit_2(repo: Repo, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    code, _, err = cli(["git", str(plain)], capsys)
+    assert code == 2 and "not a git repository" in err and err.count("\n") == 1
+    repo.write("d/a.txt", "a\n")
+    repo.commit("tree")
+    _loose_path(repo, repo.git("rev-parse", "HEAD:d")).unlink()
+    code, _, err = cli(["git", str(repo.path)], capsys)
+    assert code == 2 and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_cli_git_empty_repository_and_skips(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli(["git", str(repo.path)], capsys)[0] == 0
+    repo.write("blob.bin", b"\x00\x01" + linear_key(2).encode())
+    repo.write("big.txt", "y" * 4096)
+    repo.commit("skips")
+    code, _, err = cli(["git", str(repo.path), "--max-file-size", "1k"], capsys)
+    assert code == 0 and "2 skipped" in err
+
+
+def test_cli_staged_reports_new_file_positions(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    old, new = linear_key(3), linear_key(4)
+    repo.write("app.py", f"A = 1\nOLD = '{old}'\n")
+    repo.commit("reviewed long ago")
+    repo.write("app.py", f"A = 1\nOLD = '{old}'\n\n# added\nNEW = '{new}'\n")
+    repo.git("add", "app.py")
+    code, out, err = cli(["staged", str(repo.path), "--format", "json"], capsys)
+    assert code == 1, err
+    (finding,) = json.loads(out)
+    assert (finding["file"], finding["line"], finding["column"]) == ("app.py", 5, 8)
+    assert finding["commit"] is None
+    repo.git("commit", "-q", "-m", "now committed")
+    assert cli(["staged", str(repo.path)], capsys)[0] == 0
