@@ -79,8 +79,9 @@ class Rule:
     negative_examples: tuple[str, ...] = ()
     priority: int = 0
     source: str = ""
-    # Filters for placeholders/templates apply unless a rule opts out (e.g. private keys).
-    filters: bool = True
+    # Filters for placeholders/templates apply unless a rule opts out (e.g. private keys);
+    # a tuple names the filters / filter groups of scanner.engine.filters to run instead.
+    filters: bool | tuple[str, ...] = True
     # Secrets of this rule may span lines (PEM blocks): the confirmation window grows.
     multiline: bool = False
 

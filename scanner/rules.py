@@ -11,6 +11,7 @@ from typing import Any
 
 import regex
 
+from scanner.engine.filters import resolve_filters
 from scanner.engine.validators import VALIDATORS
 from scanner.errors import ConfigError, RuleError
 from scanner.model import Rule
@@ -187,9 +188,15 @@ def parse_rule(table: Mapping[str, Any], *, source: str, provider: str | None, u
     priority = table.get("priority", -10 if provider == "generic" else 0)
     if isinstance(priority, bool) or not isinstance(priority, int):
         raise RuleError(source, rule_id, "priority", "must be an integer")
-    for flag in ("filters", "multiline"):
-        if flag in table and not isinstance(table[flag], bool):
-            raise RuleError(source, rule_id, flag, "must be true or false")
+    if "multiline" in table and not isinstance(table["multiline"], bool):
+        raise RuleError(source, rule_id, "multiline", "must be true or false")
+    filters = table.get("filters", True)
+    if not isinstance(filters, bool):
+        filters = _str_list(filters, source, rule_id, "filters")
+        try:
+            resolve_filters(filters)
+        except KeyError as exc:
+            raise RuleError(source, rule_id, "filters", f"unknown filter {exc.args[0]!r}") from None
 
     return Rule(
         id=rule_id,
@@ -206,7 +213,7 @@ def parse_rule(table: Mapping[str, Any], *, source: str, provider: str | None, u
         negative_examples=_str_list(table.get("negative_examples"), source, rule_id, "negative_examples"),
         priority=priority,
         source=source,
-        filters=table.get("filters", True),
+        filters=filters,
         multiline=table.get("multiline", False),
     )
 

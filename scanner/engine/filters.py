@@ -1,30 +1,111 @@
-"""Named predicates that void a candidate: placeholders, templates, references, doc keys.
+"""Named predicates that void a candidate: placeholders, templates, references, hashes, code.
 
 Each takes the secret (and the line it sits on) and returns True when the candidate
-is not a real credential. They run for every rule with `filters = true`.
+is not a real credential. A rule with `filters = true` gets the `default` set; a rule
+may instead list the filters (or groups) it wants, e.g. `filters = ["generic"]`, which
+is how context rules for prefix-less credentials ask for the stricter checks.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import base64
+import binascii
+from collections.abc import Callable, Iterable, Mapping
+from types import MappingProxyType
 
 import regex
 
-__all__ = ["FILTERS", "rejection"]
+__all__ = ["FILTERS", "FILTER_GROUPS", "DEFAULT_FILTERS", "rejection", "resolve_filters"]
+
+Predicate = Callable[[str, str], bool]
 
 _PLACEHOLDER_WORDS = regex.compile(
     r"(?i)(?:your[_\-. ]?|my[_\-]?(?:api|secret|token|key|pass)|insert|replace|enter[_\-]|"
     r"placeholder|changeme|change[_\-]me|redacted|dummy|sample|example|fake|mock|"
     r"<[^>]*>|\bnull\b|\bnone\b|\btodo\b|xxx|\*{3}|\.{3}|…)"
 )
+# `$NAME` counts as a reference only where it starts the value: a password may hold a `$`.
 _TEMPLATE = regex.compile(
-    r"\$\{|\$\(|\{\{|\}\}|\{%|<%|%\(\w+\)s|#\{|\$[A-Z_][A-Z0-9_]*\b|^\$\w+$|%[A-Z_]+%|@@\w+@@|__[A-Z_]+__"
+    r"\$\{|\$\(|\{\{|\}\}|\{%|<%|%\(\w+\)s|#\{|^\$[A-Za-z_][A-Za-z0-9_]*\b|%[A-Za-z_][\w.]*%|"
+    r"@@\w+@@|__[A-Z_]+__|^@[A-Za-z_][\w.]*@?$|\{[A-Za-z_][\w.]*\}|%env\("
 )
 _REFERENCE = regex.compile(
     r"(?i)(?:os\.environ|os\.getenv|getenv\(|process\.env|env\[|ENV\[|System\.getenv|"
-    r"secrets\.|vault:|ref\+|Deno\.env|import\.meta\.env|\bsettings\.|config\.|\bparams\.)"
+    r"secrets\.|vault:|ref\+|Deno\.env|import\.meta\.env|\bsettings\.|config\.|\bparams\.|"
+    r"^arn:aws|^projects/[\w-]+/secrets/|^!(?:Ref|Sub|GetAtt|ImportValue)\b|^keyvault:|^secret://|"
+    r"^op://|^sm://|^awssm:|^gcp:|^azure:)"
 )
 _DOC_KEY = regex.compile(r"(?:EXAMPLE|example)(?:KEY)?$|^AKIAIOSFODNN7|wJalrXUtnFEMI/K7MDENG")
+
+_UUID = regex.compile(r"(?i)^\{?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\}?$")
+_HEX = regex.compile(r"(?i)^(?:0x)?[0-9a-f]+$")
+_HASH_LENGTHS = frozenset({32, 40, 56, 64, 96, 128})
+_HASH_CONTEXT = regex.compile(
+    r"(?i)sha-?(?:1|224|256|384|512)|md5|\bhash|_hash|hash_|digest|checksum|\bcommit\b|\bsha\b|"
+    r"\brev(?:ision)?\b|\betag\b|fingerprint|integrity|\bblob\b|\btree\b|\bparent\b"
+)
+_PASSWORD_HASH = regex.compile(
+    r"^(?:\$2[abxy]?\$\d\d\$|\$argon2(?:id|i|d)\$|\$[156]\$|\$(?:5|6)\$rounds=|\$pbkdf2|\$scrypt\$|"
+    r"\$apr1\$|\$y\$|pbkdf2_sha\d+\$|pbkdf2:sha\d+:|scrypt:\d|bcrypt\$|sha1\$|md5\$|argon2\$|"
+    r"\{(?:SSHA|SHA|SMD5|MD5|CRYPT|SSHA256|SSHA512|PBKDF2[\w-]*)\})"
+)
+_PREFIXED_DIGEST = regex.compile(r"(?i)^(?:sha(?:1|224|256|384|512)|md5|blake2b?|xxh\d*)[:=-][A-Za-z0-9+/=_-]{16,}$")
+_DATA_URI = regex.compile(r"(?i)data:[\w.+-]+/[\w.+-]+(?:;[\w=.-]+)*;base64,")
+_PUBLIC_MATERIAL = regex.compile(
+    r"(?:^(?:ssh-(?:rsa|dss|ed25519)|ecdsa-sha2-nistp\d+|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2)\b|"
+    r"-----BEGIN (?:RSA |EC |PGP )?PUBLIC KEY|-----BEGIN CERTIFICATE|-----BEGIN X509 CRL|"
+    r"-----BEGIN CERTIFICATE REQUEST|^age1[0-9a-z]{58}$|^npub1)"
+)
+_PATH = regex.compile(
+    r"^(?:~?/|\./|\.\./|[A-Za-z]:\\|\\\\|file:)|"
+    r"^[\w.-]+(?:/[\w.-]+)+/?$|"
+    r"\.(?:pem|key|crt|cer|der|p12|pfx|jks|keystore|json|ya?ml|txt|env|conf|cfg|ini|pub|asc|gpg|"
+    r"toml|xml|properties|sh|py|js|ts)$"
+)
+_URL = regex.compile(r"(?i)^[a-z][a-z0-9+.-]{1,20}://")
+_URL_CREDENTIALS = regex.compile(r"(?i)^[a-z][a-z0-9+.-]{1,20}://[^/\s@]*:[^/\s@]+@")
+_CODE = regex.compile(
+    r"^(?:[A-Za-z_$][\w$]*)(?:(?:\.|::|->|\?\.)[A-Za-z_$][\w$]*)+(?:\(\)?)?$|"
+    r"^[A-Za-z_$][\w$.]*\(|^(?:new|await|this|self|ctx|req|request|res|args|opts|options|kwargs|props)\b[.\[(]|"
+    r"^[A-Za-z_][\w.]*\[['\"]?\w+['\"]?\]$|^@?[A-Za-z_][\w.]*\.(?:get|fetch|read|load|lookup)\w*$"
+)
+_LITERAL = regex.compile(
+    r"(?i)^(?:true|false|yes|no|on|off|null|nil|none|undefined|nan|empty|required|optional|"
+    r"string|str|int|bool|boolean|secret|password|token|env|[-+]?\d+(?:\.\d+)?[kmgs]?)$"
+)
+_ENCRYPTED = regex.compile(r"^(?:ENC\[|vault:v\d+:|\$ANSIBLE_VAULT|AQICAH|kms:|encrypted:|ENC\()")
+# Words that fixtures and docs use instead of a real credential; `normalized` folds l33t.
+_FAKE_WORDS = frozenset(
+    """password passwd pass passphrase pwd secret secrets token apikey api key keys test tests
+    testing tester admin administrator root toor guest user username usr changeme changeit letmein
+    welcome qwerty default demo sample example foo bar baz foobar qux hunter hunter2 abc abcd abcdef
+    iloveyou monkey dragon master login postgres postgresql mysql mariadb mongo mongodb redis
+    rabbitmq oracle sa dev development local localhost temp tmp none null nil empty blank nopass
+    nopassword mypassword mypass mysecret mytoken myapikey secretkey secretpassword supersecret
+    private public insecure unsafe notasecret notsecret notreal invalid wrong incorrect bogus
+    fake dummy mock fixture stub placeholder value here some the a an my your our not real
+    super very strong weak new old valid good bad correct access auth credential credentials
+    pw app application service db database server client django flask rails spring debug
+    docker kube kubernetes jenkins sonar grafana elastic kibana minio rabbit airflow""".split()
+)
+_FAKE_SEGMENT_SPLIT = regex.compile(r"[\W_]+|(?<=[a-z])(?=[A-Z])|(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
+_LEET = str.maketrans({"@": "a", "4": "a", "0": "o", "1": "i", "3": "e", "$": "s", "5": "s", "7": "t", "!": "i"})
+_WORDISH = regex.compile(
+    r"^(?:[A-Z]?[a-z]+(?:[A-Z][a-z]+)*|[A-Z]+(?:_[A-Z]+)*|[a-z]+(?:[_.-][a-z]+)*|"
+    r"[A-Za-z][a-z]+(?:[_.\- ][A-Za-z][a-z]+)*)$"
+)
+_NAME_BEFORE = regex.compile(
+    r"([A-Za-z_$@][\w.$@-]{0,80})[\"'`\]]?\s*(?::\s*[\w.<>\[\]|]+\s*)?(?:=>|:=|=|:|,|\(|\s)\s*[\"'`]?$"
+)
+_NONSECRET_NAME = regex.compile(
+    r"(?i)(?:^|[_.\-]|(?<=[a-z])(?=[A-Z]))(?:public|pub|publishable|site|hash|hashed|digest|checksum|"
+    r"sha\d*|md5|fingerprint|csrf|xsrf|next|page|pagination|continuation|cursor|sort|partition|"
+    r"primary|foreign|cache|lookup|i18n|translation|label|hint|placeholder|example|sample|fake|dummy|"
+    r"mock|max|min|num|count|gpg|pgp|idempotency|range|row|kid|keyboard|hotkey|monkey|"
+    r"expected|default|old|previous|prev|confirm|confirmation|wrong|invalid|bad|masked|redacted|"
+    r"encrypted|enc|verify|verifier|challenge|nonce|state|salt)(?=$|[_.\-]|[A-Z0-9])"
+)
+_MINIFIED_HINTS = regex.compile(r"function\s*\(|=>|\bvar\s|\breturn\b|!0|!1|void 0")
 
 
 def is_placeholder(secret: str, line: str) -> bool:
@@ -49,24 +130,207 @@ def is_documentation_key(secret: str, line: str) -> bool:
 def is_sequential(secret: str, line: str) -> bool:
     """`abcdef…`, `123456…`, `0123456789abcdef` runs used in docs and tests."""
     lowered = secret.lower()
-    for run in ("0123456789", "abcdefghij", "1234567890", "qwertyuiop"):
+    for run in ("0123456789", "abcdefghij", "1234567890", "qwertyuiop", "123456789", "abcdefgh"):
         if run in lowered:
             return True
     return False
 
 
-FILTERS: tuple[tuple[str, Callable[[str, str], bool]], ...] = (
-    ("placeholder", is_placeholder),
-    ("template", is_templated),
-    ("reference", is_reference),
-    ("documentation-key", is_documentation_key),
-    ("sequential", is_sequential),
+def is_uuid(secret: str, line: str) -> bool:
+    """Identifiers, not credentials, when a context rule is all that found them."""
+    return bool(_UUID.match(secret))
+
+
+def is_hash(secret: str, line: str) -> bool:
+    """Password hashes (`$2b$…`, `pbkdf2_sha256$…`), `sha256:…` digests, and hex of a digest's
+    length where the line speaks of hashes or commits. A bare hex value assigned to a
+    secret's name stays a candidate: many signing keys are hex."""
+    if _PASSWORD_HASH.match(secret) or _PREFIXED_DIGEST.match(secret):
+        return True
+    core = secret[2:] if secret[:2] in ("0x", "0X") else secret
+    if _HEX.match(core) and len(core) in _HASH_LENGTHS:
+        return bool(_HASH_CONTEXT.search(line))
+    return False
+
+
+def is_integrity(secret: str, line: str) -> bool:
+    """Subresource / lockfile integrity values (`sha512-…`)."""
+    return bool(regex.match(r"^sha(?:1|256|384|512)-[A-Za-z0-9+/]{20,}={0,2}$", secret))
+
+
+def is_data_uri(secret: str, line: str) -> bool:
+    return bool(_DATA_URI.search(secret)) or (bool(_DATA_URI.search(line)) and _in_data_uri(secret, line))
+
+
+def _in_data_uri(secret: str, line: str) -> bool:
+    for match in _DATA_URI.finditer(line):
+        start = match.end()
+        if line.find(secret, start - len(match.group(0))) >= 0 and line.find(secret) >= match.start():
+            return True
+    return False
+
+
+def is_public_material(secret: str, line: str) -> bool:
+    """Public keys and certificates are meant to be shared."""
+    return bool(_PUBLIC_MATERIAL.search(secret))
+
+
+def is_path(secret: str, line: str) -> bool:
+    """`/run/secrets/db`, `./certs/key.pem`, `C:\\keys\\a.pfx`: where a secret lives, not the secret."""
+    return bool(_PATH.search(secret)) and not _URL.match(secret)
+
+
+def is_url(secret: str, line: str) -> bool:
+    """A URL without `user:password@` is an endpoint (token endpoints, JWKS URLs)."""
+    return bool(_URL.match(secret)) and not _URL_CREDENTIALS.match(secret)
+
+
+def is_code(secret: str, line: str) -> bool:
+    """`user.password`, `get_token()`, `args.api_key`, `request["token"]`: code, not a literal."""
+    if _CODE.match(secret):
+        return True
+    position = line.find(secret)
+    if position < 0:
+        return False
+    after = line[position + len(secret) : position + len(secret) + 1]
+    before = line[max(0, position - 1) : position]
+    quoted = before in ("'", '"', "`")
+    return not quoted and after in ("(", "[", ".")
+
+
+def is_literal(secret: str, line: str) -> bool:
+    """Booleans, numbers, null, type names."""
+    return bool(_LITERAL.match(secret))
+
+
+def is_encrypted(secret: str, line: str) -> bool:
+    """SOPS `ENC[…]`, Vault transit `vault:v1:…`, Ansible vault: ciphertext meant to be committed."""
+    return bool(_ENCRYPTED.match(secret))
+
+
+def _normalized(text: str) -> str:
+    return text.lower().translate(_LEET)
+
+
+def is_fake(secret: str, line: str) -> bool:
+    """`password123`, `changeme`, `test-token`, `not-a-real-secret`: every word of the value is a
+    word fixtures use (numbers and a trailing `!` are ignored)."""
+    segments = [s for s in _FAKE_SEGMENT_SPLIT.split(secret) if s]
+    words = [s for s in segments if not s.isdigit()]
+    if not words:
+        return False
+    if all(_normalized(w) in _FAKE_WORDS or w.lower() in _FAKE_WORDS for w in words):
+        return True
+    letters = regex.sub(r"[^A-Za-z@$!0-9]", "", secret)
+    stripped = regex.sub(r"[\d!._#-]+$", "", letters)
+    return bool(stripped) and _normalized(stripped) in _FAKE_WORDS
+
+
+def is_wordish(secret: str, line: str) -> bool:
+    """Letters only, shaped like a word or an identifier (`componentDidMount`, `my-db-pass`):
+    a context rule wants at least a digit or a symbol, or randomness of case."""
+    if any(c.isdigit() for c in secret):
+        return False
+    if regex.search(r"[^A-Za-z_.\- ]", secret):
+        return False
+    return bool(_WORDISH.match(secret))
+
+
+def is_nonsecret_name(secret: str, line: str) -> bool:
+    """The value is assigned to `public_key`, `password_hash`-like, `csrf_token`, `max_tokens`,
+    `cache_key`…: the name says this is not a credential."""
+    position = line.find(secret)
+    if position <= 0:
+        return False
+    match = _NAME_BEFORE.search(line[max(0, position - 120) : position])
+    if match is None:
+        return False
+    return bool(_NONSECRET_NAME.search(match.group(1)))
+
+
+def is_minified(secret: str, line: str) -> bool:
+    """A very long line of dense code: a bundle, where `key:"…"` is data of the program."""
+    return len(line) > 800 and len(_MINIFIED_HINTS.findall(line)) >= 3
+
+
+def is_encoded_noise(secret: str, line: str) -> bool:
+    """Base64 that decodes to readable text is an encoding, handled by the decode step, not a
+    secret as such (a random key never decodes to text)."""
+    if len(secret) < 8 or len(secret) % 4 or not regex.match(r"^[A-Za-z0-9+/]+={0,2}$", secret):
+        return False
+    try:
+        raw = base64.b64decode(secret, validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return len(text) >= 4 and all(c.isprintable() or c in "\n\r\t" for c in text)
+
+
+FILTERS: Mapping[str, Predicate] = MappingProxyType(
+    {
+        "placeholder": is_placeholder,
+        "template": is_templated,
+        "reference": is_reference,
+        "documentation-key": is_documentation_key,
+        "sequential": is_sequential,
+        "uuid": is_uuid,
+        "hash": is_hash,
+        "integrity": is_integrity,
+        "data-uri": is_data_uri,
+        "public-material": is_public_material,
+        "path": is_path,
+        "url": is_url,
+        "code": is_code,
+        "literal": is_literal,
+        "encrypted": is_encrypted,
+        "fake": is_fake,
+        "wordish": is_wordish,
+        "nonsecret-name": is_nonsecret_name,
+        "minified": is_minified,
+        "encoded": is_encoded_noise,
+    }
+)
+
+DEFAULT_FILTERS: tuple[str, ...] = ("placeholder", "template", "reference", "documentation-key", "sequential")
+
+FILTER_GROUPS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "default": DEFAULT_FILTERS,
+        # Context rules: the value has nothing but its name and its shape to go on.
+        "generic": DEFAULT_FILTERS
+        + (
+            "uuid", "hash", "integrity", "data-uri", "public-material", "path", "url", "code",
+            "literal", "encrypted", "fake", "wordish", "nonsecret-name", "minified", "encoded",
+        ),
+        # Passwords inside URLs / connection strings: the scheme already says what it is.
+        "credential": DEFAULT_FILTERS + ("literal", "fake", "encrypted", "hash"),
+    }
 )
 
 
-def rejection(secret: str, line: str) -> str | None:
+def resolve_filters(names: bool | Iterable[str]) -> tuple[str, ...]:
+    """`true` -> the default set, `false` -> none, a list -> those filters and groups, in order.
+    Raises KeyError on an unknown name (the rule loader reports it)."""
+    if names is True:
+        return DEFAULT_FILTERS
+    if names is False:
+        return ()
+    resolved: list[str] = []
+    for name in names:  # type: ignore[union-attr]
+        for item in FILTER_GROUPS[name] if name in FILTER_GROUPS else (name,):
+            if item not in FILTERS:
+                raise KeyError(item)
+            if item not in resolved:
+                resolved.append(item)
+    return tuple(resolved)
+
+
+def rejection(secret: str, line: str, names: bool | Iterable[str] = True) -> str | None:
     """The name of the first filter that voids this candidate, or None."""
-    for name, predicate in FILTERS:
-        if predicate(secret, line):
+    for name in resolve_filters(names):
+        if FILTERS[name](secret, line):
             return name
     return None

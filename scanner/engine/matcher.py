@@ -157,7 +157,7 @@ class Matcher:
         if rule.validator and not VALIDATORS[rule.validator](secret):
             return f"validator {rule.validator}"
         if rule.filters:
-            reason = rejection(secret, _line_text(data, start, end))
+            reason = rejection(secret, _line_text(data, start, end), rule.filters)
             if reason:
                 return f"filter {reason}"
         return None
