@@ -298,7 +298,21 @@ class _History:
     submodules: dict[bytes, None]
 
 
-def _log_args(refs: Sequence[str] | None, since: str | None, rev_range: str | None) -> list[str]:
+def _stash_commits(repo: Path) -> list[str]:
+    """Every stash entry: `--all` reaches only the newest (refs/stash); the rest live in its reflog."""
+    try:
+        out = _run(repo, "reflog", "show", "--format=%H", "refs/stash", "--")
+    except SourceError:
+        return []  # no stash
+    return [line for line in out.decode("ascii", "replace").split() if len(line) == 40]
+
+
+def _log_args(
+    refs: Sequence[str] | None,
+    since: str | None,
+    rev_range: str | None,
+    stashes: Sequence[str] = (),
+) -> list[str]:
     revs: list[str] = []
     if rev_range is not None:
         revs.append(_check_rev(rev_range, "range"))
@@ -309,7 +323,7 @@ def _log_args(refs: Sequence[str] | None, since: str | None, rev_range: str | No
     if refs:
         revs.extend(_check_rev(r, "ref") for r in refs)
     if not revs:
-        return ["--all"]
+        return ["--all", *stashes]
     return ["--end-of-options", *revs]
 
 
@@ -399,9 +413,7 @@ def _tokens(stream: IO[bytes]) -> Iterator[bytes]:
         yield rest
 
 
-def _record(
-    history: _History, path_index: dict[bytes, int], meta: bytes, path: bytes, commit: int
-) -> None:
+def _record(history: _History, path_index: dict[bytes, int], meta: bytes, path: bytes, commit: int) -> None:
     # ":old_mode new_mode old_sha new_sha status"
     fields = meta[1:].split()
     if len(fields) < 5:
@@ -454,7 +466,9 @@ def iter_history(
     submodule entries likewise (their repositories are not followed).
     """
     repo = Path(repo)
-    history = _read_history(repo, _log_args(refs, since, rev_range))
+    everything = refs is None and since is None and rev_range is None
+    stashes = _stash_commits(repo) if everything else []
+    history = _read_history(repo, _log_args(refs, since, rev_range, stashes))
     for path in history.submodules:
         yield Skipped(_decode_path(path), "submodule", "submodules are not followed")
     if not history.blobs:
@@ -466,9 +480,7 @@ def iter_history(
         if obj.kind == "blob":
             if obj.size > max_file_size:
                 flat = history.blobs[bytes.fromhex(obj.id)]
-                yield Skipped(
-                    _first_path(history, flat), "too-large", f"blob {obj.id}, {obj.size} bytes"
-                )
+                yield Skipped(_first_path(history, flat), "too-large", f"blob {obj.id}, {obj.size} bytes")
             else:
                 small.append(obj.id)
         else:
@@ -646,11 +658,9 @@ def iter_staged(
         return
     sections = _added_lines(repo, len(files), env)
     wanted: dict[str, list[tuple[_StagedFile, list[tuple[int, int]] | None]]] = {}
-    for staged, (patch_sha, ranges) in zip(files, sections):
+    for staged, (patch_sha, ranges) in zip(files, sections, strict=True):
         if patch_sha is not None and patch_sha != staged.sha:
-            raise SourceError(
-                f"cannot read the staged change in {repo}: listing and patch disagree"
-            )
+            raise SourceError(f"cannot read the staged change in {repo}: listing and patch disagree")
         if staged.mode == _GITLINK:
             yield Skipped(_decode_path(staged.path), "submodule", "submodules are not followed")
             continue

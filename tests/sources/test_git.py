@@ -194,8 +194,10 @@ def test_stash_remote_tag_and_detached_head_are_all_scanned(repo: Repo) -> None:
     tagged = repo.commit("tagged")
     repo.git("tag", "only-tag", tagged)
     repo.git("checkout", "-q", "main")
-    # stash
+    # stash: two entries, the older one reachable only through the stash reflog
     repo.write("base.txt", "stashed work\n")
+    repo.git("stash", "-q")
+    repo.write("base.txt", "newer stash\n")
     repo.git("stash", "-q")
     # detached HEAD holding a commit that no ref holds
     repo.git("checkout", "-q", "--detach")
@@ -203,7 +205,7 @@ def test_stash_remote_tag_and_detached_head_are_all_scanned(repo: Repo) -> None:
     repo.commit("detached")
 
     items = history(repo)
-    for text in ("on the remote only", "tag only", "stashed work", "detached only"):
+    for text in ("on the remote only", "tag only", "stashed work", "newer stash", "detached only"):
         assert holding(items, text), text
     narrowed = history(repo, refs=["main"])
     assert holding(narrowed, "base") and not holding(narrowed, "tag only")
