@@ -169,6 +169,12 @@ def _run_scan(
     _write_report(opts, result, ruleset, command=command, scanned=scanned)
     for warning in result.warnings:
         click.echo(f"keysweep: warning: {warning}", err=True)
+    for skip in result.skipped:
+        # Binary and too-large inputs are only counted; these the user must hear about.
+        if skip.reason == "submodule":
+            click.echo(f"keysweep: note: submodule {skip.path} not followed (scan its repository separately)", err=True)
+        elif skip.reason in ("missing", "corrupt", "not-a-blob"):
+            click.echo(f"keysweep: warning: {skip.path}: {skip.reason} object skipped ({skip.detail})", err=True)
     click.echo(_summary(result), err=True)
     delivery_failed = False
     if targets and result.findings:

@@ -653,3 +653,22 @@ def test_cli_staged_reports_new_file_positions(repo: Repo, capsys: pytest.Captur
     assert finding["commit"] is None
     repo.git("commit", "-q", "-m", "now committed")
     assert cli(["staged", str(repo.path)], capsys)[0] == 0
+
+
+def test_cli_says_what_it_did_not_follow_or_could_not_read(
+    repo: Repo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sub = Repo(tmp_path / "sub")
+    sub.path.mkdir()
+    sub.git("init", "-q")
+    sub.commit("empty")
+    repo.write("keep.txt", "keep\n")
+    repo.write("lose.txt", "lose\n")
+    repo.commit("files")
+    repo.git("-c", "protocol.file.allow=always", "submodule", "add", "-q", str(sub.path), "vendor/lib")
+    repo.commit("submodule")
+    _loose_path(repo, repo.git("rev-parse", "HEAD:lose.txt")).unlink()
+    code, _, err = cli(["git", str(repo.path)], capsys)
+    assert code == 0
+    assert "submodule vendor/lib not followed" in err
+    assert "lose.txt: missing object skipped" in err
