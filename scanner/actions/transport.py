@@ -49,6 +49,12 @@ class RetryPolicy:
     # A Retry-After longer than this ends the run's attempts (the delivery stays pending).
     max_retry_after: float = 120.0
 
+    def worst_case(self) -> float:
+        """An upper bound of one delivery's duration: how long its journal lease must last."""
+        per_attempt = min(self.timeout, 10.0) + self.timeout
+        waits = max(self.backoff_max, self.max_retry_after)
+        return self.max_attempts * (per_attempt + waits) + 60.0
+
 
 @dataclass(frozen=True)
 class Attempt:

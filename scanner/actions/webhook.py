@@ -27,7 +27,7 @@ from urllib.parse import urlsplit, urlunsplit
 import requests
 
 from scanner.actions import github
-from scanner.actions.journal import JOURNAL_NAME, Journal, JournalRow, NewDelivery, Owner
+from scanner.actions.journal import DEFAULT_LEASE, JOURNAL_NAME, Journal, JournalRow, NewDelivery, Owner
 from scanner.actions.transport import USER_AGENT, RetryPolicy, post_with_retries, safe_url
 from scanner.errors import WebhookError
 from scanner.findings import finding_record
@@ -361,6 +361,10 @@ def _policy(options: str) -> RetryPolicy:
     )
 
 
+def _lease(policy: RetryPolicy) -> float:
+    return max(DEFAULT_LEASE, policy.worst_case())
+
+
 def _left(count: int) -> str:
     return f"{count} deliver{'y' if count == 1 else 'ies'} left pending"
 
@@ -386,14 +390,15 @@ def _send_generic(
             journal.mark_unsent([row.id], owner, status=None, error=problem, tried=False)
             failed += 1
             continue
-        if not journal.renew([row.id], owner):
+        policy = _policy(row.options)
+        if not journal.renew([row.id], owner, lease=_lease(policy)):
             continue  # taken over by another process after our lease ran out
 
         def build(_attempt: int, row: JournalRow = row) -> tuple[bytes, dict[str, str]]:
             body = _body(row.delivery_id, row.payload)
             return body, _headers(row.delivery_id, body, key)
 
-        outcome = post_with_retries(session, row.url, build, _policy(row.options), sleep=sleep)
+        outcome = post_with_retries(session, row.url, build, policy, sleep=sleep)
         if outcome.ok:
             journal.mark_sent([row.id], outcome.status)
             sent += 1
@@ -416,6 +421,7 @@ def _send_github(
 ) -> _Tally:
     first = rows[0]
     shown = safe_url(first.url)
+    policy = _policy(first.options)
     sent = failed = 0
     problem: str | None = None
     for batch in github.batches(rows):
@@ -424,7 +430,7 @@ def _send_github(
             journal.mark_unsent(ids, owner, status=None, error=problem, tried=False)
             failed += len(batch)
             continue
-        held = journal.renew(ids, owner)
+        held = journal.renew(ids, owner, lease=_lease(policy))
         batch = [r for r in batch if r.id in held]
         if not batch:
             continue
@@ -439,7 +445,7 @@ def _send_github(
             return request
 
         outcome = post_with_retries(
-            session, first.url, build, _policy(first.options),
+            session, first.url, build, policy,
             sleep=sleep, stop=github.rate_limit_reason,
         )
         if outcome.ok:
@@ -501,6 +507,8 @@ def deliver(
     """
     if not targets or not findings:
         return DeliverySummary()
+    for target in targets:  # targets built by hand skip parse_targets: same rule for them
+        check_url(target.url, where=target.source or "webhook")
     check_signing(targets, env)
     repository = _clean_repository(repository)
     items: list[NewDelivery] = []
