@@ -37,7 +37,7 @@ _REFERENCE = regex.compile(
 )
 _DOC_KEY = regex.compile(r"(?:EXAMPLE|example)(?:KEY)?$|^AKIAIOSFODNN7|wJalrXUtnFEMI/K7MDENG")
 
-_UUID = regex.compile(r"(?i)^\{?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\}?$")
+_UUID = regex.compile(r"(?i)^\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?$")
 _HEX = regex.compile(r"(?i)^(?:0x)?[0-9a-f]+$")
 _HASH_LENGTHS = frozenset({32, 40, 56, 64, 96, 128})
 _HASH_CONTEXT = regex.compile(
@@ -56,9 +56,11 @@ _PUBLIC_MATERIAL = regex.compile(
     r"-----BEGIN (?:RSA |EC |PGP )?PUBLIC KEY|-----BEGIN CERTIFICATE|-----BEGIN X509 CRL|"
     r"-----BEGIN CERTIFICATE REQUEST|^age1[0-9a-z]{58}$|^npub1)"
 )
+# Random base64 may hold `/`: a path here starts like one, or is lowercase words, or ends in
+# a file extension.
 _PATH = regex.compile(
-    r"^(?:~?/|\./|\.\./|[A-Za-z]:\\|\\\\|file:)|"
-    r"^[\w.-]+(?:/[\w.-]+)+/?$|"
+    r"^(?:~|\.{1,2})?/[a-z0-9_.-]{2,}(?:/|$)|^(?:~|\.{1,2})/|^[A-Za-z]:\\|^\\\\|^file:|"
+    r"^[a-z0-9_.-]+(?:/[a-z0-9_.-]+)+/?$|"
     r"\.(?:pem|key|crt|cer|der|p12|pfx|jks|keystore|json|ya?ml|txt|env|conf|cfg|ini|pub|asc|gpg|"
     r"toml|xml|properties|sh|py|js|ts)$"
 )
@@ -97,14 +99,15 @@ _WORDISH = regex.compile(
 _NAME_BEFORE = regex.compile(
     r"([A-Za-z_$@][\w.$@-]{0,80})[\"'`\]]?\s*(?::\s*[\w.<>\[\]|]+\s*)?(?:=>|:=|=|:|,|\(|\s)\s*[\"'`]?$"
 )
-_NONSECRET_NAME = regex.compile(
-    r"(?i)(?:^|[_.\-]|(?<=[a-z])(?=[A-Z]))(?:public|pub|publishable|site|hash|hashed|digest|checksum|"
-    r"sha\d*|md5|fingerprint|csrf|xsrf|next|page|pagination|continuation|cursor|sort|partition|"
-    r"primary|foreign|cache|lookup|i18n|translation|label|hint|placeholder|example|sample|fake|dummy|"
-    r"mock|max|min|num|count|gpg|pgp|idempotency|range|row|kid|keyboard|hotkey|monkey|"
-    r"expected|default|old|previous|prev|confirm|confirmation|wrong|invalid|bad|masked|redacted|"
-    r"encrypted|enc|verify|verifier|challenge|nonce|state|salt)(?=$|[_.\-]|[A-Z0-9])"
+_NONSECRET_SEGMENTS = frozenset(
+    """public pub publishable site hash hashed digest checksum sha sha1 sha256 md5 fingerprint csrf
+    xsrf next page pagination continuation cursor sort partition primary foreign cache lookup i18n
+    translation label hint placeholder example sample fake dummy mock max min num count gpg pgp
+    idempotency range row kid expected old previous prev confirm confirmation wrong invalid
+    bad masked redacted encrypted enc verify verifier challenge nonce state salt field input form
+    prompt type name url uri endpoint length policy regex pattern header""".split()
 )
+_SEGMENTS = regex.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 _MINIFIED_HINTS = regex.compile(r"function\s*\(|=>|\bvar\s|\breturn\b|!0|!1|void 0")
 
 
@@ -237,15 +240,16 @@ def is_wordish(secret: str, line: str) -> bool:
 
 
 def is_nonsecret_name(secret: str, line: str) -> bool:
-    """The value is assigned to `public_key`, `password_hash`-like, `csrf_token`, `max_tokens`,
-    `cache_key`…: the name says this is not a credential."""
+    """The value is assigned to `public_key`, `csrf_token`, `max_tokens`, `cache_key`,
+    `encrypted_password`…: a word of the name says this is not a credential."""
     position = line.find(secret)
     if position <= 0:
         return False
     match = _NAME_BEFORE.search(line[max(0, position - 120) : position])
     if match is None:
         return False
-    return bool(_NONSECRET_NAME.search(match.group(1)))
+    segments = {s.lower() for s in _SEGMENTS.findall(match.group(1))}
+    return not segments.isdisjoint(_NONSECRET_SEGMENTS)
 
 
 def is_minified(secret: str, line: str) -> bool:

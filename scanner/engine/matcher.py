@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import regex
 
+from scanner.engine.decode import MAX_DEPTH as MAX_DECODE_DEPTH
+from scanner.engine.decode import scan_encoded
 from scanner.engine.entropy import shannon_entropy
 from scanner.engine.filters import rejection
 from scanner.engine.prefilter import build_prefilter
@@ -66,15 +68,22 @@ class Matcher:
         self._keyword_lengths = [len(k) for k in self._keywords]
         self.prefilter = build_prefilter(self._keywords, backend)
         self._timeouts: dict[int, int] = defaultdict(int)
+        self._priorities = {rule.id: rule.priority for rule in self.rules}
         self.warnings: list[str] = []
 
     @property
     def backend(self) -> str:
         return self.prefilter.name
 
-    def scan(self, data: bytes, blob_id: str = "") -> list[Match]:
+    def scan(self, data: bytes, blob_id: str = "", *, depth: int = 0) -> list[Match]:
         candidates = self._confirm(data, self._windows(data))
-        return _deduplicate(self._to_matches(data, blob_id, candidates), self.rules)
+        matches = _deduplicate(self._to_matches(data, blob_id, candidates), self.rules)
+        if depth < MAX_DECODE_DEPTH:
+            # Base64 values that decode to text are scanned again, decoded (scanner.engine.decode).
+            matches = scan_encoded(
+                data, blob_id, matches, self._priorities, lambda text: self.scan(text, blob_id, depth=depth + 1)
+            )
+        return matches
 
     def candidates(self, data: bytes) -> list[Candidate]:
         """Every regex match with its verdict, for `rules check` and debugging."""

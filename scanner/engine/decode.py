@@ -1,0 +1,145 @@
+"""Secrets inside base64: Kubernetes Secret `data:`, `Authorization: Basic`, `.npmrc _auth`,
+docker `config.json` `auth`, and any base64 value assigned to a name.
+
+A base64 value that decodes to readable text is decoded, put back in its line in place of
+the encoded run (so `password: <b64>` reads `password: <plain>` and the same context rules
+apply), and scanned again with the same matcher, down to `MAX_DEPTH` levels (a Kubernetes
+`.dockerconfigjson` holds JSON that holds an `auth` that holds `user:password`). A secret
+found that way is reported at the position of the encoded run, with the decoded secret.
+Random keys never decode to text, so they are left to the ordinary pass.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import regex
+
+from scanner.engine.entropy import shannon_entropy
+from scanner.model import Match
+
+__all__ = ["MAX_DEPTH", "EncodedRun", "find_encoded", "scan_encoded"]
+
+MAX_DEPTH = 2
+MAX_ENCODED = 64 * 1024  # longest run decoded
+MAX_RUNS = 256  # runs decoded per blob (and per decoded text)
+_MIN_RUN = 8
+
+# A run of standard base64 where a value starts: after `:` or `=` (YAML, JSON, .env, .npmrc),
+# after `Basic`, or after `echo` (shell pipelines into `base64 -d`).
+_RUN = regex.compile(
+    rb"(?:[:=]|(?i:\bbasic)[ \t]|(?i:\becho)[ \t])[ \t]*[\"']?(?P<run>[A-Za-z0-9+/]{8,}={0,2})(?![A-Za-z0-9+/=_-])"
+)
+
+
+@dataclass(frozen=True)
+class EncodedRun:
+    """A base64 run in the scanned bytes and the text it decodes to."""
+
+    start: int
+    end: int
+    text: str
+
+
+def _decode(run: bytes) -> str | None:
+    if len(run) % 4 or len(run) > MAX_ENCODED:
+        return None
+    try:
+        raw = base64.b64decode(run, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    if len(raw) < 4:
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if not all(c.isprintable() or c in "\n\r\t" for c in text):
+        return None
+    return text
+
+
+def find_encoded(data: bytes, *, limit: int = MAX_RUNS) -> list[EncodedRun]:
+    """Base64 runs in value position that decode to readable UTF-8 text."""
+    runs: list[EncodedRun] = []
+    for match in _RUN.finditer(data):
+        text = _decode(match.group("run"))
+        if text is None:
+            continue
+        runs.append(EncodedRun(match.start("run"), match.end("run"), text))
+        if len(runs) >= limit:
+            break
+    return runs
+
+
+def _synthesize(data: bytes, run: EncodedRun) -> tuple[bytes, int, int]:
+    """The text to scan and where the decoded part sits in it.
+
+    Single-line plain text goes back into its line (keeping the name it was assigned to);
+    multi-line text (a whole config file, a PEM block) is scanned on its own.
+    """
+    decoded = run.text.encode("utf-8")
+    if b"\n" in decoded.strip():
+        return decoded, 0, len(decoded)
+    line_start = data.rfind(b"\n", 0, run.start) + 1
+    line_end = data.find(b"\n", run.end)
+    if line_end < 0:
+        line_end = len(data)
+    prefix = data[line_start : run.start]
+    text = prefix + decoded + data[run.end : line_end]
+    return text, len(prefix), len(prefix) + len(decoded)
+
+
+def _at_run(data: bytes, run: EncodedRun, found: Match, blob_id: str) -> Match:
+    line_start = data.rfind(b"\n", 0, run.start) + 1
+    line_end = data.find(b"\n", run.end)
+    line = data.count(b"\n", 0, run.start) + 1
+    return Match(
+        rule_id=found.rule_id,
+        blob_id=blob_id,
+        start=run.start,
+        end=run.end,
+        secret=found.secret,
+        line=line,
+        end_line=line,
+        column=len(data[line_start : run.start].decode("utf-8", "replace")) + 1,
+        entropy=shannon_entropy(found.secret),
+        line_text=data[line_start : len(data) if line_end < 0 else line_end].decode("utf-8", "replace"),
+    )
+
+
+def scan_encoded(
+    data: bytes,
+    blob_id: str,
+    matches: Sequence[Match],
+    priorities: Mapping[str, int],
+    scan: Callable[[bytes], list[Match]],
+) -> list[Match]:
+    """`matches` of the ordinary pass, plus what the decoded runs hold.
+
+    `scan` is the matcher one level deeper. A run already claimed by a provider rule (an
+    Elastic key is base64 of `id:key`) is left alone; a context-rule match on a run that
+    decodes to text is replaced by what the decoded text yields (nothing, if it is a
+    placeholder).
+    """
+    kept = list(matches)
+    decoded: list[Match] = []
+    for run in find_encoded(data):
+        overlapping = [m for m in kept if m.start < run.end and m.end > run.start]
+        if any(priorities.get(m.rule_id, 0) >= 0 for m in overlapping):
+            continue
+        text, low, high = _synthesize(data, run)
+        found = [m for m in scan(text) if m.start < high and m.end > low]
+        if overlapping:
+            kept = [m for m in kept if m not in overlapping]
+        seen = {(m.rule_id, m.secret) for m in decoded}
+        for match in found:
+            if (match.rule_id, match.secret) not in seen:
+                seen.add((match.rule_id, match.secret))
+                decoded.append(_at_run(data, run, match, blob_id))
+    if not decoded:
+        return kept
+    return sorted(kept + decoded, key=lambda m: (m.start, m.end, m.rule_id))
