@@ -348,6 +348,7 @@ def _read_history(repo: Path, revs: list[str]) -> _History:
     )
     history = _History(commits=[], paths=[], blobs={}, submodules={})
     path_index: dict[bytes, int] = {}
+    people: dict[str, str] = {}
     try:
         proc = subprocess.Popen(
             cmd,
@@ -372,6 +373,8 @@ def _read_history(repo: Path, revs: list[str]) -> _History:
                 header.append(token)
                 if len(header) == 4:
                     sha, name, email, date = (h.decode("utf-8", "replace") for h in header)
+                    # Authors repeat across commits: one string each keeps the index small.
+                    name, email = people.setdefault(name, name), people.setdefault(email, email)
                     history.commits.append((sha, name, email, date))
                     commit = len(history.commits) - 1
                     in_header = False
