@@ -424,6 +424,7 @@ def _send_github(
     policy = _policy(first.options)
     sent = failed = 0
     problem: str | None = None
+    last_error = ""
     for batch in github.batches(rows):
         ids = [r.id for r in batch]
         if problem is not None:
@@ -455,20 +456,22 @@ def _send_github(
             continue
         journal.mark_unsent(ids, owner, status=outcome.status, error=outcome.message, tried=True)
         failed += len(batch)
+        last_error = outcome.message
         if outcome.transient:
             problem = outcome.message
     if not failed:
         return _Tally(sent=sent)
-    return _Tally(sent, failed, f"GitHub revocation {shown}: {problem or 'refused'}; {_left(failed)}")
+    return _Tally(sent, failed, f"GitHub revocation {shown}: {problem or last_error}; {_left(failed)}")
 
 
 def _send(
     journal: Journal, rows: Sequence[JournalRow], owner: Owner, env: Mapping[str, str],
     session: requests.Session | None, sleep: Callable[[float], None],
 ) -> tuple[int, int, tuple[str, ...]]:
-    groups: dict[str, list[JournalRow]] = {}
+    groups: dict[tuple[str, str | None], list[JournalRow]] = {}
     for row in rows:
-        groups.setdefault(row.target_key, []).append(row)
+        # The signing variable may differ between runs for one URL: one key per group.
+        groups.setdefault((row.target_key, row.secret_env), []).append(row)
     own_session = session is None
     http = session or requests.Session()
     sent = failed = 0

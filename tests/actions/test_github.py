@@ -118,3 +118,15 @@ def test_only_github_tokens_matching_the_rules_globs_are_sent(receiver: Receiver
                       repository="repo", env={})
     assert summary.sent == 1
     assert sent_credentials(receiver) == [[classic.secret]]
+
+
+def test_a_refused_batch_stays_pending_and_the_next_batch_is_sent(
+    receiver: Receiver, state_dir: Path
+) -> None:
+    receiver.respond(422)
+    leaked = tokens(1200, "422")
+    summary = deliver([make_finding(t) for t in leaked], [github_target(receiver)],
+                      state_dir=state_dir, repository="repo", env={})
+    assert (summary.sent, summary.failed, summary.pending) == (200, 1000, 1000)
+    assert "HTTP 422" in summary.messages[0]
+    assert [len(b) for b in sent_credentials(receiver)] == [1000, 200]
