@@ -121,10 +121,11 @@ def _pem_body(secret: str) -> tuple[list[str], str] | None:
     headers: list[str] = []
     body: list[str] = []
     for line in match.group(1).splitlines():
-        line = line.strip().strip("\"',+").strip()
-        if not line:
-            continue
-        (headers if ":" in line else body).append(line)
+        line = line.strip()
+        if ":" in line:
+            headers.append(line)
+        else:
+            body.extend(line.split())
     return headers, "".join(body)
 
 

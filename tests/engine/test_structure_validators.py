@@ -158,3 +158,36 @@ def test_clerk_secret_key_wins_over_stripe(rng: random.Random) -> None:
     line = f"CLERK_SECRET_KEY=sk_live_{_rand(rng, 42)}\n"
     found = [m.rule_id for m in Matcher(load_rule_pack()).scan(line.encode())]
     assert found == ["clerk.secret-key"]
+
+
+def _crc24(data: bytes) -> int:
+    crc = 0xB704CE
+    for byte in data:
+        crc ^= byte << 16
+        for _ in range(8):
+            crc <<= 1
+            if crc & 0x1000000:
+                crc ^= 0x1864CFB
+    return crc & 0xFFFFFF
+
+
+def _armor(raw: bytes, crc_value: int | None = None) -> str:
+    text = base64.b64encode(raw).decode()
+    lines = [text[i : i + 64] for i in range(0, len(text), 64)]
+    crc = base64.b64encode((_crc24(raw) if crc_value is None else crc_value).to_bytes(3, "big")).decode()
+    return "\n".join(
+        ["-----BEGIN PGP PRIVATE KEY BLOCK-----", "", *lines, "=" + crc, "-----END PGP PRIVATE KEY BLOCK-----"]
+    )
+
+
+def test_pgp_checksum_survives_lines_starting_with_plus() -> None:
+    """Base64 lines may begin with `+` or `/`; the validator must keep them."""
+    rng = random.Random(5)
+    while True:
+        raw = bytes([0x94, 0x58]) + rng.randbytes(250)
+        block = _armor(raw)
+        if any(line.startswith("+") for line in block.splitlines()):
+            break
+    assert VALIDATORS["pgp-private-key"](block)
+    assert not VALIDATORS["pgp-private-key"](_armor(bytes([0x99, 0x58]) + raw[2:])), "tag 6 is a public key"
+    assert not VALIDATORS["pgp-private-key"](_armor(raw, _crc24(raw) ^ 1)), "CRC-24 mismatch"
