@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -83,19 +82,11 @@ def compile_pattern(pattern: str) -> regex.Pattern[bytes]:
 
 
 def rule_pack_dir() -> Path:
-    """The shipped rule pack: `scanner.rules` when installed, `rules/` in a source checkout."""
-    checkout = Path(__file__).resolve().parent.parent / "rules"
-    try:
-        installed = Path(str(resources.files("scanner.rules")))
-    except (ModuleNotFoundError, TypeError):
-        installed = None
-    if installed is not None and installed.is_dir() and any(installed.glob("*.toml")):
+    """The shipped rule pack: `scanner/rulepack/` when installed, `rules/` in a source checkout."""
+    installed = Path(__file__).resolve().parent / "rulepack"
+    if installed.is_dir() and any(installed.glob("*.toml")):
         return installed
-    # Installed from a wheel, `scanner/rules/` sits beside this module, which shadows it as `scanner.rules`.
-    beside = Path(__file__).resolve().parent / "rules"
-    if beside.is_dir() and any(beside.glob("*.toml")):
-        return beside
-    return checkout
+    return Path(__file__).resolve().parent.parent / "rules"
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
