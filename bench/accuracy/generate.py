@@ -387,8 +387,18 @@ def provider_plant(rule: Rule, sources: list[TokenSource], matcher: Matcher, rng
                 line = source.example[: source.start] + token + source.example[source.end :]
                 data = line.encode()
                 if any(m.rule_id == rule.id and m.secret == token for m in matcher.scan(data)):
+                    single = _secret_line(line, token)
+                    if any(m.rule_id == rule.id for m in matcher.scan(single.encode())):
+                        return single, token
                     return line, token
-    return source.example, original
+    return _secret_line(source.example, original), original
+
+
+def _secret_line(example: str, token: str) -> str:
+    """The line of a multi-line example holding a one-line token: other lines may hold tokens too."""
+    if "\n" in token or "\n" not in example:
+        return example
+    return next(line for line in example.split("\n") if token in line)
 
 
 # ---------------------------------------------------------------- decoys

@@ -26,7 +26,7 @@ _PLACEHOLDER_WORDS = regex.compile(
 )
 # `$NAME` counts as a reference only where it starts the value: a password may hold a `$`.
 _TEMPLATE = regex.compile(
-    r"\$\{|\$\(|\{\{|\}\}|\{%|<%|%\(\w+\)s|#\{|^\$[A-Za-z_][A-Za-z0-9_]*\b|%[A-Za-z_][\w.]*%|"
+    r"\$\{|\$\(|\{\{|\}\}|\{%|<%|%\(\w+\)s|#\{|^\$[A-Za-z_][A-Za-z0-9_]*\b|%[A-Z_][A-Z0-9_]*%|"
     r"@@\w+@@|__[A-Z_]+__|^@[A-Za-z_][\w.]*@?$|\{[A-Za-z_][\w.]*\}|%env\("
 )
 _REFERENCE = regex.compile(
@@ -115,7 +115,7 @@ def is_placeholder(secret: str, line: str) -> bool:
     if _PLACEHOLDER_WORDS.search(secret):
         return True
     core = secret.split("_")[-1] if "_" in secret else secret
-    return len(set(core.lower())) <= 3 and len(core) >= 6
+    return len(core) >= 6 and len(set(core.lower())) <= (3 if len(core) >= 10 else 2)
 
 
 def is_templated(secret: str, line: str) -> bool:
@@ -188,10 +188,17 @@ def is_url(secret: str, line: str) -> bool:
     return bool(_URL.match(secret)) and not _URL_CREDENTIALS.match(secret)
 
 
+def _literal_segment(segment: str) -> bool:
+    """A dotted part that code would not name: digit runs (`Salmon7385`) or random case."""
+    digits = sum(c.isdigit() for c in segment)
+    random_case = len(segment) >= 12 and any(c.isupper() for c in segment) and any(c.islower() for c in segment)
+    return digits >= 2 or (random_case and digits >= 1)
+
+
 def is_code(secret: str, line: str) -> bool:
     """`user.password`, `get_token()`, `args.api_key`, `request["token"]`: code, not a literal."""
     if _CODE.match(secret):
-        return True
+        return not any(_literal_segment(part) for part in regex.split(r"\.|::|->|\?\.", secret))
     position = line.find(secret)
     if position < 0:
         return False
@@ -245,10 +252,16 @@ def is_nonsecret_name(secret: str, line: str) -> bool:
     position = line.find(secret)
     if position <= 0:
         return False
-    match = _NAME_BEFORE.search(line[max(0, position - 120) : position])
+    before = line[max(0, position - 160) : position]
+    match = _NAME_BEFORE.search(before)
     if match is None:
         return False
-    segments = {s.lower() for s in _SEGMENTS.findall(match.group(1))}
+    name = match.group(1)
+    if name.lower() == "value":
+        # `<add key="CsrfToken" value="…">`, `{"name": "NEXT_PAGE_TOKEN", "value": …}`
+        paired = regex.search(r"(?i)\b(?:key|name)[\"']?\s*[:=]\s*[\"']?([\w.-]+)[^\n]*$", before[: match.start()])
+        name = paired.group(1) if paired else name
+    segments = {s.lower() for s in _SEGMENTS.findall(name)}
     return not segments.isdisjoint(_NONSECRET_SEGMENTS)
 
 
