@@ -27,15 +27,18 @@ _PLACEHOLDER_WORDS = regex.compile(
 # `$NAME` counts as a reference only where it starts the value: a password may hold a `$`.
 _TEMPLATE = regex.compile(
     r"\$\{|\$\(|\{\{|\}\}|\{%|<%|%\(\w+\)s|#\{|^\$[A-Za-z_][A-Za-z0-9_]*\b|%[A-Z_][A-Z0-9_]*%|"
-    r"@@\w+@@|__[A-Z_]+__|^@[A-Za-z_][\w.]*@?$|\{[A-Za-z_][\w.]*\}|%env\("
+    r"@@\w+@@|__[A-Z_]+__|^@[A-Za-z_][\w.]*@?$|\{[A-Za-z_][\w.]*\}|%env\(|\{\d+\}"
 )
 _REFERENCE = regex.compile(
     r"(?i)(?:os\.environ|os\.getenv|getenv\(|process\.env|env\[|ENV\[|System\.getenv|"
     r"secrets\.|vault:|ref\+|Deno\.env|import\.meta\.env|\bsettings\.|config\.|\bparams\.|"
     r"^arn:aws|^projects/[\w-]+/secrets/|^!(?:Ref|Sub|GetAtt|ImportValue)\b|^keyvault:|^secret://|"
-    r"^op://|^sm://|^awssm:|^gcp:|^azure:)"
+    r"^op://|^sm://|^awssm:|^gcp:|^azure:|^![A-Za-z]\w*$)"
 )
-_DOC_KEY = regex.compile(r"(?:EXAMPLE|example)(?:KEY)?$|^AKIAIOSFODNN7|wJalrXUtnFEMI/K7MDENG")
+# The keys of AWS's documentation and of jwt.io's sample token.
+_DOC_KEY = regex.compile(
+    r"(?:EXAMPLE|example)(?:KEY)?$|^AKIAIOSFODNN7|wJalrXUtnFEMI/K7MDENG|SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"
+)
 
 _UUID = regex.compile(r"(?i)^\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?$")
 _HEX = regex.compile(r"(?i)^(?:0x)?[0-9a-f]+$")
@@ -54,7 +57,7 @@ _DATA_URI = regex.compile(r"(?i)data:[\w.+-]+/[\w.+-]+(?:;[\w=.-]+)*;base64,")
 _PUBLIC_MATERIAL = regex.compile(
     r"(?:^(?:ssh-(?:rsa|dss|ed25519)|ecdsa-sha2-nistp\d+|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2)\b|"
     r"-----BEGIN (?:RSA |EC |PGP )?PUBLIC KEY|-----BEGIN CERTIFICATE|-----BEGIN X509 CRL|"
-    r"-----BEGIN CERTIFICATE REQUEST|^age1[0-9a-z]{58}$|^npub1)"
+    r"-----BEGIN CERTIFICATE REQUEST|^age1[0-9a-z]{58}$|^npub1|^pk_(?:live|test)_|^pk\.eyJ)"
 )
 # Random base64 may hold `/`: a path here starts like one, or is lowercase words, or ends in
 # a file extension.
@@ -75,7 +78,7 @@ _LITERAL = regex.compile(
     r"(?i)^(?:true|false|yes|no|on|off|null|nil|none|undefined|nan|empty|required|optional|"
     r"string|str|int|bool|boolean|secret|password|token|env|[-+]?\d+(?:\.\d+)?[kmgs]?)$"
 )
-_ENCRYPTED = regex.compile(r"^(?:ENC\[|vault:v\d+:|\$ANSIBLE_VAULT|AQICAH|kms:|encrypted:|ENC\()")
+_ENCRYPTED = regex.compile(r"^(?:ENC\[|vault:v\d+:|\$ANSIBLE_VAULT|AQICAH|kms:|encrypted:|ENC\(|\{cipher\}|!vault\b|!encrypted)")
 # Words that fixtures and docs use instead of a real credential; `normalized` folds l33t.
 _FAKE_WORDS = frozenset(
     """password passwd pass passphrase pwd secret secrets token apikey api key keys test tests
@@ -88,7 +91,8 @@ _FAKE_WORDS = frozenset(
     fake dummy mock fixture stub placeholder value here some the a an my your our not real
     super very strong weak new old valid good bad correct access auth credential credentials
     pw app application service db database server client django flask rails spring debug
-    docker kube kubernetes jenkins sonar grafana elastic kibana minio rabbit airflow""".split()
+    docker kube kubernetes jenkins sonar grafana elastic kibana minio rabbit airflow deadbeef cafebabe
+    feedface secure insecure sekret secrete topsecret top word""".split()
 )
 _FAKE_SEGMENT_SPLIT = regex.compile(r"[\W_]+|(?<=[a-z])(?=[A-Z])|(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
 _LEET = str.maketrans({"@": "a", "4": "a", "0": "o", "1": "i", "3": "e", "$": "s", "5": "s", "7": "t", "!": "i"})
@@ -111,8 +115,14 @@ _SEGMENTS = regex.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 _MINIFIED_HINTS = regex.compile(r"function\s*\(|=>|\bvar\s|\breturn\b|!0|!1|void 0")
 
 
+def _repeats(text: str) -> bool:
+    """`abc123abc123`, `deadbeefdeadbeef`: a short unit over and over."""
+    n = len(text)
+    return n >= 8 and any(n % k == 0 and text[:k] * (n // k) == text for k in range(1, n // 2 + 1))
+
+
 def is_placeholder(secret: str, line: str) -> bool:
-    if _PLACEHOLDER_WORDS.search(secret):
+    if _PLACEHOLDER_WORDS.search(secret) or _repeats(secret.lower()):
         return True
     core = secret.split("_")[-1] if "_" in secret else secret
     return len(core) >= 6 and len(set(core.lower())) <= (3 if len(core) >= 10 else 2)
@@ -233,7 +243,19 @@ def is_fake(secret: str, line: str) -> bool:
         return True
     letters = regex.sub(r"[^A-Za-z@$!0-9]", "", secret)
     stripped = regex.sub(r"[\d!._#-]+$", "", letters)
-    return bool(stripped) and _normalized(stripped) in _FAKE_WORDS
+    if not stripped:
+        return False
+    return _fake_compound(_normalized(stripped)) or _fake_compound(stripped.lower())
+
+
+def _fake_compound(text: str) -> bool:
+    """`testpassword`, `mysupersecretkey`: the letters split into fixture words."""
+    if not text.isalpha() or len(text) > 40:
+        return False
+    ok = [True] + [False] * len(text)
+    for end in range(1, len(text) + 1):
+        ok[end] = any(ok[start] and text[start:end] in _FAKE_WORDS for start in range(max(0, end - 14), end - 1))
+    return ok[-1]
 
 
 def is_wordish(secret: str, line: str) -> bool:
