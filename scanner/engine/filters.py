@@ -27,7 +27,7 @@ _PLACEHOLDER_WORDS = regex.compile(
 # `$NAME` counts as a reference only where it starts the value: a password may hold a `$`.
 _TEMPLATE = regex.compile(
     r"\$\{|\$\(|\{\{|\}\}|\{%|<%|%\(\w+\)s|#\{|^\$[A-Za-z_][A-Za-z0-9_]*\b|%[A-Z_][A-Z0-9_]*%|"
-    r"@@\w+@@|__[A-Z_]+__|^@[A-Za-z_][\w.]*@?$|\{[A-Za-z_][\w.]*\}|%env\(|\{\d+\}"
+    r"@@\w+@@|__[A-Z_]+__|^@[A-Za-z_][\w.]*@?$|\{[A-Za-z_][^{}]*\}|%env\(|\{\d+\}"
 )
 _REFERENCE = regex.compile(
     r"(?i)(?:os\.environ|os\.getenv|getenv\(|process\.env|env\[|ENV\[|System\.getenv|"

@@ -1,0 +1,49 @@
+"""A small seeded accuracy run: the generic rules, filters and decoding keep their quality.
+
+The full benchmark is `python bench/accuracy/score.py`; this is its quick guard (a few
+dozen files, scanned in process, no detect-secrets).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from scanner.engine.matcher import Matcher
+from scanner.rules import load_rule_pack
+
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "accuracy"
+
+
+@pytest.fixture(scope="module")
+def bench_modules() -> tuple[object, object]:
+    sys.path.insert(0, str(BENCH))
+    try:
+        import generate
+        import score
+    finally:
+        sys.path.remove(str(BENCH))
+    return generate, score
+
+
+@pytest.mark.parametrize("seed", [101, 202])
+def test_seeded_corpus_meets_thresholds(tmp_path: Path, bench_modules: tuple, seed: int) -> None:
+    generate, score = bench_modules
+    corpus = tmp_path / "corpus"
+    generate.main([str(corpus), "--seed", str(seed), "--files", "40"])
+    labels = json.loads((tmp_path / "corpus.labels.json").read_text())
+    matcher = Matcher(load_rule_pack())
+    hits = []
+    for path in sorted(p for p in corpus.rglob("*") if p.is_file()):
+        rel = path.relative_to(corpus).as_posix()
+        for match in matcher.scan(path.read_bytes()):
+            hits.append(score.Hit(rel, match.line, match.end_line, match.rule_id))
+    result = score.score("keysweep", hits, labels, 0.0)
+    kinds = {label["kind"] for label in labels}
+    assert kinds == {"provider", "generic", "decoy"}
+    assert result.provider_recall >= 0.97, result.missed
+    assert result.generic_recall >= 0.93, result.missed
+    assert result.precision >= 0.99, result.wrong
