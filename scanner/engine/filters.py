@@ -96,10 +96,6 @@ _FAKE_WORDS = frozenset(
 )
 _FAKE_SEGMENT_SPLIT = regex.compile(r"[\W_]+|(?<=[a-z])(?=[A-Z])|(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
 _LEET = str.maketrans({"@": "a", "4": "a", "0": "o", "1": "i", "3": "e", "$": "s", "5": "s", "7": "t", "!": "i"})
-_WORDISH = regex.compile(
-    r"^(?:[A-Z]?[a-z]+(?:[A-Z][a-z]+)*|[A-Z]+(?:_[A-Z]+)*|[a-z]+(?:[_.-][a-z]+)*|"
-    r"[A-Za-z][a-z]+(?:[_.\- ][A-Za-z][a-z]+)*)$"
-)
 _NAME_BEFORE = regex.compile(
     r"([A-Za-z_$@][\w.$@-]{0,80})[\"'`\]]?\s*(?::\s*[\w.<>\[\]|]+\s*)?(?:=>|:=|=|:|,|\(|\s)\s*[\"'`]?$"
 )
@@ -198,17 +194,38 @@ def is_url(secret: str, line: str) -> bool:
     return bool(_URL.match(secret)) and not _URL_CREDENTIALS.match(secret)
 
 
-def _literal_segment(segment: str) -> bool:
-    """A dotted part that code would not name: digit runs (`Salmon7385`) or random case."""
-    digits = sum(c.isdigit() for c in segment)
-    random_case = len(segment) >= 12 and any(c.isupper() for c in segment) and any(c.islower() for c in segment)
-    return digits >= 2 or (random_case and digits >= 1)
+_CODE_WORDS = frozenset("base64 base32 sha1 sha256 sha512 md5 utf8 utf16 int32 int64 uint8 uint32 float32 float64 x509 ec2 s3 http2 oauth2 i18n k8s".split())
+
+
+def _random_segment(segment: str) -> bool:
+    """Long, mixed case and digits: generated, not named."""
+    return (
+        len(segment) >= 12
+        and any(c.isupper() for c in segment)
+        and any(c.islower() for c in segment)
+        and any(c.isdigit() for c in segment)
+    )
+
+
+def _code_chain(secret: str) -> bool:
+    """`config.db.password`, `base64.decodebytes`, `rust_openssl.hpke.Key`; not `Violet.Salmon7385`."""
+    parts = regex.split(r"\.|::|->|\?\.", secret.rstrip("()"))
+    if any(_random_segment(part) for part in parts):
+        return False
+    if regex.match(r"^[a-z_$][a-z0-9_$]*$", parts[0]) and (len(parts[0]) > 1 or len(parts) > 2):
+        return True
+    digits = [sum(c.isdigit() for c in part) for part in parts if part.lower() not in _CODE_WORDS]
+    return not any(digits)
 
 
 def is_code(secret: str, line: str) -> bool:
     """`user.password`, `get_token()`, `args.api_key`, `request["token"]`: code, not a literal."""
+    if regex.match(r"^_[A-Za-z]\w*$", secret):
+        return True
     if _CODE.match(secret):
-        return not any(_literal_segment(part) for part in regex.split(r"\.|::|->|\?\.", secret))
+        if regex.match(r"^[A-Za-z_$][\w$]*(?:(?:\.|::|->|\?\.)[A-Za-z_$][\w$]*)+(?:\(\)?)?$", secret):
+            return _code_chain(secret)
+        return True
     position = line.find(secret)
     if position < 0:
         return False
@@ -258,14 +275,28 @@ def _fake_compound(text: str) -> bool:
     return ok[-1]
 
 
+_WORD_SEGMENTS = regex.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+")
+
+
 def is_wordish(secret: str, line: str) -> bool:
-    """Letters only, shaped like a word or an identifier (`componentDidMount`, `my-db-pass`):
-    a context rule wants at least a digit or a symbol, or randomness of case."""
-    if any(c.isdigit() for c in secret):
-        return False
+    """Letters only, made of pronounceable words or short acronyms (`componentDidMount`,
+    `HTTPPasswordMgr`, `my-db-pass`): a context rule wants a digit, a symbol, or letters
+    that are random (`KxPqMzRtWvYb`)."""
     if regex.search(r"[^A-Za-z_.\- ]", secret):
         return False
-    return bool(_WORDISH.match(secret))
+    segments = _WORD_SEGMENTS.findall(secret)
+    if not segments:
+        return False
+    letters = sum(len(s) for s in segments)
+    wordy = sum(
+        len(s) for s in segments
+        if (s.isupper() and len(s) <= 4) or (len(s) >= 2 and regex.search(r"[aeiouyAEIOUY]", s) and not _consonant_run(s))
+    )
+    return wordy >= 0.8 * letters
+
+
+def _consonant_run(segment: str) -> bool:
+    return bool(regex.search(r"(?i)[^aeiouy]{5,}", segment))
 
 
 def is_nonsecret_name(secret: str, line: str) -> bool:
@@ -279,6 +310,8 @@ def is_nonsecret_name(secret: str, line: str) -> bool:
     if match is None:
         return False
     name = match.group(1)
+    if before[: match.start(1)].endswith("::"):
+        return True  # `"AWS::ApiGateway::ApiKey": …`: a type name, not a setting
     if name.lower() == "value":
         # `<add key="CsrfToken" value="…">`, `{"name": "NEXT_PAGE_TOKEN", "value": …}`
         paired = regex.search(r"(?i)\b(?:key|name)[\"']?\s*[:=]\s*[\"']?([\w.-]+)[^\n]*$", before[: match.start()])
