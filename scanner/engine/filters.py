@@ -20,13 +20,13 @@ __all__ = ["FILTERS", "FILTER_GROUPS", "DEFAULT_FILTERS", "rejection", "resolve_
 Predicate = Callable[[str, str], bool]
 
 _PLACEHOLDER_WORDS = regex.compile(
-    r"(?i)(?:your[_\-. ]?|my[_\-]?(?:api|secret|token|key|pass)|insert|replace|enter[_\-]|"
+    r"(?i)(?:your[_\-. ]?|my[_\-](?:api|secret|token|key|pass)|(?-i:my(?:Api|Secret|Token|Key|Pass))|insert|replace|enter[_\-]|"
     r"placeholder|changeme|change[_\-]me|redacted|dummy|sample|example|fake|mock|"
     r"<[^>]*>|\bnull\b|\bnone\b|\btodo\b|xxx|\*{3}|\.{3}|…)"
 )
 # `$NAME` counts as a reference only where it starts the value: a password may hold a `$`.
 _TEMPLATE = regex.compile(
-    r"\$\{|\$\(|\{\{|\}\}|\{%|<%|%\(\w+\)s|#\{|^\$[A-Za-z_][A-Za-z0-9_]*\b|%[A-Z_][A-Z0-9_]*%|"
+    r"\$\{|\$\(|\{\{|\}\}|\{%|<%|%\(\w+\)s|#\{|^\$[A-Za-z_][A-Za-z0-9_]*(?:$|[/:.\\])|%[A-Z_][A-Z0-9_]*%|"
     r"@@\w+@@|__[A-Z_]+__|^@[A-Za-z_][\w.]*@?$|\{[A-Za-z_][^{}]*\}|%env\(|\{\d+\}"
 )
 _REFERENCE = regex.compile(
@@ -97,7 +97,7 @@ _FAKE_WORDS = frozenset(
 _FAKE_SEGMENT_SPLIT = regex.compile(r"[\W_]+|(?<=[a-z])(?=[A-Z])|(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
 _LEET = str.maketrans({"@": "a", "4": "a", "0": "o", "1": "i", "3": "e", "$": "s", "5": "s", "7": "t", "!": "i"})
 _NAME_BEFORE = regex.compile(
-    r"([A-Za-z_$@][\w.$@-]{0,80})[\"'`\]]?\s*(?::\s*[\w.<>\[\]|]+\s*)?(?:=>|:=|=|:|,|\(|\s)\s*[\"'`]?$"
+    r"([A-Za-z_$@][\w.$@-]{0,80})[\"'`\]]?\s*(?::\s*[\w.<>\[\]|]+\s*)?(?:=>|:=|=|:|,|\(|>|\s)\s*[\"'`]?$"
 )
 _NONSECRET_SEGMENTS = frozenset(
     """public pub publishable site hash hashed digest checksum sha sha1 sha256 md5 fingerprint csrf
@@ -207,12 +207,23 @@ def _random_segment(segment: str) -> bool:
     )
 
 
+def _identifier_like(word: str) -> bool:
+    """`config`, `rust_openssl`, `base64`, `db`: a name someone typed, not generated text."""
+    if word.lower() in _CODE_WORDS:
+        return True
+    digits = sum(c.isdigit() for c in word)
+    return digits <= 1 and (len(word) <= 3 or bool(regex.search(r"[aeiouy]", word))) and not _consonant_run(word)
+
+
 def _code_chain(secret: str) -> bool:
     """`config.db.password`, `base64.decodebytes`, `rust_openssl.hpke.Key`; not `Violet.Salmon7385`."""
     parts = regex.split(r"\.|::|->|\?\.", secret.rstrip("()"))
+    first = parts[0]
+    if regex.match(r"^[a-z_$][a-z0-9_$]*$", first) and len(first) > 1 and _identifier_like(first):
+        return True
     if any(_random_segment(part) for part in parts):
         return False
-    if regex.match(r"^[a-z_$][a-z0-9_$]*$", parts[0]) and (len(parts[0]) > 1 or len(parts) > 2):
+    if regex.match(r"^[a-z_$]$", parts[0]) and len(parts) > 2:
         return True
     digits = [sum(c.isdigit() for c in part) for part in parts if part.lower() not in _CODE_WORDS]
     return not any(digits)
@@ -220,7 +231,7 @@ def _code_chain(secret: str) -> bool:
 
 def is_code(secret: str, line: str) -> bool:
     """`user.password`, `get_token()`, `args.api_key`, `request["token"]`: code, not a literal."""
-    if regex.match(r"^_[A-Za-z]\w*$", secret):
+    if regex.search(r"[A-Za-z_)\]]\[-?\w+\]", secret):
         return True
     if _CODE.match(secret):
         if regex.match(r"^[A-Za-z_$][\w$]*(?:(?:\.|::|->|\?\.)[A-Za-z_$][\w$]*)+(?:\(\)?)?$", secret):
@@ -231,8 +242,14 @@ def is_code(secret: str, line: str) -> bool:
         return False
     after = line[position + len(secret) : position + len(secret) + 1]
     before = line[max(0, position - 1) : position]
-    quoted = before in ("'", '"', "`")
-    return not quoted and after in ("(", "[", ".")
+    if before in ("'", '"', "`"):
+        return False
+    # Unquoted `_Private` or snake_case (`cl_api_key=cl_api_key`, `RC2_KEY = rc2_key_st`): a name.
+    if after in ("(", "[", ".") or regex.match(r"^_[A-Za-z][A-Za-z0-9]*$", secret):
+        return True
+    return bool(regex.match(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$", secret)) and all(
+        _identifier_like(part) for part in secret.split("_")
+    )
 
 
 def is_literal(secret: str, line: str) -> bool:
@@ -282,12 +299,16 @@ def is_wordish(secret: str, line: str) -> bool:
     """Letters only, made of pronounceable words or short acronyms (`componentDidMount`,
     `HTTPPasswordMgr`, `my-db-pass`): a context rule wants a digit, a symbol, or letters
     that are random (`KxPqMzRtWvYb`)."""
-    if regex.search(r"[^A-Za-z_.\- ]", secret):
+    if regex.search(r"[^A-Za-z0-9_.:\- ]", secret) or sum(c.isdigit() for c in secret) > 1:
+        return False
+    if secret[-1:].isdigit():
         return False
     segments = _WORD_SEGMENTS.findall(secret)
     if not segments:
         return False
     letters = sum(len(s) for s in segments)
+    if letters / len(segments) < 3.5 or sum(len(s) == 1 for s in segments) > 1:
+        return False  # case flips every few letters: random, not words
     wordy = sum(
         len(s) for s in segments
         if (s.isupper() and len(s) <= 4) or (len(s) >= 2 and regex.search(r"[aeiouyAEIOUY]", s) and not _consonant_run(s))
