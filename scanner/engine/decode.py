@@ -21,7 +21,7 @@ import regex
 from scanner.engine.entropy import shannon_entropy
 from scanner.model import Match
 
-__all__ = ["MAX_DEPTH", "EncodedRun", "find_encoded", "scan_encoded"]
+__all__ = ["MAX_DEPTH", "RUN_PREFIX", "EncodedRun", "find_encoded", "scan_encoded"]
 
 MAX_DEPTH = 2
 MAX_ENCODED = 64 * 1024  # longest run decoded
@@ -33,6 +33,9 @@ _MIN_RUN = 8
 _RUN = regex.compile(
     rb"(?:[:=]|(?i:\bbasic)[ \t]|(?i:\becho)[ \t])[ \t]*[\"']?(?P<run>[A-Za-z0-9+/]{8,}={0,2})(?![A-Za-z0-9+/=_-])"
 )
+# A prefix of every _RUN match (which never spans lines): Hyperscan finds the lines worth
+# running _RUN on (scanner.engine.prefilter.LineFinder); the regex alone crawls on big blobs.
+RUN_PREFIX = rb"(?:[:=]|[bB][aA][sS][iI][cC][ \t]|[eE][cC][hH][oO][ \t])[ \t]*[\"']?[A-Za-z0-9+/]{8}"
 
 
 @dataclass(frozen=True)
@@ -62,16 +65,23 @@ def _decode(run: bytes) -> str | None:
     return text
 
 
-def find_encoded(data: bytes, *, limit: int = MAX_RUNS) -> list[EncodedRun]:
-    """Base64 runs in value position that decode to readable UTF-8 text."""
+def find_encoded(
+    data: bytes, *, limit: int = MAX_RUNS, spans: Sequence[tuple[int, int]] | None = None
+) -> list[EncodedRun]:
+    """Base64 runs in value position that decode to readable UTF-8 text.
+
+    `spans`: the only line ranges that can hold a run (from RUN_PREFIX), in order; runs
+    never span lines, so searching them alone finds the same runs as searching all.
+    """
     runs: list[EncodedRun] = []
-    for match in _RUN.finditer(data):
-        text = _decode(match.group("run"))
-        if text is None:
-            continue
-        runs.append(EncodedRun(match.start("run"), match.end("run"), text))
-        if len(runs) >= limit:
-            break
+    for pos, endpos in ((0, len(data)),) if spans is None else spans:
+        for match in _RUN.finditer(data, pos, endpos):
+            text = _decode(match.group("run"))
+            if text is None:
+                continue
+            runs.append(EncodedRun(match.start("run"), match.end("run"), text))
+            if len(runs) >= limit:
+                return runs
     return runs
 
 
@@ -117,6 +127,7 @@ def scan_encoded(
     matches: Sequence[Match],
     priorities: Mapping[str, int],
     scan: Callable[[bytes], list[Match]],
+    spans: Sequence[tuple[int, int]] | None = None,
 ) -> list[Match]:
     """`matches` of the ordinary pass, plus what the decoded runs hold.
 
@@ -127,7 +138,7 @@ def scan_encoded(
     """
     kept = list(matches)
     decoded: list[Match] = []
-    for run in find_encoded(data):
+    for run in find_encoded(data, spans=spans):
         overlapping = [m for m in kept if m.start < run.end and m.end > run.start]
         if any(priorities.get(m.rule_id, 0) >= 0 for m in overlapping):
             continue

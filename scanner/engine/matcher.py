@@ -13,10 +13,10 @@ from dataclasses import dataclass
 import regex
 
 from scanner.engine.decode import MAX_DEPTH as MAX_DECODE_DEPTH
-from scanner.engine.decode import scan_encoded
+from scanner.engine.decode import RUN_PREFIX, scan_encoded
 from scanner.engine.entropy import shannon_entropy
 from scanner.engine.filters import rejection
-from scanner.engine.prefilter import build_prefilter
+from scanner.engine.prefilter import LineFinder, build_prefilter, keyword_offsets
 from scanner.engine.validators import VALIDATORS
 from scanner.model import Match, Rule
 from scanner.rules import compile_pattern
@@ -56,17 +56,12 @@ class Matcher:
             _Compiled(rule, compile_pattern(rule.pattern), tuple(regex.compile(a) for a in rule.allow_regexes))
             for rule in self.rules
         ]
-        keyword_rules: dict[bytes, list[int]] = defaultdict(list)
-        self._always: list[int] = []
-        for index, rule in enumerate(self.rules):
-            if not rule.keywords:
-                self._always.append(index)
-            for keyword in {k.lower().encode("utf-8") for k in rule.keywords}:
-                keyword_rules[keyword].append(index)
-        self._keywords = sorted(keyword_rules)
-        self._keyword_rules = [tuple(keyword_rules[k]) for k in self._keywords]
-        self._keyword_lengths = [len(k) for k in self._keywords]
-        self.prefilter = build_prefilter(self._keywords, backend)
+        self._rule_keywords = [
+            tuple(dict.fromkeys(k.lower().encode("utf-8") for k in rule.keywords)) for rule in self.rules
+        ]
+        self.prefilter = build_prefilter(self.rules, backend)
+        # Where base64 runs may be (Hyperscan only; the fallback searches everything, same result).
+        self._run_lines = LineFinder(RUN_PREFIX) if self.prefilter.name == "hyperscan" else None
         self._timeouts: dict[int, int] = defaultdict(int)
         self._priorities = {rule.id: rule.priority for rule in self.rules}
         self.warnings: list[str] = []
@@ -81,7 +76,12 @@ class Matcher:
         if depth < MAX_DECODE_DEPTH:
             # Base64 values that decode to text are scanned again, decoded (scanner.engine.decode).
             matches = scan_encoded(
-                data, blob_id, matches, self._priorities, lambda text: self.scan(text, blob_id, depth=depth + 1)
+                data,
+                blob_id,
+                matches,
+                self._priorities,
+                lambda text: self.scan(text, blob_id, depth=depth + 1),
+                self._run_lines.spans(data) if self._run_lines is not None else None,
             )
         return matches
 
@@ -94,26 +94,49 @@ class Matcher:
             found.append(Candidate(rule.id, start, end, secret, self._verdict(index, data, start, end)))
         return found
 
+    def prepare(self) -> None:
+        """Build the whole first stage now (before forking workers), not on first need."""
+        self.prefilter.prepare()
+
     def _windows(self, data: bytes) -> dict[int, list[tuple[int, int]]]:
-        """Per rule, merged byte ranges around its keyword hits (a line either side)."""
-        spans: dict[int, set[tuple[int, int]]] = defaultdict(set)
-        line_cache: dict[int, tuple[int, int]] = {}
-        for keyword_index, start in self.prefilter.hits(data):
-            end = start + self._keyword_lengths[keyword_index]
-            key = start
-            window = line_cache.get(key)
-            if window is None:
-                window = _line_window(data, start, end)
-                line_cache[key] = window
-            for rule_index in self._keyword_rules[keyword_index]:
-                if self.rules[rule_index].multiline:
-                    stop = data.find(b"\n", min(len(data), end + MULTILINE_SPAN))
-                    spans[rule_index].add((window[0], len(data) if stop < 0 else stop))
-                else:
-                    spans[rule_index].add(window)
-        for rule_index in self._always:
-            spans[rule_index].add((0, len(data)))
-        return {index: _merge(sorted(ranges)) for index, ranges in spans.items()}
+        """Per rule that may match, merged byte ranges around its keyword hits (a line either side).
+
+        The prefilter only says which rules to look at; the windows come from the keyword
+        hits alone, so they are the same whichever prefilter backend ran.
+        """
+        fired = self.prefilter.fired(data)
+        if not fired:
+            return {}
+        lowered = data.lower()
+        size = len(data)
+        offsets: dict[bytes, list[int]] = {}
+        line_cache: dict[tuple[int, int], tuple[int, int]] = {}
+        windows: dict[int, list[tuple[int, int]]] = {}
+        for rule_index in fired:
+            keywords = self._rule_keywords[rule_index]
+            if not keywords:
+                windows[rule_index] = [(0, size)]
+                continue
+            multiline = self.rules[rule_index].multiline
+            ranges: set[tuple[int, int]] = set()
+            for keyword in keywords:
+                starts = offsets.get(keyword)
+                if starts is None:
+                    starts = offsets[keyword] = keyword_offsets(lowered, keyword)
+                length = len(keyword)
+                for start in starts:
+                    end = start + length
+                    window = line_cache.get((start, end))
+                    if window is None:
+                        window = line_cache[(start, end)] = _line_window(data, start, end)
+                    if multiline:
+                        stop = data.find(b"\n", min(size, end + MULTILINE_SPAN))
+                        ranges.add((window[0], size if stop < 0 else stop))
+                    else:
+                        ranges.add(window)
+            if ranges:
+                windows[rule_index] = _merge(sorted(ranges))
+        return windows
 
     def _confirm(
         self, data: bytes, windows: dict[int, list[tuple[int, int]]], *, keep_dropped: bool = False
@@ -197,6 +220,8 @@ class Matcher:
 def _deduplicate(matches: list[Match], rules: Sequence[Rule]) -> list[Match]:
     """One secret, one match: among overlapping spans the rule of highest priority wins,
     then the longest secret, then the lowest rule id (deterministic)."""
+    if not matches:
+        return matches
     priority = {rule.id: rule.priority for rule in rules}
     ranked = sorted(matches, key=lambda m: (-priority[m.rule_id], -(m.end - m.start), m.rule_id, m.start))
     kept: list[Match] = []

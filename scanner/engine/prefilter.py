@@ -1,83 +1,306 @@
-"""First stage: find every keyword occurrence in one pass over the blob.
+"""First stage: decide, in one pass over a blob, which rules could match in it at all.
 
-Two interchangeable backends give the same hits, so findings never depend on which
-one ran: Hyperscan (one compiled literal database, SIMD) where it is installed, and an
-Aho-Corasick automaton (pyahocorasick) everywhere else.
+A rule can only match near one of its keywords (docs/rule-format.md), so the first stage
+is a case-insensitive multi-literal search over every keyword. Two interchangeable
+backends answer it: Hyperscan (one compiled literal database, SIMD) where it is
+installed, and an Aho-Corasick automaton (pyahocorasick) everywhere else.
+
+Keywords such as "password", "token" or "key" occur in most source files, so for rules
+with such keywords Hyperscan adds a second, regex gate: the rule's own pattern, compiled
+in prefilter mode (a superset of its matches) with large repeats loosened, scanned only
+over blobs where one of those keywords occurs. A gate can only drop a rule that cannot
+match anywhere in the blob; rules whose gate would not compile, or that miss one of the
+rule's own examples, are not gated. Which rules survive never changes where the regex
+runs (the keyword windows), so findings are the same with either backend.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
-__all__ = ["Prefilter", "build_prefilter", "available_backends"]
+from scanner.model import Rule
+
+__all__ = [
+    "Prefilter",
+    "build_prefilter",
+    "available_backends",
+    "keyword_offsets",
+    "gate_pattern",
+    "GATE_AFTER_BYTES",
+    "LineFinder",
+]
+
+# The regex gate pays off on big scans; small ones (a commit, `rules check`) skip its compile.
+GATE_AFTER_BYTES = 4 * 1024 * 1024
+# Repeats bounded above this become open-ended in the gate: huge bounded repeats make
+# Hyperscan's compile take minutes, and an open repeat only matches more.
+_REPEAT_LIMIT = 64
+_REPEAT_FLOOR = 16
+_CACHE_MIN_KEYWORDS = 64
 
 
 class Prefilter(Protocol):
-    """Finds (keyword index, start offset) for every case-insensitive keyword occurrence."""
+    """Which rules (indices into the rule list, ascending) may match somewhere in `data`."""
 
     name: str
 
-    def hits(self, data: bytes) -> list[tuple[int, int]]: ...
+    def fired(self, data: bytes) -> list[int]: ...
+
+    def prepare(self) -> None:
+        """Build everything now (before forking workers) instead of on first need."""
+
+
+def _keyword_table(rules: Sequence[Rule]) -> tuple[list[bytes], list[tuple[int, ...]]]:
+    """Distinct lowercased keywords (sorted) and, for each, the rules that name it."""
+    owners: dict[bytes, list[int]] = {}
+    for index, rule in enumerate(rules):
+        for keyword in dict.fromkeys(k.lower().encode("utf-8") for k in rule.keywords):
+            owners.setdefault(keyword, []).append(index)
+    keywords = sorted(owners)
+    return keywords, [tuple(owners[k]) for k in keywords]
+
+
+def keyword_offsets(lowered: bytes, keyword: bytes) -> list[int]:
+    """Every start offset of `keyword` in `lowered`, overlapping ones included."""
+    found = []
+    find = lowered.find
+    position = find(keyword)
+    while position >= 0:
+        found.append(position)
+        position = find(keyword, position + 1)
+    return found
+
+
+def is_common_keyword(keyword: bytes) -> bool:
+    """Words and short fragments occur all over ordinary code; prefixes like `ghp_` do not."""
+    return len(keyword) < 4 or keyword.isalpha()
 
 
 class AhoCorasickPrefilter:
     name = "aho-corasick"
 
-    def __init__(self, keywords: Sequence[bytes]) -> None:
+    def __init__(self, rules: Sequence[Rule]) -> None:
         import ahocorasick
 
-        self._automaton = ahocorasick.Automaton()
-        for index, keyword in enumerate(keywords):
-            # pyahocorasick's str build: bytes map 1:1 onto latin-1 characters.
-            key = keyword.lower().decode("latin-1")
-            existing = self._automaton.get(key, None)
-            self._automaton.add_word(key, (existing or ()) + ((index, len(key)),))
-        self._empty = not keywords
-        if not self._empty:
-            self._automaton.make_automaton()
+        keywords, owners = _keyword_table(rules)
+        self._always = [i for i, rule in enumerate(rules) if not rule.keywords]
+        self._automaton: Any = None
+        if keywords:
+            automaton = ahocorasick.Automaton()
+            for keyword, rule_indices in zip(keywords, owners):
+                # pyahocorasick's str build: bytes map 1:1 onto latin-1 characters.
+                automaton.add_word(keyword.decode("latin-1"), rule_indices)
+            automaton.make_automaton()
+            self._automaton = automaton
 
-    def hits(self, data: bytes) -> list[tuple[int, int]]:
-        if self._empty:
-            return []
-        text = data.lower().decode("latin-1")
-        found = []
-        for end, entries in self._automaton.iter(text):
-            for index, length in entries:
-                found.append((index, end - length + 1))
-        return found
+    def prepare(self) -> None:
+        return None
+
+    def fired(self, data: bytes) -> list[int]:
+        found = set(self._always)
+        if self._automaton is not None and data:
+            for _end, rule_indices in self._automaton.iter(data.lower().decode("latin-1")):
+                found.update(rule_indices)
+        return sorted(found)
 
 
 class HyperscanPrefilter:
     name = "hyperscan"
 
-    def __init__(self, keywords: Sequence[bytes]) -> None:
+    def __init__(self, rules: Sequence[Rule]) -> None:
         import hyperscan
 
-        self._lengths = [len(k) for k in keywords]
-        self._db = None
+        self._hs = hyperscan
+        self._rules = tuple(rules)
+        keywords, owners = _keyword_table(self._rules)
+        self._owners = owners
+        self._always = [i for i, rule in enumerate(self._rules) if not rule.keywords]
+        # Rules worth a regex gate: those with a keyword common in ordinary code.
+        self._gateable = frozenset(
+            index
+            for keyword, rule_indices in zip(keywords, owners)
+            if is_common_keyword(keyword)
+            for index in rule_indices
+        )
+        self._literals: Any = None
+        self._literal_scratch: Any = None
         if keywords:
-            db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-            db.compile(
-                expressions=list(keywords),
-                ids=list(range(len(keywords))),
-                flags=[hyperscan.HS_FLAG_CASELESS] * len(keywords),
-                literal=True,
+            from scanner.engine.cache import load_database
+
+            flags = hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SINGLEMATCH
+
+            def build() -> Any:
+                return _compile(hyperscan, keywords, range(len(keywords)), flags, literal=True)
+
+            # A few keywords compile in a millisecond: not worth a cache file (`rules check`
+            # builds one matcher per rule).
+            self._literals = (
+                load_database("literals", [(k, flags) for k in keywords], build)
+                if len(keywords) >= _CACHE_MIN_KEYWORDS
+                else build()
             )
-            self._db = db
-            self._scratch = hyperscan.Scratch(db)
+            self._literal_scratch = hyperscan.Scratch(self._literals)
+        self._gate: Any = None
+        self._gate_scratch: Any = None
+        self._gated: frozenset[int] = frozenset()
+        self._gate_ready = not self._gateable
+        self._scanned = 0
 
-    def hits(self, data: bytes) -> list[tuple[int, int]]:
-        if self._db is None or not data:
-            return []
-        found: list[tuple[int, int]] = []
-        lengths = self._lengths
+    def prepare(self) -> None:
+        if not self._gate_ready:
+            self._gate_ready = True
+            from scanner.engine.cache import load_gate
 
-        def on_match(index: int, start: int, end: int, flags: int, context: object) -> None:
-            found.append((index, end - lengths[index]))
+            built = load_gate(self._rules, sorted(self._gateable), _build_gate)
+            if built is not None:
+                self._gate, self._gated = built
+                self._gate_scratch = self._hs.Scratch(self._gate)
 
-        self._db.scan(data, match_event_handler=on_match, scratch=self._scratch)
-        return found
+    def fired(self, data: bytes) -> list[int]:
+        if self._literals is None or not data:
+            return list(self._always)
+        keyword_hits: list[int] = []
+
+        def on_keyword(index: int, start: int, end: int, flags: int, context: object) -> None:
+            keyword_hits.append(index)
+
+        self._literals.scan(data, match_event_handler=on_keyword, scratch=self._literal_scratch)
+        if not keyword_hits:
+            return list(self._always)
+        found = set(self._always)
+        for index in keyword_hits:
+            found.update(self._owners[index])
+        if not self._gate_ready:
+            self._scanned += len(data)
+            if self._scanned >= GATE_AFTER_BYTES:
+                self.prepare()
+        if self._gate is None:
+            return sorted(found)
+        gated = found & self._gated
+        if gated:
+            passed: set[int] = set()
+
+            def on_gate(index: int, start: int, end: int, flags: int, context: object) -> None:
+                passed.add(index)
+
+            self._gate.scan(data, match_event_handler=on_gate, scratch=self._gate_scratch)
+            found -= gated - passed
+        return sorted(found)
+
+
+_GATE_FLAGS_NAMES = ("HS_FLAG_PREFILTER", "HS_FLAG_SINGLEMATCH", "HS_FLAG_ALLOWEMPTY", "HS_FLAG_MULTILINE",
+                     "HS_FLAG_DOTALL")
+
+
+def _gate_flags(hyperscan: Any) -> int:
+    """Prefilter mode (a superset, assertions and back-references approximated), and the
+    loosest reading of `$` and `.` so a match the `regex` module finds in a window is
+    also found over the whole blob."""
+    flags = 0
+    for name in _GATE_FLAGS_NAMES:
+        flags |= getattr(hyperscan, name)
+    return flags
+
+
+def _compile(hyperscan: Any, expressions: Sequence[bytes], ids: Sequence[int], flags: int,
+             *, literal: bool = False) -> Any:
+    db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    db.compile(expressions=list(expressions), ids=list(ids), flags=[flags] * len(expressions), literal=literal)
+    return db
+
+
+def _build_gate(rules: Sequence[Rule], candidates: Sequence[int]) -> tuple[Any, frozenset[int]] | None:
+    """Compile the gate for the candidate rules; keep only rules whose gate is proven safe
+    on their own examples. None when no rule qualifies."""
+    import hyperscan
+
+    from scanner.rules import compile_pattern
+
+    flags = _gate_flags(hyperscan)
+    usable: list[int] = []
+    for index in candidates:
+        try:
+            _compile(hyperscan, [gate_pattern(rules[index].pattern).encode("utf-8")], [index], flags)
+        except Exception:  # noqa: BLE001 - any construct Hyperscan rejects leaves the rule ungated
+            continue
+        usable.append(index)
+    while usable:
+        db = _compile(hyperscan, [gate_pattern(rules[i].pattern).encode("utf-8") for i in usable], usable, flags)
+        scratch = hyperscan.Scratch(db)
+        unsafe = set()
+        for index in usable:
+            pattern = compile_pattern(rules[index].pattern)
+            for example in rules[index].examples + rules[index].negative_examples:
+                data = example.encode("utf-8")
+                try:
+                    matched = pattern.search(data, timeout=1.0) is not None
+                except TimeoutError:
+                    matched = True
+                if not matched:
+                    continue
+                hits: set[int] = set()
+                db.scan(data, match_event_handler=lambda i, s, e, f, c: hits.add(i), scratch=scratch)
+                if index not in hits:
+                    unsafe.add(index)
+                    break
+        if not unsafe:
+            return db, frozenset(usable)
+        usable = [i for i in usable if i not in unsafe]
+    return None
+
+
+_QUANTIFIER = re.compile(r"\{(\d*)(?:(,)(\d*))?\}")
+
+
+def gate_pattern(pattern: str) -> str:
+    """The pattern with every repeat bounded above _REPEAT_LIMIT opened up: `x{3,1000}` ->
+    `x{3,}`, `x{100,8000}` -> `x{16,}`. Each rewrite only widens what matches."""
+    out: list[str] = []
+    i, n = 0, len(pattern)
+    while i < n:
+        char = pattern[i]
+        if char == "\\":
+            j = i + 2
+            if i + 1 < n and pattern[i + 1] in "xpPNgk" and j < n and pattern[j] == "{":
+                close = pattern.find("}", j)
+                j = n if close < 0 else close + 1
+            out.append(pattern[i:j])
+            i = j
+            continue
+        if char == "[":
+            j = i + 1
+            if j < n and pattern[j] == "^":
+                j += 1
+            if j < n and pattern[j] == "]":
+                j += 1
+            while j < n and pattern[j] != "]":
+                if pattern[j] == "\\":
+                    j += 2
+                elif pattern.startswith("[:", j):
+                    close = pattern.find(":]", j + 2)
+                    j = close + 2 if close >= 0 else j + 1
+                else:
+                    j += 1
+            out.append(pattern[i : j + 1])
+            i = j + 1
+            continue
+        if char == "{":
+            m = _QUANTIFIER.match(pattern, i)
+            if m and (m.group(1) or m.group(3)):
+                low = int(m.group(1) or 0)
+                high = None if m.group(2) and not m.group(3) else int(m.group(3) or low)
+                if (high is None and low > _REPEAT_LIMIT) or (high is not None and high > _REPEAT_LIMIT):
+                    kept = min(low, _REPEAT_FLOOR)
+                    out.append("*" if kept == 0 else "+" if kept == 1 else "{%d,}" % kept)
+                else:
+                    out.append(m.group(0))
+                i = m.end()
+                continue
+        out.append(char)
+        i += 1
+    return "".join(out)
 
 
 def available_backends() -> tuple[str, ...]:
@@ -92,14 +315,53 @@ def available_backends() -> tuple[str, ...]:
     return tuple(names)
 
 
-def build_prefilter(keywords: Sequence[bytes], backend: str = "auto") -> Prefilter:
+def build_prefilter(rules: Sequence[Rule], backend: str = "auto") -> Prefilter:
     """`auto` takes Hyperscan when it imports, else Aho-Corasick."""
+    if backend not in ("auto", "hyperscan", "aho-corasick"):
+        raise ValueError(f"unknown prefilter backend {backend!r}")
     if backend in ("auto", "hyperscan"):
         try:
-            return HyperscanPrefilter(keywords)
+            return HyperscanPrefilter(rules)
         except ImportError:
             if backend == "hyperscan":
                 raise
-    if backend not in ("auto", "hyperscan", "aho-corasick"):
-        raise ValueError(f"unknown prefilter backend {backend!r}")
-    return AhoCorasickPrefilter(keywords)
+    return AhoCorasickPrefilter(rules)
+
+
+class LineFinder:
+    """Lines that may hold a match of a pattern that never spans lines, found by Hyperscan.
+
+    `expression` must match a prefix of every match of the real pattern (so each real
+    match ends on a line this reports). Without Hyperscan, `spans` returns None: scan
+    everything, same result, only slower.
+    """
+
+    def __init__(self, expression: bytes) -> None:
+        self._db: Any = None
+        self._scratch: Any = None
+        try:
+            import hyperscan
+        except ImportError:
+            return
+        from scanner.engine.cache import load_database
+
+        self._db = load_database(
+            "lines", [(expression, 0)], lambda: _compile(hyperscan, [expression], [0], hyperscan.HS_FLAG_ALLOWEMPTY)
+        )
+        self._scratch = hyperscan.Scratch(self._db)
+
+    def spans(self, data: bytes) -> list[tuple[int, int]] | None:
+        """Merged [line start, line end) ranges holding a prefix match, in order."""
+        if self._db is None:
+            return None
+        ends: list[int] = []
+        self._db.scan(data, match_event_handler=lambda i, s, e, f, c: ends.append(e), scratch=self._scratch)
+        ends.sort()
+        spans: list[tuple[int, int]] = []
+        for end in ends:
+            if spans and end <= spans[-1][1]:
+                continue
+            start = data.rfind(b"\n", 0, end - 1) + 1 if end else 0
+            stop = data.find(b"\n", end - 1 if end else 0)
+            spans.append((start, len(data) if stop < 0 else stop))
+        return spans

@@ -1,0 +1,140 @@
+"""On-disk cache of compiled Hyperscan databases, keyed by a hash of what they are built from.
+
+Compiling the regex gate for a full rule pack takes about a second; a pre-commit hook
+cannot pay that on every commit. The cache lives in `$KEYSWEEP_CACHE_DIR`, else
+`$XDG_CACHE_HOME/keysweep`, else `~/.cache/keysweep`. It is only an accelerator: an
+unreadable, unwritable or corrupt cache means compiling again, never an error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from scanner.model import Rule
+
+__all__ = ["cache_dir", "load_database", "load_gate"]
+
+# Bump when the gate construction changes, so old databases are not reused.
+_FORMAT = "keysweep-hs-3"
+_KEEP = 8
+
+
+def cache_dir() -> Path:
+    explicit = os.environ.get("KEYSWEEP_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "keysweep"
+
+
+def _key(kind: str, payload: Any) -> str:
+    import hyperscan
+
+    text = json.dumps(
+        [_FORMAT, kind, getattr(hyperscan, "__version__", "?"), platform.machine(), payload],
+        default=lambda b: b.hex() if isinstance(b, bytes) else str(b),
+        sort_keys=True,
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def _read(name: str) -> bytes | None:
+    try:
+        return (cache_dir() / name).read_bytes()
+    except OSError:
+        return None
+
+
+def _write(name: str, data: bytes) -> None:
+    """Atomic (temp file + rename), so concurrent workers never read half a database."""
+    directory = cache_dir()
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=directory, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(temp, directory / name)
+            _prune(directory, name.split("-", 1)[0])
+        except BaseException:
+            try:
+                os.unlink(temp)
+            except OSError:
+                pass
+            raise
+    except OSError:
+        pass
+
+
+def _prune(directory: Path, kind: str) -> None:
+    """Keep the newest few databases of a kind: rule packs change, old builds pile up."""
+    try:
+        entries = sorted(directory.glob(f"{kind}-*.hsdb"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for stale in entries[_KEEP:]:
+            stale.unlink()
+    except OSError:
+        pass
+
+
+def _deserialize(data: bytes) -> Any:
+    import hyperscan
+
+    try:
+        return hyperscan.loadb(bytes(data), hyperscan.HS_MODE_BLOCK)
+    except Exception:  # noqa: BLE001 - e.g. built for another CPU: compile again
+        return None
+
+
+def load_database(kind: str, inputs: Any, build: Callable[[], Any]) -> Any:
+    """A compiled database for `inputs`, from the cache or built (and then cached)."""
+    import hyperscan
+
+    name = f"{kind}-{_key(kind, inputs)}.hsdb"
+    cached = _read(name)
+    if cached is not None:
+        db = _deserialize(cached)
+        if db is not None:
+            return db
+    db = build()
+    _write(name, bytes(hyperscan.dumpb(db)))
+    return db
+
+
+def load_gate(
+    rules: Sequence[Rule],
+    candidates: Sequence[int],
+    build: Callable[[Sequence[Rule], Sequence[int]], tuple[Any, frozenset[int]] | None],
+) -> tuple[Any, frozenset[int]] | None:
+    """The regex gate and the rules it covers; the key covers each candidate's pattern and
+    examples, since the examples decide which rules the gate may cover."""
+    import hyperscan
+
+    inputs = [(i, rules[i].pattern, rules[i].examples, rules[i].negative_examples) for i in candidates]
+    name = f"gate-{_key('gate', inputs)}.hsdb"
+    cached = _read(name)
+    if cached is not None:
+        header, _, body = cached.partition(b"\n")
+        try:
+            gated = frozenset(int(i) for i in json.loads(header))
+        except ValueError:
+            gated = None
+        if gated is not None and not gated:
+            return None
+        if gated is not None:
+            db = _deserialize(body)
+            if db is not None:
+                return db, gated
+    built = build(rules, candidates)
+    if built is None:
+        _write(name, b"[]\n")
+        return None
+    db, gated = built
+    _write(name, json.dumps(sorted(gated)).encode("ascii") + b"\n" + bytes(hyperscan.dumpb(db)))
+    return built
