@@ -33,9 +33,13 @@ _MIN_RUN = 8
 _RUN = regex.compile(
     rb"(?:[:=]|(?i:\bbasic)[ \t]|(?i:\becho)[ \t])[ \t]*[\"']?(?P<run>[A-Za-z0-9+/]{8,}={0,2})(?![A-Za-z0-9+/=_-])"
 )
-# A prefix of every _RUN match (which never spans lines): Hyperscan finds the lines worth
+# Matches where every _RUN match that _decode accepts ends (runs never span lines): Hyperscan finds the lines worth
 # running _RUN on (scanner.engine.prefilter.LineFinder); the regex alone crawls on big blobs.
-RUN_PREFIX = rb"(?:[:=]|[bB][aA][sS][iI][cC][ \t]|[eE][cC][hH][oO][ \t])[ \t]*[\"']?[A-Za-z0-9+/]{8}"
+# It also asks for what _decode accepts: whole quads, valid padding, then the end of the run.
+RUN_PREFIX = (
+    rb"(?:[:=]|[bB][aA][sS][iI][cC][ \t]|[eE][cC][hH][oO][ \t])[ \t]*[\"']?"
+    rb"(?:[A-Za-z0-9+/]{4}){2,}(?:[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{2}==)?(?:[^A-Za-z0-9+/=_\-]|\z)"
+)
 
 
 @dataclass(frozen=True)

@@ -331,8 +331,7 @@ def build_prefilter(rules: Sequence[Rule], backend: str = "auto") -> Prefilter:
 class LineFinder:
     """Lines that may hold a match of a pattern that never spans lines, found by Hyperscan.
 
-    `expression` must match a prefix of every match of the real pattern (so each real
-    match ends on a line this reports). Without Hyperscan, `spans` returns None: scan
+    `expression` must match on the line of every match of the real pattern that counts. Without Hyperscan, `spans` returns None: scan
     everything, same result, only slower.
     """
 
