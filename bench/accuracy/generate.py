@@ -199,6 +199,24 @@ def render(kind: str, name: str, value: str, rng: random.Random) -> list[str]:
                             f"define('{cased(name, 'upper')}', '{value}');"])]
     if kind == "rb":
         return [rng.choice([f"  config.{name} = '{value}'", f"  {name}: '{value}',", f"{cased(name, 'upper')} = \"{value}\""])]
+    if kind == "ps1":
+        return [rng.choice([f'$env:{cased(name, "upper")} = "{value}"', f'${cased(name, "camel")} = \'{value}\'',
+                            f'[Environment]::SetEnvironmentVariable("{cased(name, "upper")}", "{value}")'])]
+    if kind == "kt":
+        return [rng.choice([f'    val {cased(name, "camel")} = "{value}"', f'    const val {cased(name, "upper")}: String = "{value}"'])]
+    if kind == "cs":
+        return [rng.choice([f'        public const string {cased(name, "pascal")} = "{value}";',
+                            f'            {cased(name, "pascal")} = "{value}",', f'    "{cased(name, "pascal")}": "{value}",'])]
+    if kind == "rs":
+        return [rng.choice([f'const {cased(name, "upper")}: &str = "{value}";', f'    let {name} = "{value}";',
+                            f'    let {name} = String::from("{value}");'])]
+    if kind == "compose":
+        return [rng.choice([f"      - {cased(name, 'upper')}={value}", f'      - "{cased(name, "upper")}={value}"',
+                            f"      {cased(name, 'upper')}: {value}"])]
+    if kind == "groovy":
+        return [rng.choice([f"    {cased(name, 'camel')} = '{value}'", f'        {name}: "{value}",', f"def {cased(name, 'camel')} = \"{value}\""])]
+    if kind == "service":
+        return [rng.choice([f'Environment="{cased(name, "upper")}={value}"', f"Environment={cased(name, 'upper')}={value}"])]
     if kind == "md":
         return [rng.choice([f"    {cased(name, 'upper')}={value}", f"`{name}: {value}`", f"export {cased(name, 'upper')}='{value}'"])]
     return [f"{name} = {value}"]
@@ -223,6 +241,13 @@ FILE_KINDS = {
     "php": ["config/database.php", "wp-config.php"],
     "rb": ["config/initializers/app.rb", "lib/client.rb"],
     "md": ["README.md", "docs/setup.md"],
+    "ps1": ["scripts/setup.ps1"],
+    "kt": ["app/src/main/kotlin/Config.kt"],
+    "cs": ["src/Api/Settings.cs", "appsettings.Production.json"],
+    "rs": ["src/config.rs"],
+    "compose": ["compose.yaml", "deploy/docker-compose.prod.yml"],
+    "groovy": ["Jenkinsfile", "build.gradle"],
+    "service": ["deploy/api.service"],
 }
 
 FILLERS: dict[str, list[str]] = {
@@ -261,6 +286,13 @@ FILLERS: dict[str, list[str]] = {
             "    'charset' => 'utf8mb4',"],
     "rb": ["Rails.application.configure do", "  config.cache_classes = true", "end", "require 'json'",
            "  config.log_level = :info"],
+    "ps1": ["Set-StrictMode -Version Latest", "$ErrorActionPreference = 'Stop'", "Write-Host \"Deploying $App\"", "Import-Module Az"],
+    "kt": ["package com.acme", "object Config {", "    val port = 8080", "}", "fun main() = runApp()"],
+    "cs": ["namespace Acme.Api;", "public static class Settings", "{", "    public const int Port = 8080;", "}"],
+    "rs": ["use std::env;", "pub struct Config {", "    pub port: u16,", "}", "fn main() {"],
+    "compose": ["services:", "  api:", "    image: acme/api:2.1", "    environment:", "    ports:", "      - \"8080:8080\""],
+    "groovy": ["pipeline {", "  agent any", "  stages {", "    stage('Build') {", "      steps { sh 'make' }", "}"],
+    "service": ["[Unit]", "Description=API", "[Service]", "ExecStart=/usr/bin/api", "Restart=always", "[Install]"],
     "md": ["# Setup", "Install the dependencies and run the server.", "```bash", "```", "## Configuration",
            "Set the following variables before starting:", "- `PORT`: port to listen on"],
 }
@@ -455,6 +487,18 @@ def decoy(kind: str, rng: random.Random) -> Plant:
                                           rng.choice([base64.urlsafe_b64encode(rng.randbytes(18)).decode(), str(rng.randrange(8, 4096))]))),
         ("encrypted", lambda: assign(name, f"ENC[AES256_GCM,data:{base64.b64encode(rng.randbytes(12)).decode()},iv:{base64.b64encode(rng.randbytes(16)).decode()},type:str]")),
         ("i18n", lambda: [f'  "{rng.choice(["forgot_password", "password_label", "token_expired"])}": "{rng.choice(["Forgot your password?", "Password", "Your session has expired"])}",']),
+        ("jwt-sample", lambda: assign("token", "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c")),
+        ("public-key", lambda: assign("stripe_publishable_key", "pk_live_" + "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(24)))),
+        ("uuid", lambda: assign(rng.choice(["api_key", "license_key", "access_token"]), str(uuid.UUID(bytes=rng.randbytes(16))))),
+        ("encrypted", lambda: assign(name, rng.choice(["!vault |", "'{cipher}AQB" + _hexs(rng, 24) + "'", "vault:v1:" + base64.b64encode(rng.randbytes(30)).decode()]))),
+        ("type-hint", lambda: [rng.choice([f"def login(user: str, {name}: str) -> bool:", f"    {name}: Optional[str] = None",
+                                           f"  {cased(name, 'camel')}?: string;", f"	{cased(name, 'pascal')} string `json:\"{name}\"`",
+                                           f"    private String {cased(name, 'camel')};", f"{name} VARCHAR(255) NOT NULL,"])]),
+        ("ui-text", lambda: [rng.choice(['<input type="password" name="password" placeholder="Password">', f'    "{name}": "Enter your {name.replace("_", " ")}",',
+                                         f'logger.warning("invalid {name} for user %s", user)', ".password-field { width: 100%; }",
+                                         f"raise ValueError('{name} must be at least 12 characters')"])]),
+        ("reference", lambda: assign(name, rng.choice(["!Ref DbPassword", "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf",
+                                                       "/run/secrets/db_password", "file:///etc/keys/api.key"]))),
         ("high-entropy-id", lambda: assign(rng.choice(["build_id", "trace_id", "etag", "nonce", "state"]), _hexs(rng, 16))),
     ]
     category, make = rng.choice(choices)
@@ -547,7 +591,11 @@ def header_plant(rng: random.Random) -> Plant:
 
 def cli_plant(rng: random.Random) -> Plant:
     secret = password(rng)
-    line = rng.choice([f"mysql -h db.internal -u root -p{secret} orders < dump.sql", f"sshpass -p '{secret}' ssh deploy@10.0.0.5",
+    line = rng.choice([f"CREATE USER app WITH PASSWORD '{secret}';", f"ALTER USER 'etl'@'%' IDENTIFIED BY '{secret}';",
+                       f"machine git.acme.io login ci password {secret}", f"r = requests.get(url, auth=('deploy', '{secret}'))",
+                       f"redis-cli -h cache.internal -a '{secret}' ping", f"keytool -list -keystore app.jks -storepass '{secret}'",
+                       f"docker login -u ci -p '{secret}' registry.acme.io", f"kubectl create secret generic db --from-literal=password='{secret}'",
+                       f"helm upgrade api ./chart --set db.password='{secret}'",f"mysql -h db.internal -u root -p{secret} orders < dump.sql", f"sshpass -p '{secret}' ssh deploy@10.0.0.5",
                        f"psql --password '{secret}' -h db", f"curl -u admin:{secret} https://jenkins.acme.io/api"])
     return Plant([line], "generic", "cli", secret)
 
@@ -622,7 +670,7 @@ def build(out: Path, seed: int, files: int) -> list[Label]:
                 plants.append(generic_plant(kind, rng))
             if rng.random() < 0.25:
                 plants.append(connection_plant(rng, kind))
-            if kind in ("sh", "md") and rng.random() < 0.5:
+            if kind in ("sh", "md", "py", "ps1", "groovy") and rng.random() < 0.5:
                 plants.append(cli_plant(rng))
             if kind in ("sh", "md", "py", "js") and rng.random() < 0.3:
                 plants.append(header_plant(rng))

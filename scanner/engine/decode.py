@@ -148,8 +148,11 @@ def scan_encoded(
             continue
         text, low, high = _synthesize(data, run)
         found = [m for m in scan(text) if m.start < high and m.end > low]
-        if overlapping:
-            kept = [m for m in kept if m not in overlapping]
+        # Only a match of the run itself is replaced: a JWT's first segment decodes to JSON,
+        # but the token around it is still the finding.
+        inside = [m for m in overlapping if m.start >= run.start and m.end <= run.end]
+        if inside:
+            kept = [m for m in kept if m not in inside]
         seen = {(m.rule_id, m.secret) for m in decoded}
         for match in found:
             if (match.rule_id, match.secret) not in seen:

@@ -26,8 +26,8 @@ _PLACEHOLDER_WORDS = regex.compile(
 )
 # `$NAME` counts as a reference only where it starts the value: a password may hold a `$`.
 _TEMPLATE = regex.compile(
-    r"\$\{|\$\(|\{\{|\}\}|\{%|<%|%\(\w+\)s|#\{|^\$[A-Za-z_][A-Za-z0-9_]*(?:$|[/:.\\])|%[A-Z_][A-Z0-9_]*%|"
-    r"@@\w+@@|__[A-Z_]+__|^@[A-Za-z_][\w.]*@?$|\{[A-Za-z_][^{}]*\}|%env\(|\{\d+\}"
+    r"\$\{|\$\(|\{\{|\}\}|\{%|<%|%\(\w+\)s|#\{|^\$[A-Za-z_][A-Za-z0-9_]*(?:$|[/:.\\])|%[A-Z_][A-Z0-9_]+%|"
+    r"@@\w+@@|__[A-Z_]+__|^@[A-Za-z_][\w.]*@$|\{[A-Za-z_][^{}]*\}|%env\(|\{\d+\}"
 )
 _REFERENCE = regex.compile(
     r"(?i)(?:os\.environ|os\.getenv|getenv\(|process\.env|env\[|ENV\[|System\.getenv|"
@@ -96,8 +96,15 @@ _FAKE_WORDS = frozenset(
 )
 _FAKE_SEGMENT_SPLIT = regex.compile(r"[\W_]+|(?<=[a-z])(?=[A-Z])|(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
 _LEET = str.maketrans({"@": "a", "4": "a", "0": "o", "1": "i", "3": "e", "$": "s", "5": "s", "7": "t", "!": "i"})
-_NAME_BEFORE = regex.compile(
-    r"([A-Za-z_$@][\w.$@-]{0,80})[\"'`\]]?\s*(?::\s*[\w.<>\[\]|]+\s*)?(?:=>|:=|=|:|,|\(|>|\s)\s*[\"'`]?$"
+_NAME_BEFORE = regex.compile(r"([A-Za-z_$@][\w.$@-]{0,80})[\"'`\]]?\s*(?:=>|:=|=|:|,|\(|>|\s)\s*[\"'`]?$")
+# `String::from("`, `SecretStr("`: a constructor around the literal, not its name.
+_WRAPPER_BEFORE = regex.compile(
+    r"(?:String::from|String::new|Secret(?:String|Box)?::(?:new|from)|Some|new\s+String|Buffer\.from|SecretStr|"
+    r"SecretBytes|SecureString|Sensitive|str|bytes|Secret)\(\s*([\"'`]?)$|ConvertTo-SecureString\s+(?:-String\s+)?([\"'`]?)$"
+)
+# `name: Type = "…"` (Python, TypeScript, Kotlin, Rust `&str`)
+_TYPED_NAME_BEFORE = regex.compile(
+    r"([A-Za-z_$@][\w.$@-]{0,80})[\"'`\]]?\s*:\s*&?(?:'static\s+)?[\w.<>\[\]|]+\s*=\s*[\"'`]?$"
 )
 _NONSECRET_SEGMENTS = frozenset(
     """public pub publishable site hash hashed digest checksum sha sha1 sha256 md5 fingerprint csrf
@@ -326,8 +333,8 @@ def is_nonsecret_name(secret: str, line: str) -> bool:
     position = line.find(secret)
     if position <= 0:
         return False
-    before = line[max(0, position - 160) : position]
-    match = _NAME_BEFORE.search(before)
+    before = _WRAPPER_BEFORE.sub(r"\1", line[max(0, position - 160) : position])
+    match = _TYPED_NAME_BEFORE.search(before) or _NAME_BEFORE.search(before)
     if match is None:
         return False
     name = match.group(1)

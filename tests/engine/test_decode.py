@@ -115,3 +115,14 @@ def test_provider_token_inside_base64_keeps_its_provider_rule(matcher: Matcher) 
     token = found[0].secret
     matches = matcher.scan(f"  token: {b64(token)}\n".encode())
     assert [(m.rule_id, m.secret) for m in matches] == [("github.classic-pat", token)]
+
+
+def test_a_token_whose_first_part_decodes_is_still_reported(matcher: Matcher) -> None:
+    """A JWT's header decodes to JSON; the token around it is the finding, not the header."""
+
+    def part(raw: bytes) -> str:
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    header = part(b'{"alg":"HS256","typ":"JWT"}')
+    jwt = f"{header}.{part(json.dumps({'sub': RNG.randrange(10**6), 'n': RNG.random()}).encode())}.{part(RNG.randbytes(32))}"
+    assert [m.secret for m in matcher.scan(f"  session_token: {jwt}\n".encode())] == [jwt]
