@@ -244,13 +244,14 @@ def is_code(secret: str, line: str) -> bool:
         if regex.match(r"^[A-Za-z_$][\w$]*(?:(?:\.|::|->|\?\.)[A-Za-z_$][\w$]*)+(?:\(\)?)?$", secret):
             return _code_chain(secret)
         return True
-    position = line.find(secret)
+    position = line.rfind(secret)
     if position < 0:
         return False
     after = line[position + len(secret) : position + len(secret) + 1]
     before = line[max(0, position - 1) : position]
     if before in ("'", '"', "`"):
-        return False
+        # `"ATCTT3x" + rand()`: the start of a value built at run time, not a value.
+        return bool(regex.match(r"[\"'`]\s*(?:\+|\.\s|\|\||~|<<)", line[position + len(secret) :]))
     # Unquoted `_Private` or snake_case (`cl_api_key=cl_api_key`, `RC2_KEY = rc2_key_st`): a name.
     if after in ("(", "[", ".") or regex.match(r"^_[A-Za-z][A-Za-z0-9]*$", secret):
         return True
@@ -330,7 +331,7 @@ def _consonant_run(segment: str) -> bool:
 def is_nonsecret_name(secret: str, line: str) -> bool:
     """The value is assigned to `public_key`, `csrf_token`, `max_tokens`, `cache_key`,
     `encrypted_password`…: a word of the name says this is not a credential."""
-    position = line.find(secret)
+    position = line.rfind(secret)
     if position <= 0:
         return False
     before = _WRAPPER_BEFORE.sub(r"\1", line[max(0, position - 160) : position])
