@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import hashlib
 import json
 import random
 import string
@@ -372,7 +371,7 @@ def _common_prefix(values: list[str]) -> int:
                 return i + 1
         return min(4, len(first) // 4)
     n = 0
-    for chars in zip(*values):
+    for chars in zip(*values, strict=False):
         if len(set(chars)) != 1:
             break
         n += 1
@@ -713,7 +712,7 @@ def main(argv: list[str] | None = None) -> int:
     counts: dict[str, int] = {}
     for label in labels:
         counts[label.kind] = counts.get(label.kind, 0) + 1
-    print(f"wrote {len({l.file for l in labels})} files to {args.out}, labels in {manifest}: {counts}")
+    print(f"wrote {len({label.file for label in labels})} files to {args.out}, labels in {manifest}: {counts}")
     return 0
 
 

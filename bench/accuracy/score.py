@@ -79,26 +79,26 @@ def score(tool: str, hits: list[Hit], labels: list[dict], seconds: float) -> Sco
     wrong: list[tuple[Hit, str]] = []
     true = 0
     for hit in hits:
-        overlapping = [l for l in by_file.get(hit.file, ()) if l["line"] <= hit.end_line and hit.line <= l["end_line"]]
-        planted = [l for l in overlapping if l["kind"] != "decoy"]
+        overlapping = [lab for lab in by_file.get(hit.file, ()) if lab["line"] <= hit.end_line and hit.line <= lab["end_line"]]
+        planted = [lab for lab in overlapping if lab["kind"] != "decoy"]
         if planted:
             true += 1
-            found.update(id(l) for l in planted)
+            found.update(id(lab) for lab in planted)
         else:
             wrong.append((hit, overlapping[0]["category"] if overlapping else "-"))
     def recall(kind: str) -> float:
-        wanted = [l for l in labels if l["kind"] == kind]
-        return sum(id(l) in found for l in wanted) / len(wanted) if wanted else 1.0
-    missed = tuple(l for l in labels if l["kind"] != "decoy" and id(l) not in found)
+        wanted = [lab for lab in labels if lab["kind"] == kind]
+        return sum(id(lab) in found for lab in wanted) / len(wanted) if wanted else 1.0
+    missed = tuple(lab for lab in labels if lab["kind"] != "decoy" and id(lab) not in found)
     precision = true / len(hits) if hits else 1.0
     return Score(tool, recall("provider"), recall("generic"), precision, len(hits), len(wrong), seconds, missed,
                  tuple(wrong))
 
 
 def report(scores: list[Score], labels: list[dict], verbose: bool) -> None:
-    kinds = Counter(l["kind"] for l in labels)
+    kinds = Counter(lab["kind"] for lab in labels)
     print(f"corpus: {kinds['provider']} provider tokens, {kinds['generic']} generic credentials, "
-          f"{kinds['decoy']} decoys, {len({l['file'] for l in labels})} files")
+          f"{kinds['decoy']} decoys, {len({lab['file'] for lab in labels})} files")
     print(f"{'tool':<16}{'provider recall':>17}{'generic recall':>16}{'precision':>11}{'findings':>10}{'FP':>6}{'time':>8}")
     for s in scores:
         print(f"{s.tool:<16}{s.provider_recall:>17.3f}{s.generic_recall:>16.3f}{s.precision:>11.3f}"

@@ -104,7 +104,7 @@ def test_oversized_runs_are_not_decoded() -> None:
 
 
 def test_run_count_is_bounded() -> None:
-    data = "\n".join(f"k{i}: {b64('value number %d' % i)}" for i in range(decode.MAX_RUNS + 50)).encode()
+    data = "\n".join(f"k{i}: {b64(f'value number {i}')}" for i in range(decode.MAX_RUNS + 50)).encode()
     assert len(decode.find_encoded(data)) == decode.MAX_RUNS
 
 
