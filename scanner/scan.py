@@ -60,9 +60,11 @@ _worker_matcher: Matcher | None = None
 _Outcome = tuple[Blob, int, bool, list[Match]]
 
 
-def _init_worker(rules: tuple[Rule, ...], backend: str) -> None:
+def _init_worker(rules: tuple[Rule, ...], backend: str, matcher: Matcher | None) -> None:
+    """A forked worker inherits the parent's ready matcher (no recompiling, no reloading of
+    the compiled databases); a spawned one builds its own (from the on-disk cache)."""
     global _worker_matcher
-    _worker_matcher = Matcher(rules, backend=backend)
+    _worker_matcher = matcher if matcher is not None else Matcher(rules, backend=backend)
 
 
 def _match(matcher: Matcher, batch: list[tuple[Blob, bool]]) -> list[_Outcome]:
@@ -128,18 +130,23 @@ def scan(
             on_progress(Progress(blobs, total_bytes))
 
     batches = unique(_batches(items, skipped))
+    matcher = Matcher(rules, backend=backend)
+    backend_name = matcher.backend
     if jobs <= 1:
-        matcher = Matcher(rules, backend=backend)
-        backend_name = matcher.backend
         for batch in batches:
             handle(_match(matcher, batch))
         warnings.extend(matcher.warnings)
     else:
         import multiprocessing
 
-        backend_name = Matcher(rules, backend=backend).backend
-        context = multiprocessing.get_context("fork" if _can_fork() else "spawn")
-        with context.Pool(jobs, initializer=_init_worker, initargs=(rules, backend)) as pool:
+        # Fork before the source starts: a worker forked later would inherit the pipes of
+        # the source's git processes and keep them open (git would never see end of input).
+        fork = _can_fork()
+        if fork:
+            matcher.prepare()
+        context = multiprocessing.get_context("fork" if fork else "spawn")
+        initargs = (rules, backend, matcher if fork else None)
+        with context.Pool(jobs, initializer=_init_worker, initargs=initargs) as pool:
             # imap keeps input order: the output is the same whatever the worker count.
             for outcomes, worker_warnings in pool.imap(_match_in_worker, batches, chunksize=1):
                 handle(outcomes)

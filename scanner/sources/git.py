@@ -489,6 +489,9 @@ def iter_history(
         else:
             yield _unreadable(history, obj)
     del ids
+    # All versions of a path together (log order within it): git inflates delta chains
+    # from its base cache instead of from scratch, about twice as fast on real histories.
+    small.sort(key=lambda oid: history.blobs[bytes.fromhex(oid)][0])
 
     for obj in _cat_file(repo, small, contents=True):
         flat = history.blobs[bytes.fromhex(obj.id)]
