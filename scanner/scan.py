@@ -143,7 +143,8 @@ def scan(
         # the source's git processes and keep them open (git would never see end of input).
         fork = _can_fork()
         if fork:
-            matcher.prepare()
+            # Load the cached gate once for all workers; a small scan never compiles it.
+            matcher.prepare(compile=False)
         context = multiprocessing.get_context("fork" if fork else "spawn")
         initargs = (rules, backend, matcher if fork else None)
         with context.Pool(jobs, initializer=_init_worker, initargs=initargs) as pool:

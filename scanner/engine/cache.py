@@ -19,7 +19,7 @@ from typing import Any
 
 from scanner.model import Rule
 
-__all__ = ["cache_dir", "load_database", "load_gate"]
+__all__ = ["cache_dir", "load_database", "load_gate", "MISSING"]
 
 # Bump when the gate construction changes, so old databases are not reused.
 _FORMAT = "keysweep-hs-3"
@@ -107,13 +107,17 @@ def load_database(kind: str, inputs: Any, build: Callable[[], Any]) -> Any:
     return db
 
 
+MISSING = object()
+
+
 def load_gate(
     rules: Sequence[Rule],
     candidates: Sequence[int],
-    build: Callable[[Sequence[Rule], Sequence[int]], tuple[Any, frozenset[int]] | None],
-) -> tuple[Any, frozenset[int]] | None:
-    """The regex gate and the rules it covers; the key covers each candidate's pattern and
-    examples, since the examples decide which rules the gate may cover."""
+    build: Callable[[Sequence[Rule], Sequence[int]], tuple[Any, frozenset[int]] | None] | None,
+) -> Any:
+    """The regex gate and the rules it covers (None: no rule qualifies); the key covers each
+    candidate's pattern and examples, since the examples decide which rules the gate may
+    cover. With `build` None, only the cache is consulted: MISSING when it has no entry."""
     import hyperscan
 
     inputs = [(i, rules[i].pattern, rules[i].examples, rules[i].negative_examples) for i in candidates]
@@ -131,6 +135,8 @@ def load_gate(
             db = _deserialize(body)
             if db is not None:
                 return db, gated
+    if build is None:
+        return MISSING
     built = build(rules, candidates)
     if built is None:
         _write(name, b"[]\n")

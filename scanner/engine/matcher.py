@@ -94,9 +94,10 @@ class Matcher:
             found.append(Candidate(rule.id, start, end, secret, self._verdict(index, data, start, end)))
         return found
 
-    def prepare(self) -> None:
-        """Build the whole first stage now (before forking workers), not on first need."""
-        self.prefilter.prepare()
+    def prepare(self, *, compile: bool = True) -> None:
+        """Build the whole first stage now (before forking workers), not on first need;
+        compile False: only load what the on-disk cache holds."""
+        self.prefilter.prepare(compile=compile)
 
     def _windows(self, data: bytes) -> dict[int, list[tuple[int, int]]]:
         """Per rule that may match, merged byte ranges around its keyword hits (a line either side).

@@ -48,8 +48,9 @@ class Prefilter(Protocol):
 
     def fired(self, data: bytes) -> list[int]: ...
 
-    def prepare(self) -> None:
-        """Build everything now (before forking workers) instead of on first need."""
+    def prepare(self, *, compile: bool = True) -> None:
+        """Build everything now (before forking workers) instead of on first need; with
+        compile False, only what the on-disk cache already holds."""
 
 
 def _keyword_table(rules: Sequence[Rule]) -> tuple[list[bytes], list[tuple[int, ...]]]:
@@ -89,13 +90,13 @@ class AhoCorasickPrefilter:
         self._automaton: Any = None
         if keywords:
             automaton = ahocorasick.Automaton()
-            for keyword, rule_indices in zip(keywords, owners):
+            for keyword, rule_indices in zip(keywords, owners, strict=True):
                 # pyahocorasick's str build: bytes map 1:1 onto latin-1 characters.
                 automaton.add_word(keyword.decode("latin-1"), rule_indices)
             automaton.make_automaton()
             self._automaton = automaton
 
-    def prepare(self) -> None:
+    def prepare(self, *, compile: bool = True) -> None:
         return None
 
     def fired(self, data: bytes) -> list[int]:
@@ -120,7 +121,7 @@ class HyperscanPrefilter:
         # Rules worth a regex gate: those with a keyword common in ordinary code.
         self._gateable = frozenset(
             index
-            for keyword, rule_indices in zip(keywords, owners)
+            for keyword, rule_indices in zip(keywords, owners, strict=True)
             if is_common_keyword(keyword)
             for index in rule_indices
         )
@@ -148,15 +149,23 @@ class HyperscanPrefilter:
         self._gate_ready = not self._gateable
         self._scanned = 0
 
-    def prepare(self) -> None:
-        if not self._gate_ready:
-            self._gate_ready = True
-            from scanner.engine.cache import load_gate
+    @property
+    def gated(self) -> frozenset[int]:
+        """Rules the regex gate covers (empty until it is built)."""
+        return self._gated
 
-            built = load_gate(self._rules, sorted(self._gateable), _build_gate)
-            if built is not None:
-                self._gate, self._gated = built
-                self._gate_scratch = self._hs.Scratch(self._gate)
+    def prepare(self, *, compile: bool = True) -> None:
+        if self._gate_ready:
+            return
+        from scanner.engine.cache import MISSING, load_gate
+
+        built = load_gate(self._rules, sorted(self._gateable), _build_gate if compile else None)
+        if built is MISSING:
+            return
+        self._gate_ready = True
+        if built is not None:
+            self._gate, self._gated = built
+            self._gate_scratch = self._hs.Scratch(self._gate)
 
     def fired(self, data: bytes) -> list[int]:
         if self._literals is None or not data:
@@ -240,15 +249,19 @@ def _build_gate(rules: Sequence[Rule], candidates: Sequence[int]) -> tuple[Any, 
                     matched = True
                 if not matched:
                     continue
-                hits: set[int] = set()
-                db.scan(data, match_event_handler=lambda i, s, e, f, c: hits.add(i), scratch=scratch)
-                if index not in hits:
+                if index not in _ids_matching(db, scratch, data):
                     unsafe.add(index)
                     break
         if not unsafe:
             return db, frozenset(usable)
         usable = [i for i in usable if i not in unsafe]
     return None
+
+
+def _ids_matching(db: Any, scratch: Any, data: bytes) -> set[int]:
+    hits: set[int] = set()
+    db.scan(data, match_event_handler=lambda i, s, e, f, c: hits.add(i), scratch=scratch)
+    return hits
 
 
 _QUANTIFIER = re.compile(r"\{(\d*)(?:(,)(\d*))?\}")
@@ -293,7 +306,7 @@ def gate_pattern(pattern: str) -> str:
                 high = None if m.group(2) and not m.group(3) else int(m.group(3) or low)
                 if (high is None and low > _REPEAT_LIMIT) or (high is not None and high > _REPEAT_LIMIT):
                     kept = min(low, _REPEAT_FLOOR)
-                    out.append("*" if kept == 0 else "+" if kept == 1 else "{%d,}" % kept)
+                    out.append("*" if kept == 0 else "+" if kept == 1 else f"{{{kept},}}")
                 else:
                     out.append(m.group(0))
                 i = m.end()

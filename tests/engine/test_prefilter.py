@@ -1,0 +1,184 @@
+"""The first stage: both backends give identical findings, the regex gate is safe, the
+compiled-database cache never breaks a scan, and worker count never changes the output.
+
+The corpus is built at run time: this interpreter's standard library sources, with every
+rule's own examples and negative examples (from rules/*.toml) spliced into their lines.
+"""
+
+from __future__ import annotations
+
+import random
+import sysconfig
+from pathlib import Path
+
+import pytest
+
+from scanner.engine import decode
+from scanner.engine.matcher import Matcher
+from scanner.engine.prefilter import LineFinder, available_backends, gate_pattern
+from scanner.findings import Suppressor
+from scanner.rules import Allowlist, load_rule_pack
+from scanner.scan import scan
+from scanner.sources.files import iter_paths
+from scanner.sources.git import iter_history
+from tests.helpers import git
+
+PACK = load_rule_pack()
+needs_hyperscan = pytest.mark.skipif("hyperscan" not in available_backends(), reason="Hyperscan not installed")
+
+
+def _code_files(limit: int) -> list[bytes]:
+    root = Path(sysconfig.get_paths()["stdlib"])
+    files = []
+    for path in sorted(root.glob("*.py"))[:limit]:
+        try:
+            files.append(path.read_bytes())
+        except OSError:
+            continue
+    return files
+
+
+def corpus(seed: int = 5, files: int = 20) -> list[bytes]:
+    """Real code with every example and negative example of the pack planted in it, plus
+    the examples alone and glued to their neighbours (to stress window edges)."""
+    rnd = random.Random(seed)
+    blobs = _code_files(files)
+    samples = [s for rule in PACK for s in rule.examples + rule.negative_examples]
+    planted = []
+    for blob in blobs:
+        lines = blob.split(b"\n")
+        for sample in rnd.sample(samples, min(len(samples), 25)):
+            lines.insert(rnd.randrange(len(lines) + 1), sample.encode("utf-8"))
+        planted.append(b"\n".join(lines))
+    planted.append("\n".join(samples).encode("utf-8"))
+    few = rnd.sample(samples, min(len(samples), 40))
+    planted.append(" ".join(few).encode("utf-8"))
+    planted.append("\r\n".join(few).encode("utf-8"))
+    return blobs + planted
+
+
+def _key(matches: list) -> list[tuple]:
+    return [(m.rule_id, m.start, m.end, m.secret, m.line, m.column) for m in matches]
+
+
+@needs_hyperscan
+def test_both_backends_give_identical_findings_over_a_corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KEYSWEEP_CACHE_DIR", str(tmp_path / "cache"))
+    fast = Matcher(PACK, backend="hyperscan")
+    fast.prepare()
+    slow = Matcher(PACK, backend="aho-corasick")
+    assert fast.backend == "hyperscan" and slow.backend == "aho-corasick"
+    # The gate must really be in play, or this test compares two identical code paths.
+    assert len(fast.prefilter.gated) >= 10  # type: ignore[attr-defined]
+    total = 0
+    for number, blob in enumerate(corpus()):
+        expected = _key(slow.scan(blob, str(number)))
+        assert _key(fast.scan(blob, str(number))) == expected, f"blob {number}"
+        total += len(expected)
+    assert total > len(PACK) // 2  # the planted examples are found
+
+
+@needs_hyperscan
+def test_gate_only_drops_rules_that_cannot_match(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every rule with a regex match in a blob survives the Hyperscan first stage."""
+    monkeypatch.setenv("KEYSWEEP_CACHE_DIR", str(tmp_path / "cache"))
+    fast = Matcher(PACK, backend="hyperscan")
+    fast.prepare()
+    slow = Matcher(PACK, backend="aho-corasick")
+    dropped_somewhere = False
+    for blob in corpus(seed=9, files=20):
+        fired = set(fast.prefilter.fired(blob))
+        windows = slow._windows(blob)
+        confirmed = {index for index, _s, _e in slow._confirm(blob, windows, keep_dropped=True)}
+        assert confirmed <= fired
+        dropped_somewhere |= bool(set(windows) - fired)
+    assert dropped_somewhere  # the gate prunes something on real code
+
+
+def test_gate_pattern_opens_only_large_bounded_repeats() -> None:
+    assert gate_pattern(r"a{3,1000}?b") == r"a{3,}?b"
+    assert gate_pattern(r"[A-Z]{100,8000}") == r"[A-Z]{16,}"
+    assert gate_pattern(r"x{0,200}y{1,100}") == r"x*y+"
+    assert gate_pattern(r"ghp_[A-Za-z0-9]{36}\b") == r"ghp_[A-Za-z0-9]{36}\b"
+    # braces inside classes and escapes are not quantifiers
+    assert gate_pattern(r"[{]{1,2}\{100,200\}\x{41}") == r"[{]{1,2}\{100,200\}\x{41}"
+
+
+@needs_hyperscan
+def test_base64_run_search_on_candidate_lines_equals_full_search() -> None:
+    finder = LineFinder(decode.RUN_PREFIX)
+    for blob in corpus(seed=3, files=30):
+        spans = finder.spans(blob)
+        assert spans is not None
+        assert decode.find_encoded(blob, spans=spans) == decode.find_encoded(blob)
+
+
+@needs_hyperscan
+def test_unwritable_cache_dir_still_scans(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the cache directory should be")
+    monkeypatch.setenv("KEYSWEEP_CACHE_DIR", str(blocker / "cache"))
+    rule = next(r for r in PACK if r.id.startswith("generic."))
+    matcher = Matcher([rule], backend="hyperscan")
+    matcher.prepare()
+    assert matcher.scan(rule.examples[0].encode("utf-8"))
+
+
+@needs_hyperscan
+def test_cache_is_reused_and_corrupt_entries_are_rebuilt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("KEYSWEEP_CACHE_DIR", str(cache))
+    rules = [r for r in PACK if r.provider == "generic"]
+    Matcher(rules, backend="hyperscan").prepare()
+    entries = sorted(cache.glob("gate-*.hsdb"))
+    assert len(entries) == 1
+    entries[0].write_bytes(b"[1, 2]\nnot a database")
+    again = Matcher(rules, backend="hyperscan")
+    again.prepare()
+    assert again.prefilter.gated  # type: ignore[attr-defined]
+    example = rules[0].examples[0].encode("utf-8")
+    assert _key(again.scan(example)) == _key(Matcher(rules, backend="aho-corasick").scan(example))
+
+
+def _tree(root: Path, count: int) -> None:
+    """`count` small code files with planted examples (more files than one worker batch)."""
+    samples = [s for rule in PACK for s in rule.examples]
+    rnd = random.Random(4)
+    for index in range(count):
+        lines = [b"def f%d(x):" % index, b"    return x + %d" % index]
+        lines.insert(1, rnd.choice(samples).encode("utf-8"))
+        path = root / f"pkg{index % 7}" / f"mod{index}.py"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"\n".join(lines) + b"\n")
+
+
+def _findings(result) -> list[tuple]:
+    return [(f.rule_id, f.file, f.line, f.column, f.secret, f.commit) for f in result.findings]
+
+
+def test_dir_scan_output_is_the_same_with_one_or_two_workers(tmp_path: Path) -> None:
+    root = tmp_path / "tree"
+    _tree(root, 600)
+    suppressor = Suppressor(Allowlist())
+    one = scan(iter_paths([root], max_file_size=10 << 20, use_gitignore=False), PACK, suppressor, jobs=1)
+    two = scan(iter_paths([root], max_file_size=10 << 20, use_gitignore=False), PACK, suppressor, jobs=2)
+    assert _findings(one) and _findings(one) == _findings(two)
+    assert one.stats.blobs == two.stats.blobs and one.stats.bytes == two.stats.bytes
+
+
+def test_history_scan_with_workers_finishes_and_matches_one_process(tmp_path: Path) -> None:
+    """Workers forked while git streams would hold its pipes open and hang the scan."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    blobs = corpus(seed=2, files=8)
+    for step in range(3):
+        for index in range(step, len(blobs), 3):
+            (repo / f"f{index}.py").write_bytes(blobs[index] + b"\n# step %d\n" % step)
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "-m", f"step {step}")
+    suppressor = Suppressor(Allowlist())
+    one = scan(iter_history(repo, max_file_size=10 << 20), PACK, suppressor, jobs=1)
+    two = scan(iter_history(repo, max_file_size=10 << 20), PACK, suppressor, jobs=2)
+    assert _findings(one) and _findings(one) == _findings(two)
+
