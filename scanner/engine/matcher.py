@@ -52,10 +52,8 @@ class Matcher:
 
     def __init__(self, rules: Sequence[Rule], *, backend: str = "auto") -> None:
         self.rules = tuple(rules)
-        self._compiled = [
-            _Compiled(rule, compile_pattern(rule.pattern), tuple(regex.compile(a) for a in rule.allow_regexes))
-            for rule in self.rules
-        ]
+        # Compiled on first need: a pre-commit scan confirms a handful of rules, not hundreds.
+        self._compiled: list[_Compiled | None] = [None] * len(self.rules)
         self._rule_keywords = [
             tuple(dict.fromkeys(k.lower().encode("utf-8") for k in rule.keywords)) for rule in self.rules
         ]
@@ -65,6 +63,16 @@ class Matcher:
         self._timeouts: dict[int, int] = defaultdict(int)
         self._priorities = {rule.id: rule.priority for rule in self.rules}
         self.warnings: list[str] = []
+
+    def _compile(self, rule_index: int) -> _Compiled:
+        compiled = self._compiled[rule_index]
+        if compiled is None:
+            rule = self.rules[rule_index]
+            compiled = _Compiled(
+                rule, compile_pattern(rule.pattern), tuple(regex.compile(a) for a in rule.allow_regexes)
+            )
+            self._compiled[rule_index] = compiled
+        return compiled
 
     @property
     def backend(self) -> str:
@@ -146,7 +154,7 @@ class Matcher:
         for rule_index in sorted(windows):
             if self._timeouts[rule_index] >= _TIMEOUT_LIMIT:
                 continue
-            pattern = self._compiled[rule_index].pattern
+            pattern = self._compile(rule_index).pattern
             seen: set[tuple[int, int]] = set()
             for pos, endpos in windows[rule_index]:
                 try:
@@ -177,7 +185,7 @@ class Matcher:
 
     def _verdict(self, rule_index: int, data: bytes, start: int, end: int) -> str | None:
         """None when the candidate is a finding, else the name of the check that dropped it."""
-        compiled = self._compiled[rule_index]
+        compiled = self._compile(rule_index)
         rule = compiled.rule
         secret = data[start:end].decode("utf-8", "replace")
         lowered = secret.lower()

@@ -1,0 +1,75 @@
+"""Peak memory of `keysweep git` on histories of growing size: it must stay flat.
+
+Blobs are streamed one at a time (git cat-file --batch) and matched in batches of a few
+MiB, so peak RSS should not grow with the history; only the provenance index (one entry
+per unique blob and path) does, by bytes per blob. Histories come from gen_history.py.
+
+    python bench/bench_memory.py [--commits 100,300,900] [--runs 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _timing import env, run_once  # noqa: E402
+from gen_history import generate  # noqa: E402
+
+# keysweep in-process, then its own peak RSS (git's own cache is git's, not ours).
+_PROBE = (
+    "import resource, sys; from scanner.cli import main; code = main(sys.argv[1:]);"
+    "sys.stderr.write('RSS %d\\n' % resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+)
+
+
+def own_rss(*args: str) -> tuple[float, int]:
+    """Wall seconds and keysweep's main-process peak RSS (KiB)."""
+    import time
+
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", _PROBE, *args, "--no-progress"], capture_output=True,
+                          text=True, env=env())
+    wall = time.perf_counter() - start
+    if proc.returncode not in (0, 1):
+        raise SystemExit(proc.stderr)
+    return wall, int(proc.stderr.rsplit("RSS ", 1)[1])
+
+
+def blob_bytes(repo: Path) -> tuple[int, int]:
+    out = subprocess.run(
+        ["git", "-C", str(repo), "cat-file", "--batch-all-objects", "--batch-check=%(objecttype) %(objectsize)"],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    sizes = [int(line.split()[1]) for line in out.splitlines() if line.startswith("blob ")]
+    return len(sizes), sum(sizes)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--commits", default="100,300,900")
+    args = parser.parse_args(argv)
+    print("peak RSS of keysweep's main process (jobs=1 and all cores), and of the largest process")
+    print("of its tree (workers, git cat-file with its delta cache)")
+    print(f"{'commits':>8} {'blobs':>7} {'MiB':>7} {'main j=1':>9} {'main j=all':>11} {'largest':>8} {'wall':>7}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for commits in (int(c) for c in args.commits.split(",")):
+            repo = Path(tmp) / f"h{commits}"
+            generate(repo, commits)
+            count, size = blob_bytes(repo)
+            report = str(Path(tmp) / "r.json")
+            _, rss1 = own_rss("git", str(repo), "--jobs", "1", "--format", "json", "-o", report)
+            wall, rss = own_rss("git", str(repo), "--format", "json", "-o", report)
+            _, tree = run_once([sys.executable, "-m", "scanner", "git", str(repo), "--format", "json", "-o", report],
+                               ok=(0, 1))
+            print(f"{commits:>8} {count:>7} {size / 2**20:>7.1f} {rss1 / 1024:>7.0f} M {rss / 1024:>9.0f} M"
+                  f" {tree / 1024:>6.0f} M {wall:>6.2f}s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
