@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import os
 import sys
 import time
@@ -19,7 +20,7 @@ from typing import Any, TextIO
 import click
 
 from scanner import __version__
-from scanner.errors import ConfigError, KeysweepError
+from scanner.errors import ConfigError, KeysweepError, SourceError
 from scanner.findings import Suppressor, load_baseline
 from scanner.model import Blob, Skipped
 from scanner.rules import Config, RuleSet, build_ruleset, load_config, load_rule_pack
@@ -28,6 +29,7 @@ from scanner.scan import Progress, ScanResult, scan
 __all__ = ["main", "entry", "cli"]
 
 FORMATS = ("text", "json", "jsonl", "sarif", "csv", "junit", "gitlab")
+_MAX_SIZE = 1024**4
 _SIZE_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "m": 1024**2, "mb": 1024**2, "g": 1024**3, "gb": 1024**3}
 
 
@@ -36,13 +38,18 @@ def parse_size(text: str) -> int:
     cleaned = text.strip().lower()
     number = cleaned.rstrip("kmgb")
     unit = cleaned[len(number) :]
+    problem = f"{text!r} is not a size (e.g. 512k, 10M, 1G)"
     try:
         value = float(number)
     except ValueError:
-        raise click.BadParameter(f"{text!r} is not a size (e.g. 512k, 10M, 1G)") from None
-    if unit not in _SIZE_UNITS or value <= 0:
-        raise click.BadParameter(f"{text!r} is not a size (e.g. 512k, 10M, 1G)")
-    return int(value * _SIZE_UNITS[unit])
+        raise click.BadParameter(problem, param_hint="'--max-file-size'") from None
+    # inf, nan and 1e400 parse as floats; 0.1 would round to a limit of 0 bytes.
+    if unit not in _SIZE_UNITS or not math.isfinite(value) or value * _SIZE_UNITS[unit] < 1:
+        raise click.BadParameter(problem, param_hint="'--max-file-size'")
+    size = int(value * _SIZE_UNITS[unit])
+    if size > _MAX_SIZE:
+        raise click.BadParameter(f"{text!r} is too large (at most 1024G)", param_hint="'--max-file-size'")
+    return size
 
 
 @dataclass(frozen=True)
@@ -155,6 +162,7 @@ def _run_scan(
     repository: Callable[[], str] | None = None,
 ) -> int:
     """Config -> rules -> scan -> report -> webhooks -> exit code: shared by every scan command."""
+    _check_output(opts.output)
     config = load_config(opts.config, root=root)
     ruleset = _ruleset(config)
     baseline = load_baseline(opts.baseline) if opts.baseline else frozenset()
@@ -167,14 +175,20 @@ def _run_scan(
     finally:
         progress.close()
     _write_report(opts, result, ruleset, command=command, scanned=scanned)
-    for warning in result.warnings:
+    for warning in (*result.warnings, *suppressor.warnings):
         click.echo(f"keysweep: warning: {warning}", err=True)
     for skip in result.skipped:
         # Binary and too-large inputs are only counted; these the user must hear about.
         if skip.reason == "submodule":
-            click.echo(f"keysweep: note: submodule {skip.path} not followed (scan its repository separately)", err=True)
+            click.echo(f"keysweep: note: submodule {_safe(skip.path)} not followed (scan its repository separately)", err=True)
         elif skip.reason in ("missing", "corrupt", "not-a-blob"):
-            click.echo(f"keysweep: warning: {skip.path}: {skip.reason} object skipped ({skip.detail})", err=True)
+            click.echo(f"keysweep: warning: {_safe(skip.path)}: {skip.reason} object skipped ({skip.detail})", err=True)
+        elif skip.reason == "unreadable":
+            click.echo(f"keysweep: warning: {_safe(skip.path)}: cannot read ({skip.detail}), not scanned", err=True)
+        elif command == "stdin":
+            # Standard input is the whole scan: "no leaks found" must not hide that it was not read.
+            click.echo(f"keysweep: warning: {_safe(skip.path)}: {_STDIN_SKIPS.get(skip.reason, skip.reason)}, "
+                       "not scanned", err=True)
     click.echo(_summary(result), err=True)
     delivery_failed = False
     if targets and result.findings:
@@ -208,13 +222,67 @@ def _write_report(opts: ScanOptions, result: ScanResult, ruleset: RuleSet, *, co
         ),
     )
     if opts.output is None:
-        click.echo(text, nl=False)
+        _write_stdout(text)
         return
     try:
         with opts.output.open("w", encoding="utf-8", newline="") as handle:
             handle.write(text)
     except OSError as exc:
         raise ConfigError(f"cannot write report {opts.output}: {exc.strerror or exc}") from None
+
+
+def _check_dir_target(path: Path) -> None:
+    """A path named on the command line that cannot be scanned is an error, not a silent skip."""
+    shown = _safe(str(path))
+    if path.is_symlink() and not path.exists():
+        raise click.UsageError(f"broken symbolic link: {shown}")
+    if not path.is_dir() and not path.is_file():
+        # FIFOs, sockets and devices: /dev/stdin, <(command), /dev/zero.
+        raise click.UsageError(f"not a regular file or directory: {shown} (pipe it to `keysweep stdin` instead)")
+
+
+def _check_output(output: Path | None) -> None:
+    """A report that cannot be written must fail before the scan, not after it."""
+    if output is None:
+        return
+    parent = output.parent
+    if not parent.is_dir():
+        raise ConfigError(f"cannot write report {output}: directory {parent} does not exist")
+
+
+def _write_stdout(text: str) -> None:
+    """Write to stdout; a reader that went away (`| head -1`) is not an error."""
+    try:
+        click.echo(text, nl=False)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Later writes and the interpreter's final flush would fail again: point stdout at nothing.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        finally:
+            os.close(devnull)
+    except OSError as exc:
+        raise ConfigError(f"cannot write to standard output: {exc.strerror or exc}") from None
+
+
+_STDIN_SKIPS = {
+    "binary": "binary input (a NUL byte in the first 8 KiB)",
+    "too-large": "larger than --max-file-size",
+}
+
+
+def _safe(text: str) -> str:
+    from scanner.report._common import escape_controls
+
+    return escape_controls(text)
+
+
+def _webhook_line(described: str) -> str:
+    # describe() may already start with "webhook:"; say it once.
+    return f"keysweep: {described}" if described.startswith("webhook") else f"keysweep: webhook: {described}"
 
 
 def _webhook_targets(opts: ScanOptions, config: Config) -> tuple[Any, ...]:
@@ -239,7 +307,7 @@ def _deliver(result: ScanResult, targets: Sequence[Any], repository: str) -> boo
     )
     for message in summary.messages:
         click.echo(f"keysweep: warning: {message}", err=True)
-    click.echo(f"keysweep: webhook: {summary.describe()}", err=True)
+    click.echo(_webhook_line(summary.describe()), err=True)
     return bool(getattr(summary, "failed", 0))
 
 
@@ -260,7 +328,8 @@ def dir_command(paths: tuple[Path, ...], no_gitignore: bool, opts: ScanOptions) 
     targets = list(paths) or [Path(".")]
     for path in targets:
         if not path.exists() and not path.is_symlink():
-            raise click.UsageError(f"no such file or directory: {path}")
+            raise click.UsageError(f"no such file or directory: {_safe(str(path))}")
+        _check_dir_target(path)
     root = display_root(targets)
     return _run_scan(
         opts,
@@ -279,6 +348,10 @@ def stdin_command(label: str, opts: ScanOptions) -> int:
     """Scan standard input."""
     from scanner.sources.files import iter_stdin
 
+    if sys.stdin is None:
+        raise SourceError("standard input is closed")
+    # An argument with invalid UTF-8 arrives with lone surrogates: show \xNN, as for file names.
+    label = os.fsencode(label).decode("utf-8", "backslashreplace")
     return _run_scan(
         opts,
         lambda: iter_stdin(sys.stdin.buffer, max_file_size=opts.max_file_size, label=label),
@@ -356,7 +429,7 @@ def rules_list(format_: str, config: Path | None) -> int:
     if format_ == "markdown":
         from scanner.rules import rules_markdown
 
-        click.echo(rules_markdown(ruleset.rules), nl=False)
+        _write_stdout(rules_markdown(ruleset.rules))
         return 0
     if format_ == "json":
         records = [
@@ -371,11 +444,10 @@ def rules_list(format_: str, config: Path | None) -> int:
             }
             for r in ruleset.rules
         ]
-        click.echo(json.dumps(records, indent=2))
+        _write_stdout(json.dumps(records, indent=2) + "\n")
         return 0
     width = max(len(r.id) for r in ruleset.rules)
-    for rule in ruleset.rules:
-        click.echo(f"{rule.id:<{width}}  {rule.description}")
+    _write_stdout("".join(f"{rule.id:<{width}}  {rule.description}\n" for rule in ruleset.rules))
     providers = len({r.provider for r in ruleset.rules})
     click.echo(f"{len(ruleset.rules)} rules, {providers} providers", err=True)
     return 0
@@ -413,7 +485,7 @@ def webhook_retry() -> int:
     summary = retry_pending(state_dir=default_state_dir(os.environ), env=os.environ)
     for message in summary.messages:
         click.echo(f"keysweep: warning: {message}", err=True)
-    click.echo(f"keysweep: webhook: {summary.describe()}", err=True)
+    click.echo(_webhook_line(summary.describe()), err=True)
     return 2 if getattr(summary, "failed", 0) or getattr(summary, "pending", 0) else 0
 
 

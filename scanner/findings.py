@@ -64,9 +64,15 @@ def is_inline_allowed(line_text: str) -> bool:
 def load_baseline(path: Path) -> frozenset[str]:
     """Fingerprints of a previous JSON (or JSONL) report."""
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except OSError as exc:
         raise BaselineError(f"cannot read baseline {path}: {exc.strerror or exc}") from None
+    # PowerShell's `>` writes UTF-16 with a BOM, Notepad UTF-8 with a BOM: both are still reports.
+    encoding = "utf-16" if raw.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8-sig"
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError:
+        raise BaselineError(f"baseline {path} is not a keysweep JSON report: not UTF-8 text") from None
     records: list[Any]
     try:
         data = json.loads(text) if text.strip() else []
@@ -92,13 +98,32 @@ class Suppressor:
     def __init__(self, allowlist: Allowlist, baseline: frozenset[str] = frozenset()) -> None:
         import regex
 
-        self._paths = tuple(regex.compile(p) for p in allowlist.paths)
-        self._regexes = tuple(regex.compile(p) for p in allowlist.regexes)
+        self._paths = [(n, regex.compile(p)) for n, p in enumerate(allowlist.paths, 1)]
+        self._regexes = [(n, regex.compile(p)) for n, p in enumerate(allowlist.regexes, 1)]
         self._stopwords = allowlist.stopwords
         self.baseline = baseline
+        # Allowlist patterns that timed out, for the CLI to report; each is dropped at once.
+        self.warnings: list[str] = []
+
+    def _any(self, patterns: list[tuple[int, Any]], text: str, field: str) -> bool:
+        """A hostile allowlist regex is switched off (its findings are reported), never fatal.
+
+        The warning names the pattern by position only: an allowlist regex may spell out a secret.
+        """
+        for entry in list(patterns):
+            try:
+                if entry[1].search(text, timeout=1.0):
+                    return True
+            except TimeoutError:
+                patterns.remove(entry)
+                self.warnings.append(
+                    f"allowlist.{field} pattern #{entry[0]} timed out after 1s and was disabled "
+                    "for this scan: it backtracks catastrophically"
+                )
+        return False
 
     def path_allowed(self, path: str) -> bool:
-        return any(p.search(path, timeout=1.0) for p in self._paths)
+        return self._any(self._paths, path, "paths")
 
     def secret_allowed(self, secret: str, line_text: str) -> bool:
         if is_inline_allowed(line_text):
@@ -106,7 +131,7 @@ class Suppressor:
         lowered = secret.lower()
         if any(word in lowered for word in self._stopwords):
             return True
-        return any(p.search(secret, timeout=1.0) for p in self._regexes)
+        return self._any(self._regexes, secret, "regexes")
 
 
 def build_findings(

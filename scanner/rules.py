@@ -91,10 +91,14 @@ def rule_pack_dir() -> Path:
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        raw = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ConfigError(f"{path}: invalid TOML: UTF-16 text; save it as UTF-8")
+    try:
+        # Windows editors often start UTF-8 with a BOM; TOML parsers reject it as a bad statement.
+        return tomllib.loads(raw.decode("utf-8-sig"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
     except UnicodeDecodeError:
@@ -346,8 +350,10 @@ def load_config(path: Path | None, *, root: Path | None = None) -> Config:
         if not candidate.is_file():
             return Config()
         path = candidate
-    elif not path.is_file():
+    elif not path.exists():
         raise ConfigError(f"config file not found: {path}")
+    elif not path.is_file():
+        raise ConfigError(f"config file is not a regular file: {path}")
     data = _read_toml(path)
     source = str(path)
     if _looks_like_gitleaks(data):

@@ -59,6 +59,8 @@ def _vulnerability(ctx: ReportContext, finding: Finding) -> dict[str, Any]:
         identifier["url"] = rule.references[0]
     # One id per occurrence, the same on every run: GitLab tracks vulnerabilities by it.
     key = f"{finding.fingerprint}\0{finding.file}\0{finding.line}\0{finding.commit or ''}"
+    # uuid5 encodes strictly; a path with lone surrogates (undecodable bytes) must not crash it.
+    key = key.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     return {
         "id": str(uuid.uuid5(_ID_NAMESPACE, key)),
         "name": finding.description,

@@ -18,9 +18,20 @@ _SNIFF = 8192
 def is_binary(data: bytes) -> bool:
     """NUL in the first 8 KiB means binary, unless the text is UTF-16/32 with a BOM."""
     head = data[:_SNIFF]
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+    if _utf16_or_32(data):
         return False
     return b"\0" in head
+
+
+def _utf16_or_32(data: bytes) -> bool:
+    """A UTF-16/32 BOM, and NUL bytes after it: ASCII text in UTF-16 has them.
+
+    Without any NUL the "BOM" is only two bytes (e.g. Latin-1 "\xff\xfe") and decoding
+    the rest as UTF-16 would turn every ASCII token into CJK characters.
+    """
+    if not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return False
+    return b"\0" in data[2:]
 
 
 def normalize_text(data: bytes) -> bytes:
@@ -29,6 +40,8 @@ def normalize_text(data: bytes) -> bytes:
     Other encodings (Latin-1, Shift-JIS, invalid UTF-8) stay bytes: tokens are ASCII and
     the engine decodes only what it reports, with replacement.
     """
+    if not _utf16_or_32(data):
+        return data
     for bom, codec in (
         (codecs.BOM_UTF32_LE, "utf-32"),
         (codecs.BOM_UTF32_BE, "utf-32"),

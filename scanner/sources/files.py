@@ -20,6 +20,7 @@ from scanner.sources import is_binary, normalize_text, scrubbed_env
 __all__ = ["iter_paths", "iter_stdin", "display_root"]
 
 _SKIP_DIRS = {".git", ".hg", ".svn"}
+_STDIN_CHUNK = 1 << 20
 
 
 def display_root(paths: Sequence[Path]) -> Path:
@@ -81,7 +82,9 @@ def _relative(path: Path, root: Path) -> str:
         rel = path.relative_to(root)
     except ValueError:
         rel = path
-    return rel.as_posix()
+    # Undecodable bytes are shown as \xNN, as the git sources show them: a lone surrogate
+    # from the file system would make reports invalid UTF-8 / invalid JSON for strict readers.
+    return os.fsencode(rel.as_posix()).decode("utf-8", "backslashreplace")
 
 
 def iter_paths(
@@ -140,10 +143,20 @@ def _read(path: Path, root: Path, boundary: Path, seen: set[Path], max_file_size
 
 def iter_stdin(stream: BinaryIO, *, max_file_size: int, label: str = "stdin") -> Iterator[Blob | Skipped]:
     """All of standard input as one blob (it cannot be re-read, so it is read whole)."""
+    # Read in chunks: one read(max_file_size + 1) allocates that much up front (MemoryError at 1G+).
+    chunks: list[bytes] = []
+    total = 0
     try:
-        data = stream.read(max_file_size + 1)
+        while total <= max_file_size:
+            chunk = stream.read(min(_STDIN_CHUNK, max_file_size + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
     except OSError as exc:
         raise SourceError(f"cannot read standard input: {exc.strerror or exc}") from None
+    data = b"".join(chunks)
+    del chunks
     if len(data) > max_file_size:
         yield Skipped(label, "too-large", f"over {max_file_size} bytes")
         return
