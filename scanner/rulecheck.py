@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import regex
+
 from scanner.engine.matcher import Matcher
 from scanner.model import Rule
+from scanner.rules import compile_pattern
 
 __all__ = ["check_rules", "check_rule"]
 
@@ -18,6 +21,12 @@ def check_rule(rule: Rule, *, backend: str = "auto") -> list[str]:
         problems.append(f"{where}: no examples")
     if not rule.negative_examples:
         problems.append(f"{where}: no negative_examples")
+    for field, pattern in [("pattern", rule.pattern), *(("allow.regexes", a) for a in rule.allow_regexes)]:
+        try:
+            compile_pattern(pattern)
+        except regex.error as exc:
+            problems.append(f"{where}: {field}: invalid regex: {exc}")
+            return problems
     matcher = Matcher([rule], backend=backend)
     for example in rule.examples:
         data = example.encode("utf-8")

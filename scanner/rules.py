@@ -124,8 +124,14 @@ def _check_regex(pattern: str, source: str, rule_id: str | None, field: str) -> 
         raise RuleError(source, rule_id, field, f"invalid regex: {exc}") from None
 
 
-def parse_rule(table: Mapping[str, Any], *, source: str, provider: str | None, user: bool = False) -> Rule:
-    """Validate one `[[rules]]` table; every problem names the file, rule id and field."""
+def parse_rule(
+    table: Mapping[str, Any], *, source: str, provider: str | None, user: bool = False, compile_regexes: bool = True
+) -> Rule:
+    """Validate one `[[rules]]` table; every problem names the file, rule id and field.
+
+    `compile_regexes=False` (the shipped pack, on every start of a pre-commit hook) checks
+    the patterns' shape only; `rules check` and the test suite compile every one of them.
+    """
     if not isinstance(table, Mapping):
         raise RuleError(source, None, "rules", "each [[rules]] entry must be a table")
     rule_id = table.get("id")
@@ -147,9 +153,12 @@ def parse_rule(table: Mapping[str, Any], *, source: str, provider: str | None, u
     pattern = table.get("pattern")
     if not isinstance(pattern, str) or not pattern:
         raise RuleError(source, rule_id, "pattern", "missing or not a string")
-    _check_regex(pattern, source, rule_id, "pattern")
-    compiled = compile_pattern(pattern)
-    if "secret" not in compiled.groupindex:
+    if compile_regexes:
+        _check_regex(pattern, source, rule_id, "pattern")
+        has_secret = "secret" in compile_pattern(pattern).groupindex
+    else:
+        has_secret = "(?P<secret>" in pattern or "(?<secret>" in pattern
+    if not has_secret:
         raise RuleError(source, rule_id, "pattern", "needs exactly one named group 'secret'")
     if pattern.count("(?P<secret>") + pattern.count("(?<secret>") > 1:
         raise RuleError(source, rule_id, "pattern", "has more than one group named 'secret'")
@@ -176,7 +185,7 @@ def parse_rule(table: Mapping[str, Any], *, source: str, provider: str | None, u
     if bad:
         raise RuleError(source, rule_id, f"allow.{sorted(bad)[0]}", "unknown field")
     allow_regexes = _str_list(allow.get("regexes"), source, rule_id, "allow.regexes")
-    for item in allow_regexes:
+    for item in allow_regexes if compile_regexes else ():
         _check_regex(item, source, rule_id, "allow.regexes")
     stopwords = _str_list(allow.get("stopwords"), source, rule_id, "allow.stopwords")
 
@@ -213,7 +222,7 @@ def parse_rule(table: Mapping[str, Any], *, source: str, provider: str | None, u
     )
 
 
-def load_rule_file(path: Path) -> tuple[str, tuple[Rule, ...]]:
+def load_rule_file(path: Path, *, compile_regexes: bool = False) -> tuple[str, tuple[Rule, ...]]:
     """One provider file: returns (provider display name, rules)."""
     data = _read_toml(path)
     source = path.name
@@ -226,16 +235,21 @@ def load_rule_file(path: Path) -> tuple[str, tuple[Rule, ...]]:
     tables = data.get("rules")
     if not isinstance(tables, list) or not tables:
         raise RuleError(source, None, "rules", "no [[rules]] in file")
-    return str(name), tuple(parse_rule(t, source=source, provider=provider) for t in tables)
+    return str(name), tuple(
+        parse_rule(t, source=source, provider=provider, compile_regexes=compile_regexes) for t in tables
+    )
 
 
-def load_rule_pack(directory: Path | None = None) -> tuple[Rule, ...]:
-    """Every shipped rule, in file then file-order; duplicate ids are an error."""
+def load_rule_pack(directory: Path | None = None, *, compile_regexes: bool = False) -> tuple[Rule, ...]:
+    """Every shipped rule, in file then file-order; duplicate ids are an error.
+
+    The regexes are compiled lazily by the matcher; `compile_regexes=True` checks them all now.
+    """
     directory = directory or rule_pack_dir()
     rules: list[Rule] = []
     seen: dict[str, str] = {}
     for path in sorted(directory.glob("*.toml")):
-        for rule in load_rule_file(path)[1]:
+        for rule in load_rule_file(path, compile_regexes=compile_regexes)[1]:
             if rule.id in seen:
                 raise RuleError(path.name, rule.id, "id", f"duplicate id (also in {seen[rule.id]})")
             seen[rule.id] = path.name

@@ -509,8 +509,6 @@ def test_many_findings_on_one_line_stay_small_in_memory(tmp_path: Path) -> None:
     assert int(grown_mb) < 150, f"{grown_mb} MB more to scan 130 KB"
 
 
-@pytest.mark.xfail(reason="scanner/actions: an unparsable --webhook URL ('http://[::1') escapes as "
-                          "'internal error: ValueError: Invalid IPv6 URL'", strict=False)
 def test_unparsable_webhook_url_is_one_line(cli, tmp_path: Path) -> None:
     _leaky_file(tmp_path / "a.txt")
     result = cli(["dir", str(tmp_path), "--webhook", "http://[::1"])

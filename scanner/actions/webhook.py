@@ -139,7 +139,11 @@ def check_url(url: str, *, where: str) -> str:
     if not isinstance(url, str) or not url.strip():
         raise WebhookError(f"{where}: the URL is empty")
     url = url.strip()
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:
+        # urlsplit rejects e.g. an unclosed IPv6 bracket; its message holds no part of the URL.
+        raise WebhookError(f"{where}: not a valid URL ({exc})") from None
     scheme = parts.scheme.lower()
     shown = safe_url(url) if parts.hostname else repr(scheme + "://…" if scheme else "…")
     if scheme not in ("https", "http"):

@@ -34,3 +34,16 @@ def test_every_rule_has_references_and_examples() -> None:
 def test_examples_pass_with_the_fallback_prefilter_too() -> None:
     problems = [p for rule in PACK for p in check_rule(rule, backend="aho-corasick")]
     assert problems == []
+
+
+def test_every_pattern_of_the_pack_compiles() -> None:
+    """Start-up skips compiling the pack; this is where a broken pattern is caught."""
+    assert len(load_rule_pack(compile_regexes=True)) == len(PACK)
+
+
+def test_rules_check_reports_a_broken_pattern(tmp_path) -> None:
+    from dataclasses import replace
+
+    broken = replace(PACK[0], pattern="(?P<secret>[a-z")
+    [problem] = check_rule(broken)
+    assert "invalid regex" in problem and PACK[0].id in problem
