@@ -201,7 +201,17 @@ def is_url(secret: str, line: str) -> bool:
     return bool(_URL.match(secret)) and not _URL_CREDENTIALS.match(secret)
 
 
-_CODE_WORDS = frozenset("base64 base32 sha1 sha256 sha512 md5 utf8 utf16 int32 int64 uint8 uint32 float32 float64 x509 ec2 s3 http2 oauth2 i18n k8s".split())
+_CODE_WORDS = frozenset(
+    "base64 base32 sha1 sha256 sha512 md5 utf8 utf16 int32 int64 uint8 uint32 float32 float64 x509 ec2 s3 "
+    "http2 oauth2 i18n k8s http https html xml sql ssh tcp tls rpc grpc".split()
+)
+# The last word of a type name: `X25519PrivateKey`, `PyCredHandle`, `OAuth2Token`, `PyIID`.
+_TYPE_SUFFIXES = frozenset(
+    """key keys token tokens handle id iid type types credential credentials secret secrets password
+    error config context info data string bytes client provider manager store header value object
+    response request params handler factory base interface impl callback""".split()
+)
+_QUALIFIED_TYPE = regex.compile(r"^(?:[A-Za-z_]\w*\.)*_?(?P<last>[A-Z]\w*)$")
 
 
 def _random_segment(segment: str) -> bool:
@@ -258,6 +268,15 @@ def is_code(secret: str, line: str) -> bool:
     return bool(regex.match(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$", secret)) and all(
         _identifier_like(part) for part in secret.split("_")
     )
+
+
+def is_type_name(secret: str, line: str) -> bool:
+    """`x25519.X25519PrivateKey`, `_win32typing.PyCredHandle`, `OAuth2Token`: an annotation's type."""
+    match = _QUALIFIED_TYPE.match(secret)
+    if not match:
+        return False
+    words = _SEGMENTS.findall(match["last"])
+    return len(words) >= 2 and words[-1].lower() in _TYPE_SUFFIXES
 
 
 def is_literal(secret: str, line: str) -> bool:
@@ -386,6 +405,7 @@ FILTERS: Mapping[str, Predicate] = MappingProxyType(
         "url": is_url,
         "code": is_code,
         "literal": is_literal,
+        "type-name": is_type_name,
         "encrypted": is_encrypted,
         "fake": is_fake,
         "wordish": is_wordish,
@@ -404,7 +424,7 @@ FILTER_GROUPS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "generic": DEFAULT_FILTERS
         + (
             "uuid", "hash", "integrity", "data-uri", "public-material", "path", "url", "code",
-            "literal", "encrypted", "fake", "wordish", "nonsecret-name", "minified", "encoded",
+            "literal", "type-name", "encrypted", "fake", "wordish", "nonsecret-name", "minified", "encoded",
         ),
         # Passwords inside URLs / connection strings: the scheme already says what it is.
         "credential": DEFAULT_FILTERS + ("literal", "fake", "encrypted", "hash"),

@@ -268,3 +268,20 @@ def test_rule_pack_examples_still_hold(tmp_path: Path) -> None:
 
     rules = [r for r in load_rule_pack() if r.provider in ("generic", "connection-string")]
     assert check_rules(rules) == []
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["x25519.X25519PrivateKey", "_win32typing.PyCredHandle", "OAuth2Token", "_win32typing.PyIID"],
+)
+def test_type_names_in_annotations_are_not_secrets(value: str) -> None:
+    from scanner.engine.filters import is_type_name
+
+    assert is_type_name(value, f"    private_key: {value},")
+
+
+@pytest.mark.parametrize("value", ["Summer2024Sky", "Violet.Salmon7385", "kT9vQ2mX7pL4wZ8r"])
+def test_passwords_are_not_type_names(value: str) -> None:
+    from scanner.engine.filters import is_type_name
+
+    assert not is_type_name(value, f"password: {value}")
