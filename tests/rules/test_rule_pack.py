@@ -47,3 +47,14 @@ def test_rules_check_reports_a_broken_pattern(tmp_path) -> None:
     broken = replace(PACK[0], pattern="(?P<secret>[a-z")
     [problem] = check_rule(broken)
     assert "invalid regex" in problem and PACK[0].id in problem
+
+
+def test_docs_rules_md_is_up_to_date() -> None:
+    from pathlib import Path
+
+    from scanner.rules import rules_markdown
+
+    doc = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
+    assert doc.read_text(encoding="utf-8") == rules_markdown(PACK), (
+        "docs/rules.md is stale: run `keysweep rules list --format markdown > docs/rules.md`"
+    )
