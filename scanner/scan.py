@@ -7,6 +7,7 @@ merged in input order, so the output is the same whatever `jobs` is.
 
 from __future__ import annotations
 
+import signal
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -64,6 +65,9 @@ def _init_worker(rules: tuple[Rule, ...], backend: str, matcher: Matcher | None)
     """A forked worker inherits the parent's ready matcher (no recompiling, no reloading of
     the compiled databases); a spawned one builds its own (from the on-disk cache)."""
     global _worker_matcher
+    # Ctrl-C reaches the whole process group: the parent alone handles it (exit 130); a
+    # worker that also raised KeyboardInterrupt would print one traceback per worker.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker_matcher = matcher if matcher is not None else Matcher(rules, backend=backend)
 
 

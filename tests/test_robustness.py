@@ -464,9 +464,6 @@ def test_ctrl_c_in_process_scan_exits_130_without_traceback(tmp_path: Path) -> N
     assert "Traceback" not in err
 
 
-@pytest.mark.xfail(reason="scanner/scan.py: pool workers do not ignore SIGINT, so Ctrl-C prints one "
-                          "KeyboardInterrupt traceback per worker (fix: signal.signal(SIGINT, SIG_IGN) "
-                          "in _init_worker)", strict=False)
 def test_ctrl_c_with_workers_exits_130_without_traceback(tmp_path: Path) -> None:
     code, err = _interrupt_mid_scan(tmp_path, "2")
     assert code == 130, err
