@@ -87,17 +87,23 @@ def run_subprocess(args: list[str], *, stdin: bytes = b"", cwd: Path | None = No
     return Result(proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace"))
 
 
+def git_env(name: str = "Dev", email: str = "dev@example.test", **extra: str) -> dict[str, str]:
+    """The environment for git in tests: no caller GIT_*, no user or system config, a fixed identity."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PRE_COMMIT"))}
+    env.update(
+        GIT_CONFIG_NOSYSTEM="1",
+        GIT_CONFIG_GLOBAL=os.devnull,
+        GIT_AUTHOR_NAME=name,
+        GIT_AUTHOR_EMAIL=email,
+        GIT_COMMITTER_NAME=name,
+        GIT_COMMITTER_EMAIL=email,
+    )
+    env.update(extra)
+    return env
+
+
 def git(repo: Path, *args: str, env: dict[str, str] | None = None) -> str:
     """Run git in `repo` with a fixed identity; returns stdout."""
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    full_env.update(
-        GIT_AUTHOR_NAME="Test Author",
-        GIT_AUTHOR_EMAIL="author@example.invalid",
-        GIT_COMMITTER_NAME="Test Author",
-        GIT_COMMITTER_EMAIL="author@example.invalid",
-        GIT_CONFIG_NOSYSTEM="1",
-        HOME=str(repo),
-    )
-    full_env.update(env or {})
+    full_env = git_env("Test Author", "author@example.invalid", **(env or {}))
     proc = subprocess.run(["git", *args], cwd=repo, env=full_env, capture_output=True, check=True)
     return proc.stdout.decode("utf-8", "replace")

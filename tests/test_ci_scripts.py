@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.helpers import git_env
+
 ROOT = Path(__file__).resolve().parents[1]
 ZERO = "0" * 40
 _ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -32,14 +34,7 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     """clean -> leak -> remove -> clean, with origin/main at the first commit."""
     base = tmp_path_factory.mktemp("ci")
     repo = base / "repo"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")} | {
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_CONFIG_GLOBAL": os.devnull,
-        "GIT_AUTHOR_NAME": "Dev",
-        "GIT_AUTHOR_EMAIL": "dev@example.test",
-        "GIT_COMMITTER_NAME": "Dev",
-        "GIT_COMMITTER_EMAIL": "dev@example.test",
-    }
+    env = git_env()
 
     def git(*args: str) -> str:
         return subprocess.run(

@@ -7,7 +7,6 @@ exactly as it would for a user (once per test session).
 
 from __future__ import annotations
 
-import os
 import random
 import shutil
 import subprocess
@@ -16,6 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.helpers import git_env
 
 ROOT = Path(__file__).resolve().parents[1]
 _ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -31,18 +32,7 @@ def linear_key(seed: int) -> str:
 
 
 def _env(home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PRE_COMMIT"))}
-    env |= {
-        "PRE_COMMIT_HOME": str(home),
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_CONFIG_GLOBAL": os.devnull,
-        "GIT_AUTHOR_NAME": "Dev",
-        "GIT_AUTHOR_EMAIL": "dev@example.test",
-        "GIT_COMMITTER_NAME": "Dev",
-        "GIT_COMMITTER_EMAIL": "dev@example.test",
-        "NO_COLOR": "1",
-    }
-    return env
+    return git_env(PRE_COMMIT_HOME=str(home), NO_COLOR="1")
 
 
 def _run(cwd: Path, env: dict[str, str], *cmd: str) -> subprocess.CompletedProcess[str]:

@@ -21,14 +21,16 @@ __all__ = ["VALIDATORS", "Validator"]
 Validator = Callable[[str], bool]
 
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 
-def _base62(number: int, width: int) -> str:
+def _encode(number: int, alphabet: str, width: int) -> str:
+    """`number` in base len(alphabet), zero-padded: how token checksums are written."""
     digits = []
     while number:
-        number, rem = divmod(number, 62)
-        digits.append(_BASE62[rem])
-    return "".join(reversed(digits)).rjust(width, "0")
+        number, rem = divmod(number, len(alphabet))
+        digits.append(alphabet[rem])
+    return "".join(reversed(digits)).rjust(width, alphabet[0])
 
 
 def github_crc32(secret: str) -> bool:
@@ -36,7 +38,7 @@ def github_crc32(secret: str) -> bool:
     _, _, body = secret.partition("_")
     if len(body) != 36:
         return False
-    return _base62(zlib.crc32(body[:30].encode()), 6) == body[30:]
+    return _encode(zlib.crc32(body[:30].encode()), _BASE62, 6) == body[30:]
 
 
 def _b64_loose(text: str) -> bytes | None:
@@ -150,17 +152,6 @@ def openssh_private_key(secret: str) -> bool:
     return raw is not None and raw.startswith(b"openssh-key-v1\0")
 
 
-_BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
-
-
-def _base36(number: int, width: int) -> str:
-    digits = []
-    while number:
-        number, rem = divmod(number, 36)
-        digits.append(_BASE36[rem])
-    return "".join(reversed(digits)).rjust(width, "0")
-
-
 def cloudflare_crc32(secret: str) -> bool:
     """`cfk_`/`cfut_`/`cfat_` + 40 chars + 8 hex: CRC32 of the 40 chars after the prefix."""
     _, _, body = secret.partition("_")
@@ -188,7 +179,7 @@ def gitlab_routable_crc32(secret: str) -> bool:
         return True
     if not _GITLAB_ROUTABLE.search(secret):
         return False
-    return _base36(zlib.crc32(secret[:-7].encode()), 7) == secret[-7:]
+    return _encode(zlib.crc32(secret[:-7].encode()), _BASE36, 7) == secret[-7:]
 
 
 def _varint(data: bytes, pos: int) -> tuple[int, int] | None:

@@ -2,33 +2,21 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
-import zlib
 from pathlib import Path
 
 import pytest
 
+from tests.helpers import github_token
+
 REPO = Path(__file__).resolve().parents[2]
-BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-
-
-def _base62(number: int, width: int) -> str:
-    digits = ""
-    while number:
-        number, rem = divmod(number, 62)
-        digits = BASE62[rem] + digits
-    return digits.rjust(width, "0")
-
-
 def github_pat(seed: str) -> str:
     """A fabricated classic PAT with a valid CRC32 tail, so the rule's validator accepts it."""
-    body = "".join(BASE62[b % 62] for b in hashlib.sha256(seed.encode()).digest()[:30])
-    return "ghp_" + body + _base62(zlib.crc32(body.encode()), 6)
+    return github_token(seed)
 
 
 def run(tmp_path: Path, stdin: str, *args: str) -> subprocess.CompletedProcess[str]:
