@@ -256,7 +256,7 @@ def test_sarif_results(fixture: Fixture) -> None:
     rules = run["tool"]["driver"]["rules"]
     results = run["results"]
     assert len(results) == len(fixture.findings)
-    for result, finding in zip(results, sorted_findings(fixture.findings)):
+    for result, finding in zip(results, sorted_findings(fixture.findings), strict=True):
         assert result["ruleId"] == finding.rule_id
         assert rules[result["ruleIndex"]]["id"] == finding.rule_id
         assert result["level"] == "error"
@@ -314,7 +314,7 @@ def test_gitlab_report_shape(fixture: Fixture) -> None:
     vulns = report["vulnerabilities"]
     assert len(vulns) == len(fixture.findings)
     assert len({v["id"] for v in vulns}) == len(vulns)
-    for vuln, finding in zip(vulns, sorted_findings(fixture.findings)):
+    for vuln, finding in zip(vulns, sorted_findings(fixture.findings), strict=True):
         uuid.UUID(vuln["id"])
         assert set(vuln) <= {"id", "name", "description", "severity", "location", "identifiers"}
         assert vuln["severity"] in {"Info", "Unknown", "Low", "Medium", "High", "Critical"}
