@@ -312,7 +312,7 @@ def _fix_checksum(validator: str | None, secret: str) -> str:
     if validator == "github-crc32":
         head, _, body = secret.partition("_")
         body = body[:30]
-        return f"{head}_{body}{V._base62(zlib.crc32(body.encode()), 6)}"
+        return f"{head}_{body}{V._encode(zlib.crc32(body.encode()), V._BASE62, 6)}"
     if validator == "cloudflare-crc32":
         head, _, body = secret.partition("_")
         return f"{head}_{body[:40]}{zlib.crc32(body[:40].encode()):08x}"
@@ -322,7 +322,7 @@ def _fix_checksum(validator: str | None, secret: str) -> str:
         head = secret.rpartition("_")[0]
         return f"{head}_{zlib.crc32(head.encode()).to_bytes(4, 'little').hex()}"
     if validator == "gitlab-routable-crc32" and "." in secret:
-        return secret[:-7] + V._base36(zlib.crc32(secret[:-7].encode()), 7)
+        return secret[:-7] + V._encode(zlib.crc32(secret[:-7].encode()), V._BASE36, 7)
     if validator == "bech32":
         hrp, _, data = secret.lower().rpartition("1")
         data = "".join(c if c in V._BECH32 else V._BECH32[ord(c) % 32] for c in data)
