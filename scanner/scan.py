@@ -73,9 +73,19 @@ def _init_worker(rules: tuple[Rule, ...], backend: str, matcher: Matcher | None)
 
 def _match(matcher: Matcher, batch: list[tuple[Blob, bool]]) -> list[_Outcome]:
     return [
-        (replace(blob, data=b""), len(blob.data), fresh, matcher.scan(blob.data, blob.id) if fresh else [])
+        (
+            replace(blob, data=b""),
+            len(blob.data),
+            fresh,
+            matcher.scan(blob.data, blob.id, where=_where(blob)) if fresh else [],
+        )
         for blob, fresh in batch
     ]
+
+
+def _where(blob: Blob) -> str:
+    """The input named in matcher warnings: its first path, else its blob id."""
+    return blob.provenance[0].path if blob.provenance and blob.provenance[0].path else f"blob {blob.id[:12]}"
 
 
 def _match_in_worker(batch: list[tuple[Blob, bool]]) -> tuple[list[_Outcome], list[str]]:

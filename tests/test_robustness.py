@@ -470,12 +470,9 @@ def test_ctrl_c_with_workers_exits_130_without_traceback(tmp_path: Path) -> None
     assert "Traceback" not in err
 
 
-# --- known problems in files being rewritten (see the robustness report) --------------
+# --- long lines (matcher) ---------------------------------------------------------------
 
 
-@pytest.mark.xfail(reason="scanner/engine/matcher.py _windows: every keyword hit recomputes its line window "
-                          "with find/rfind over the whole line; a run of 'A's (base64 zeros) hits the 21-'A' "
-                          "twitter keyword at every offset: quadratic in line length", strict=False)
 def test_a_long_line_of_base64_zeros_scans_fast(cli) -> None:
     data = b"A" * 500_000 + b" token = '" + github_token(60).encode() + b"'\n"
     started = time.monotonic()
@@ -485,9 +482,6 @@ def test_a_long_line_of_base64_zeros_scans_fast(cli) -> None:
     assert elapsed < 1.5, f"{elapsed:.1f} s for a 500 KB line"
 
 
-@pytest.mark.xfail(reason="scanner/engine/matcher.py _to_matches: every Match keeps its whole line "
-                          "(line_text); N findings on one long line hold N copies of it: quadratic memory",
-                   strict=False)
 def test_many_findings_on_one_line_stay_small_in_memory(tmp_path: Path) -> None:
     big = tmp_path / "one-line.txt"
     big.write_text(" ".join(f"'{github_token(i)}'" for i in range(3000)))  # 130 KB, one line

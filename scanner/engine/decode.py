@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import regex
 
 from scanner.engine.entropy import shannon_entropy
+from scanner.engine.lines import line_bounds
 from scanner.model import Match
 
 __all__ = ["MAX_DEPTH", "RUN_PREFIX", "EncodedRun", "find_encoded", "scan_encoded"]
@@ -98,18 +99,15 @@ def _synthesize(data: bytes, run: EncodedRun) -> tuple[bytes, int, int]:
     decoded = run.text.encode("utf-8")
     if b"\n" in decoded.strip():
         return decoded, 0, len(decoded)
-    line_start = data.rfind(b"\n", 0, run.start) + 1
-    line_end = data.find(b"\n", run.end)
-    if line_end < 0:
-        line_end = len(data)
+    # Bounded like every line view (scanner.engine.lines): a run on a huge line costs little.
+    line_start, line_end, _cut = line_bounds(data, run.start, run.end)
     prefix = data[line_start : run.start]
     text = prefix + decoded + data[run.end : line_end]
     return text, len(prefix), len(prefix) + len(decoded)
 
 
-def _at_run(data: bytes, run: EncodedRun, found: Match, blob_id: str) -> Match:
+def _at_run(data: bytes, run: EncodedRun, found: Match, blob_id: str, line_text: Callable[[int, int], str]) -> Match:
     line_start = data.rfind(b"\n", 0, run.start) + 1
-    line_end = data.find(b"\n", run.end)
     line = data.count(b"\n", 0, run.start) + 1
     return Match(
         rule_id=found.rule_id,
@@ -121,8 +119,13 @@ def _at_run(data: bytes, run: EncodedRun, found: Match, blob_id: str) -> Match:
         end_line=line,
         column=len(data[line_start : run.start].decode("utf-8", "replace")) + 1,
         entropy=shannon_entropy(found.secret),
-        line_text=data[line_start : len(data) if line_end < 0 else line_end].decode("utf-8", "replace"),
+        line_text=line_text(run.start, run.end),
     )
+
+
+def _bounded_line(data: bytes, start: int, end: int) -> str:
+    line_start, line_end, _cut = line_bounds(data, start, end)
+    return data[line_start:line_end].decode("utf-8", "replace")
 
 
 def scan_encoded(
@@ -132,14 +135,17 @@ def scan_encoded(
     priorities: Mapping[str, int],
     scan: Callable[[bytes], list[Match]],
     spans: Sequence[tuple[int, int]] | None = None,
+    line_text: Callable[[int, int], str] | None = None,
 ) -> list[Match]:
     """`matches` of the ordinary pass, plus what the decoded runs hold.
 
     `scan` is the matcher one level deeper. A run already claimed by a provider rule (an
     Elastic key is base64 of `id:key`) is left alone; a context-rule match on a run that
     decodes to text is replaced by what the decoded text yields (nothing, if it is a
-    placeholder).
+    placeholder). `line_text` gives the text kept with a match at a span (default: its
+    line, bounded as in scanner.engine.lines).
     """
+    text_at = line_text if line_text is not None else lambda start, end: _bounded_line(data, start, end)
     kept = list(matches)
     decoded: list[Match] = []
     for run in find_encoded(data, spans=spans):
@@ -157,7 +163,7 @@ def scan_encoded(
         for match in found:
             if (match.rule_id, match.secret) not in seen:
                 seen.add((match.rule_id, match.secret))
-                decoded.append(_at_run(data, run, match, blob_id))
+                decoded.append(_at_run(data, run, match, blob_id, text_at))
     if not decoded:
         return kept
     return sorted(kept + decoded, key=lambda m: (m.start, m.end, m.rule_id))

@@ -6,6 +6,8 @@ what it reports. Every regex runs with a timeout: user rules may be hostile.
 
 from __future__ import annotations
 
+import bisect
+import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,15 +18,20 @@ from scanner.engine.decode import MAX_DEPTH as MAX_DECODE_DEPTH
 from scanner.engine.decode import RUN_PREFIX, scan_encoded
 from scanner.engine.entropy import shannon_entropy
 from scanner.engine.filters import rejection
-from scanner.engine.prefilter import LineFinder, build_prefilter, keyword_offsets
+from scanner.engine.lines import MULTILINE_SPAN, REACH, LineTexts, keyword_windows, line_bounds, merge
+from scanner.engine.prefilter import LineFinder, build_prefilter
 from scanner.engine.validators import VALIDATORS
+from scanner.findings import INLINE_ALLOW_MARKERS
 from scanner.model import Match, Rule
 from scanner.rules import compile_pattern
 
 __all__ = ["Matcher", "Candidate", "REGEX_TIMEOUT", "MULTILINE_SPAN"]
 
 REGEX_TIMEOUT = 1.0
-MULTILINE_SPAN = 64 * 1024
+# Windows longer than this are confirmed chunk by chunk (see _confirm).
+_CHUNK = 32 * 1024
+# A rule's time budget per blob: REGEX_TIMEOUT, plus as much again per this many bytes of windows.
+_BUDGET_BYTES = 1024 * 1024
 # A rule that times out this often is switched off for the rest of the scan.
 _TIMEOUT_LIMIT = 3
 
@@ -78,9 +85,11 @@ class Matcher:
     def backend(self) -> str:
         return self.prefilter.name
 
-    def scan(self, data: bytes, blob_id: str = "", *, depth: int = 0) -> list[Match]:
-        candidates = self._confirm(data, self._windows(data))
-        matches = _deduplicate(self._to_matches(data, blob_id, candidates), self.rules)
+    def scan(self, data: bytes, blob_id: str = "", *, depth: int = 0, where: str = "") -> list[Match]:
+        """`where` names the input (a path) in warnings."""
+        texts = LineTexts(data, INLINE_ALLOW_MARKERS)
+        candidates = self._confirm(data, self._windows(data), where=where)
+        matches = _deduplicate(self._to_matches(data, blob_id, candidates, texts), self.rules)
         if depth < MAX_DECODE_DEPTH:
             # Base64 values that decode to text are scanned again, decoded (scanner.engine.decode).
             matches = scan_encoded(
@@ -88,8 +97,9 @@ class Matcher:
                 blob_id,
                 matches,
                 self._priorities,
-                lambda text: self.scan(text, blob_id, depth=depth + 1),
+                lambda text: self.scan(text, blob_id, depth=depth + 1, where=where),
                 self._run_lines.spans(data) if self._run_lines is not None else None,
+                texts.text,
             )
         return matches
 
@@ -108,7 +118,8 @@ class Matcher:
         self.prefilter.prepare(compile=compile)
 
     def _windows(self, data: bytes) -> dict[int, list[tuple[int, int]]]:
-        """Per rule that may match, merged byte ranges around its keyword hits (a line either side).
+        """Per rule that may match, merged byte ranges around its keyword hits (a line either
+        side, at most lines.REACH bytes on long lines; see scanner.engine.lines).
 
         The prefilter only says which rules to look at; the windows come from the keyword
         hits alone, so they are the same whichever prefilter backend ran.
@@ -117,68 +128,86 @@ class Matcher:
         if not fired:
             return {}
         lowered = data.lower()
-        size = len(data)
-        offsets: dict[bytes, list[int]] = {}
-        line_cache: dict[tuple[int, int], tuple[int, int]] = {}
+        by_keyword: dict[tuple[bytes, bool], list[tuple[int, int]]] = {}
         windows: dict[int, list[tuple[int, int]]] = {}
         for rule_index in fired:
             keywords = self._rule_keywords[rule_index]
             if not keywords:
-                windows[rule_index] = [(0, size)]
+                windows[rule_index] = [(0, len(data))]
                 continue
             multiline = self.rules[rule_index].multiline
-            ranges: set[tuple[int, int]] = set()
+            parts = []
             for keyword in keywords:
-                starts = offsets.get(keyword)
-                if starts is None:
-                    starts = offsets[keyword] = keyword_offsets(lowered, keyword)
-                length = len(keyword)
-                for start in starts:
-                    end = start + length
-                    window = line_cache.get((start, end))
-                    if window is None:
-                        window = line_cache[(start, end)] = _line_window(data, start, end)
-                    if multiline:
-                        stop = data.find(b"\n", min(size, end + MULTILINE_SPAN))
-                        ranges.add((window[0], size if stop < 0 else stop))
-                    else:
-                        ranges.add(window)
-            if ranges:
-                windows[rule_index] = _merge(sorted(ranges))
+                found = by_keyword.get((keyword, multiline))
+                if found is None:
+                    found = by_keyword[(keyword, multiline)] = keyword_windows(data, lowered, keyword, multiline)
+                if found:
+                    parts.append(found)
+            if len(parts) == 1:
+                windows[rule_index] = parts[0]
+            elif parts:
+                windows[rule_index] = merge(sorted(w for part in parts for w in part))
         return windows
 
     def _confirm(
-        self, data: bytes, windows: dict[int, list[tuple[int, int]]], *, keep_dropped: bool = False
+        self,
+        data: bytes,
+        windows: dict[int, list[tuple[int, int]]],
+        *,
+        keep_dropped: bool = False,
+        where: str = "",
     ) -> list[tuple[int, int, int]]:
         found: list[tuple[int, int, int]] = []
         for rule_index in sorted(windows):
             if self._timeouts[rule_index] >= _TIMEOUT_LIMIT:
                 continue
             pattern = self._compile(rule_index).pattern
+            overlap = MULTILINE_SPAN + REACH if self.rules[rule_index].multiline else REACH
+            rule_windows = windows[rule_index]
+            # One budget per rule and blob, growing with the bytes to check: a slow pattern
+            # on a few odd megabytes costs seconds, not minutes.
+            budget = REGEX_TIMEOUT * (1 + sum(end - start for start, end in rule_windows) / _BUDGET_BYTES)
+            deadline = time.monotonic() + budget
             seen: set[tuple[int, int]] = set()
-            for pos, endpos in windows[rule_index]:
-                try:
-                    for match in pattern.finditer(data, pos, endpos, timeout=REGEX_TIMEOUT):
-                        start, end = match.span("secret")
-                        if start < 0 or start == end or (start, end) in seen:
-                            continue
-                        seen.add((start, end))
-                        if keep_dropped or self._verdict(rule_index, data, start, end) is None:
-                            found.append((rule_index, start, end))
-                except TimeoutError:
-                    self._on_timeout(rule_index)
-                    if self._timeouts[rule_index] >= _TIMEOUT_LIMIT:
-                        break
+            timed_out = False
+            for window_start, window_end in rule_windows:
+                pos = window_start
+                # Long windows (dense keywords on a long line) run in chunks; a match starting
+                # in a chunk may run `overlap` bytes past it.
+                while pos < window_end and not timed_out:
+                    stop = window_end if window_end - pos <= _CHUNK else pos + _CHUNK
+                    resume = stop
+                    try:
+                        remaining = deadline - time.monotonic()
+                        if remaining <= 0:
+                            raise TimeoutError
+                        for match in pattern.finditer(data, pos, min(window_end, stop + overlap), timeout=remaining):
+                            if match.start() >= stop:
+                                break
+                            resume = max(resume, match.end())
+                            start, end = match.span("secret")
+                            if start < 0 or start == end or (start, end) in seen:
+                                continue
+                            seen.add((start, end))
+                            if keep_dropped or self._verdict(rule_index, data, start, end) is None:
+                                found.append((rule_index, start, end))
+                    except TimeoutError:
+                        self._on_timeout(rule_index, where, budget)
+                        timed_out = True
+                    pos = resume
+                if timed_out:
+                    break
         return found
 
-    def _on_timeout(self, rule_index: int) -> None:
+    def _on_timeout(self, rule_index: int, where: str, budget: float) -> None:
         self._timeouts[rule_index] += 1
         rule = self.rules[rule_index]
         count = self._timeouts[rule_index]
         if count == 1:
+            # Neutral on purpose: a slow regex on one odd input says little about the pattern.
             self.warnings.append(
-                f"rule {rule.id} ({rule.source}) timed out after {REGEX_TIMEOUT:g}s on some input, "
-                "which it did not check: its pattern backtracks catastrophically"
+                f"rule {rule.id} ({rule.source}) timed out after {budget:.2g}s on part of "
+                f"{where or 'the input'}; that part was not checked by this rule"
             )
         if count == _TIMEOUT_LIMIT:
             self.warnings.append(f"rule {rule.id} timed out {count} times and was disabled for this scan")
@@ -203,12 +232,25 @@ class Matcher:
                 return f"filter {reason}"
         return None
 
-    def _to_matches(self, data: bytes, blob_id: str, found: list[tuple[int, int, int]]) -> list[Match]:
+    def _to_matches(
+        self, data: bytes, blob_id: str, found: list[tuple[int, int, int]], texts: LineTexts
+    ) -> list[Match]:
+        """Matches in start order; lines and columns counted in one pass over the blob."""
         matches = []
-        for rule_index, start, end in found:
+        line = 1
+        counted = 0  # data[:counted] holds line - 1 newlines
+        line_start = 0
+        column_at, column = 0, 1  # column of data[column_at] on the current line
+        for rule_index, start, end in sorted(found, key=lambda f: (f[1], f[2], f[0])):
+            newlines = data.count(b"\n", counted, start)
+            if newlines:
+                line += newlines
+                line_start = data.rfind(b"\n", counted, start) + 1
+                column_at, column = line_start, 1
+            counted = start
+            column += len(data[column_at:start].decode("utf-8", "replace"))
+            column_at = start
             secret = data[start:end].decode("utf-8", "replace")
-            line_start = data.rfind(b"\n", 0, start) + 1
-            line = data.count(b"\n", 0, start) + 1
             matches.append(
                 Match(
                     rule_id=self.rules[rule_index].id,
@@ -218,9 +260,9 @@ class Matcher:
                     secret=secret,
                     line=line,
                     end_line=line + data.count(b"\n", start, end),
-                    column=len(data[line_start:start].decode("utf-8", "replace")) + 1,
+                    column=column,
                     entropy=shannon_entropy(secret),
-                    line_text=_line_text(data, start, end),
+                    line_text=texts.text(start, end),
                 )
             )
         return matches
@@ -228,42 +270,30 @@ class Matcher:
 
 def _deduplicate(matches: list[Match], rules: Sequence[Rule]) -> list[Match]:
     """One secret, one match: among overlapping spans the rule of highest priority wins,
-    then the longest secret, then the lowest rule id (deterministic)."""
-    if not matches:
+    then the longest secret, then the lowest rule id (deterministic).
+
+    Kept spans never overlap, so sorted by start they are sorted by end too: one bisect
+    finds the only kept span a candidate could overlap (O(n log n) in all).
+    """
+    if len(matches) < 2:
         return matches
     priority = {rule.id: rule.priority for rule in rules}
     ranked = sorted(matches, key=lambda m: (-priority[m.rule_id], -(m.end - m.start), m.rule_id, m.start))
+    starts: list[int] = []
+    ends: list[int] = []
     kept: list[Match] = []
     for match in ranked:
-        if all(match.end <= other.start or match.start >= other.end for other in kept):
-            kept.append(match)
+        index = bisect.bisect_left(starts, match.end)
+        if index and ends[index - 1] > match.start:
+            continue
+        starts.insert(index, match.start)
+        ends.insert(index, match.end)
+        kept.append(match)
     kept.sort(key=lambda m: (m.start, m.end, m.rule_id))
     return kept
 
 
-def _line_window(data: bytes, start: int, end: int) -> tuple[int, int]:
-    line_start = data.rfind(b"\n", 0, start) + 1
-    window_start = data.rfind(b"\n", 0, line_start - 1) + 1 if line_start > 0 else 0
-    line_end = data.find(b"\n", end)
-    if line_end < 0:
-        return window_start, len(data)
-    next_end = data.find(b"\n", line_end + 1)
-    return window_start, len(data) if next_end < 0 else next_end
-
-
-def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    merged: list[tuple[int, int]] = []
-    for start, end in ranges:
-        if merged and start <= merged[-1][1]:
-            if end > merged[-1][1]:
-                merged[-1] = (merged[-1][0], end)
-        else:
-            merged.append((start, end))
-    return merged
-
-
 def _line_text(data: bytes, start: int, end: int) -> str:
-    """The full line(s) holding the secret: inline allow comments and filters look here."""
-    line_start = data.rfind(b"\n", 0, start) + 1
-    line_end = data.find(b"\n", end)
-    return data[line_start : len(data) if line_end < 0 else line_end].decode("utf-8", "replace")
+    """The line(s) holding the secret, at most lines.REACH bytes either side: filters look here."""
+    line_start, line_end, _cut = line_bounds(data, start, end)
+    return data[line_start:line_end].decode("utf-8", "replace")
