@@ -147,7 +147,7 @@ class Matcher:
                 windows[rule_index] = parts[0]
             elif parts:
                 windows[rule_index] = merge(sorted(w for part in parts for w in part))
-        return windows
+        return self.prefilter.narrow(data, windows)
 
     def _confirm(
         self,

@@ -52,6 +52,9 @@ class Prefilter(Protocol):
         """Build everything now (before forking workers) instead of on first need; with
         compile False, only what the on-disk cache already holds."""
 
+    def narrow(self, data: bytes, windows: dict[int, list[tuple[int, int]]]) -> dict[int, list[tuple[int, int]]]:
+        """`windows` without those where a rule certainly cannot match (may return them all)."""
+
 
 def _keyword_table(rules: Sequence[Rule]) -> tuple[list[bytes], list[tuple[int, ...]]]:
     """Distinct lowercased keywords (sorted) and, for each, the rules that name it."""
@@ -98,6 +101,9 @@ class AhoCorasickPrefilter:
 
     def prepare(self, *, compile: bool = True) -> None:
         return None
+
+    def narrow(self, data: bytes, windows: dict[int, list[tuple[int, int]]]) -> dict[int, list[tuple[int, int]]]:
+        return windows
 
     def fired(self, data: bytes) -> list[int]:
         found = set(self._always)
@@ -199,6 +205,44 @@ class HyperscanPrefilter:
         return sorted(found)
 
 
+    def narrow(self, data: bytes, windows: dict[int, list[tuple[int, int]]]) -> dict[int, list[tuple[int, int]]]:
+        """Gated rules keep only the windows where their gate matches inside the window.
+
+        The gate is a superset of the rule's pattern (assertions loosened, repeats opened, the
+        window's edges read as the ends of the input), so a window it rejects holds no match
+        the regex could find there. One scan per distinct window answers for every rule.
+        """
+        if self._gate is None:
+            return windows
+        gated = self._gated
+        answers: dict[tuple[int, int], set[int]] = {}
+        scan = self._gate.scan
+        scratch = self._gate_scratch
+        narrowed: dict[int, list[tuple[int, int]]] = {}
+        for rule_index, rule_windows in windows.items():
+            if rule_index not in gated:
+                narrowed[rule_index] = rule_windows
+                continue
+            kept = []
+            for window in rule_windows:
+                hits = answers.get(window)
+                if hits is None:
+                    hits = answers[window] = set()
+                    scan(data[window[0] : window[1]], match_event_handler=_collector(hits), scratch=scratch)
+                if rule_index in hits:
+                    kept.append(window)
+            if kept:
+                narrowed[rule_index] = kept
+        return narrowed
+
+
+def _collector(hits: set[int]) -> Any:
+    def on_match(index: int, start: int, end: int, flags: int, context: object) -> None:
+        hits.add(index)
+
+    return on_match
+
+
 _GATE_FLAGS_NAMES = ("HS_FLAG_PREFILTER", "HS_FLAG_SINGLEMATCH", "HS_FLAG_ALLOWEMPTY", "HS_FLAG_MULTILINE",
                      "HS_FLAG_DOTALL")
 
@@ -228,34 +272,164 @@ def _build_gate(rules: Sequence[Rule], candidates: Sequence[int]) -> tuple[Any, 
     from scanner.rules import compile_pattern
 
     flags = _gate_flags(hyperscan)
-    usable: list[int] = []
+    expressions: dict[int, bytes] = {}
     for index in candidates:
-        try:
-            _compile(hyperscan, [gate_pattern(rules[index].pattern).encode("utf-8")], [index], flags)
-        except Exception:  # noqa: BLE001 - any construct Hyperscan rejects leaves the rule ungated
-            continue
-        usable.append(index)
+        chosen = _gate_expression(hyperscan, rules[index], flags, compile_pattern(rules[index].pattern))
+        if chosen is not None:
+            expressions[index] = chosen
+    usable = list(expressions)
     while usable:
-        db = _compile(hyperscan, [gate_pattern(rules[i].pattern).encode("utf-8") for i in usable], usable, flags)
+        db = _compile(hyperscan, [expressions[i] for i in usable], usable, flags)
         scratch = hyperscan.Scratch(db)
         unsafe = set()
         for index in usable:
             pattern = compile_pattern(rules[index].pattern)
             for example in rules[index].examples + rules[index].negative_examples:
-                data = example.encode("utf-8")
-                try:
-                    matched = pattern.search(data, timeout=1.0) is not None
-                except TimeoutError:
-                    matched = True
-                if not matched:
-                    continue
-                if index not in _ids_matching(db, scratch, data):
+                if not _gate_holds(pattern, db, scratch, index, example.encode("utf-8")):
                     unsafe.add(index)
                     break
         if not unsafe:
             return db, frozenset(usable)
         usable = [i for i in usable if i not in unsafe]
     return None
+
+
+# Relaxations tried when a rule's gate misses one of its examples (see _gate_expression).
+_RELAXATIONS = 3
+
+
+def _gate_expression(hyperscan: Any, rule: Rule, flags: int, pattern: Any) -> bytes | None:
+    """The gate expression for one rule, proven on its examples alone; None: leave it ungated.
+
+    Hyperscan 5.4 misses matches of some large alternations past the first bytes of the
+    input (generic.keyed-call's name group: a match at offset 14 is not reported). When
+    the rule's own gate misses an example, its longest top-level group is replaced by
+    `.*` (a superset, under DOTALL) and tried again, a few times.
+    """
+    expression = gate_pattern(rule.pattern)
+    for _ in range(_RELAXATIONS + 1):
+        encoded = expression.encode("utf-8")
+        try:
+            db = _compile(hyperscan, [encoded], [0], flags)
+        except Exception:  # noqa: BLE001 - any construct Hyperscan rejects leaves the rule ungated
+            db = None
+        if db is not None:
+            scratch = hyperscan.Scratch(db)
+            examples = rule.examples + rule.negative_examples
+            if all(_gate_holds(pattern, db, scratch, 0, e.encode("utf-8")) for e in examples):
+                return encoded
+        relaxed = relax_longest_group(expression)
+        if relaxed == expression:
+            return None
+        expression = relaxed
+    return None
+
+
+def relax_longest_group(pattern: str) -> str:
+    """`pattern` with its longest top-level group (and that group's quantifier) replaced by
+    `.*`: whatever the group matched, `.*` matches too, so the result matches a superset."""
+    best: tuple[int, int] | None = None
+    i, n, depth, opened = 0, len(pattern), 0, 0
+    while i < n:
+        char = pattern[i]
+        if char == "\\":
+            i += 2
+            continue
+        if char == "[":
+            i = _class_end(pattern, i)
+            continue
+        if char == "(":
+            if depth == 0:
+                opened = i
+            depth += 1
+        elif char == ")" and depth:
+            depth -= 1
+            if depth == 0:
+                head = pattern[opened : opened + 4]
+                end = _quantifier_end(pattern, i + 1)
+                # Lookarounds are no text to widen; named groups may be referred to later.
+                if not head.startswith(("(?=", "(?!", "(?<=", "(?<!", "(?(", "(?P<")) and (
+                    best is None or end - opened > best[1] - best[0]
+                ):
+                    best = (opened, end)
+        i += 1
+    if best is None or pattern[best[0] : best[1]] in (".*", "[^\\n]*"):
+        return pattern
+    # A group that cannot match a line end keeps the gate on one line, as the rule is.
+    wide = "[^\\n]*" if _single_line(pattern[best[0] : best[1]]) else ".*"
+    return pattern[: best[0]] + wide + pattern[best[1] :]
+
+
+def _single_line(text: str) -> bool:
+    """Conservatively: no construct in `text` can match a newline (no `.`, negated class,
+    or escape such as \\s, \\W, \\n, \\x.., \\p{..})."""
+    i, n = 0, len(text)
+    while i < n:
+        char = text[i]
+        if char == "\\":
+            if i + 1 < n and text[i + 1] in "sSWDnvRXNpPhHVx0123456789cu":
+                return False
+            i += 2
+            continue
+        if char == "[":
+            end = _class_end(text, i)
+            if text.startswith("[^", i) or not _single_line(text[i + 1 : end - 1].replace(".", "")):
+                return False
+            i = end
+            continue
+        if char == ".":
+            return False
+        i += 1
+    return True
+
+
+def _class_end(pattern: str, i: int) -> int:
+    """Index just past the character class opening at i."""
+    j, n = i + 1, len(pattern)
+    if j < n and pattern[j] == "^":
+        j += 1
+    if j < n and pattern[j] == "]":
+        j += 1
+    while j < n and pattern[j] != "]":
+        if pattern[j] == "\\":
+            j += 2
+        elif pattern.startswith("[:", j):
+            close = pattern.find(":]", j + 2)
+            j = close + 2 if close >= 0 else j + 1
+        else:
+            j += 1
+    return j + 1
+
+
+def _quantifier_end(pattern: str, i: int) -> int:
+    """Index just past the quantifier (with its lazy/possessive mark) starting at i, if any."""
+    if i < len(pattern) and pattern[i] in "*+?":
+        i += 1
+    else:
+        m = _QUANTIFIER.match(pattern, i)
+        if not m:
+            return i
+        i = m.end()
+    return i + 1 if i < len(pattern) and pattern[i] in "?+" else i
+
+
+# Where an example is tried: Hyperscan's prefilter approximation of some patterns only
+# matches near the start of the input (seen with lazy repeats next to lookbehinds), so
+# each example is also tried deep inside a line, after other lines, and before text.
+_CONTEXTS = ((b"", b""), (b" " * 37, b""), (b"q" * 300 + b" ", b"\n"), (b"x = 1\n" * 30, b" tail" * 20))
+
+
+def _gate_holds(pattern: Any, db: Any, scratch: Any, index: int, example: bytes) -> bool:
+    """The gate fires on the example wherever the rule's regex matches it."""
+    for before, after in _CONTEXTS:
+        data = before + example + after
+        try:
+            matched = pattern.search(data, timeout=1.0) is not None
+        except TimeoutError:
+            matched = True
+        if matched and index not in _ids_matching(db, scratch, data):
+            return False
+    return True
 
 
 def _ids_matching(db: Any, scratch: Any, data: bytes) -> set[int]:

@@ -15,7 +15,7 @@ import pytest
 
 from scanner.engine import decode
 from scanner.engine.matcher import Matcher
-from scanner.engine.prefilter import LineFinder, available_backends, gate_pattern
+from scanner.engine.prefilter import LineFinder, available_backends, gate_pattern, relax_longest_group
 from scanner.findings import Suppressor
 from scanner.rules import Allowlist, load_rule_pack
 from scanner.scan import scan
@@ -182,3 +182,24 @@ def test_history_scan_with_workers_finishes_and_matches_one_process(tmp_path: Pa
     two = scan(iter_history(repo, max_file_size=10 << 20), PACK, suppressor, jobs=2)
     assert _findings(one) and _findings(one) == _findings(two)
 
+
+
+@needs_hyperscan
+def test_backends_agree_on_examples_deep_in_a_blob(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hyperscan missed some matches of a large gate past the first bytes of its input
+    (generic.keyed-call); every example, after other lines and deep in its own line, is
+    found alike by both backends, window by window."""
+    monkeypatch.setenv("KEYSWEEP_CACHE_DIR", str(tmp_path / "cache"))
+    fast = Matcher(PACK, backend="hyperscan")
+    fast.prepare()
+    slow = Matcher(PACK, backend="aho-corasick")
+    for rule in PACK:
+        for example in rule.examples:
+            blob = ("import os\n" * 5 + " " * 40 + example + "  # tail\n").encode("utf-8")
+            assert _key(fast.scan(blob)) == _key(slow.scan(blob)), rule.id
+
+
+def test_relaxing_a_gate_only_widens_it() -> None:
+    assert relax_longest_group(r"\((?:ab|cd)[\"'](?P<q>x)") == r"\([^\n]*[\"'](?P<q>x)"
+    assert relax_longest_group(r"a(?:b\s|c)+d") == r"a.*d"
+    assert relax_longest_group(r"a(?=bc)d") == r"a(?=bc)d"
