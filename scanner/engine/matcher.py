@@ -124,7 +124,7 @@ class Matcher:
         The prefilter only says which rules to look at; the windows come from the keyword
         hits alone, so they are the same whichever prefilter backend ran.
         """
-        fired = self.prefilter.fired(data)
+        fired, present = self.prefilter.fired_keywords(data)
         if not fired:
             return {}
         lowered = data.lower()
@@ -138,6 +138,8 @@ class Matcher:
             multiline = self.rules[rule_index].multiline
             parts = []
             for keyword in keywords:
+                if keyword not in present:
+                    continue  # the first stage saw it nowhere: no need to look again
                 found = by_keyword.get((keyword, multiline))
                 if found is None:
                     found = by_keyword[(keyword, multiline)] = keyword_windows(data, lowered, keyword, multiline)

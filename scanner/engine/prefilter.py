@@ -48,6 +48,10 @@ class Prefilter(Protocol):
 
     def fired(self, data: bytes) -> list[int]: ...
 
+    def fired_keywords(self, data: bytes) -> tuple[list[int], frozenset[bytes]]:
+        """`fired(data)`, and the (lowercased) keywords that occur in `data`."""
+        ...
+
     def prepare(self, *, compile: bool = True) -> None:
         """Build everything now (before forking workers) instead of on first need; with
         compile False, only what the on-disk cache already holds."""
@@ -95,7 +99,7 @@ class AhoCorasickPrefilter:
             automaton = ahocorasick.Automaton()
             for keyword, rule_indices in zip(keywords, owners, strict=True):
                 # pyahocorasick's str build: bytes map 1:1 onto latin-1 characters.
-                automaton.add_word(keyword.decode("latin-1"), rule_indices)
+                automaton.add_word(keyword.decode("latin-1"), (keyword, rule_indices))
             automaton.make_automaton()
             self._automaton = automaton
 
@@ -106,11 +110,16 @@ class AhoCorasickPrefilter:
         return windows
 
     def fired(self, data: bytes) -> list[int]:
+        return self.fired_keywords(data)[0]
+
+    def fired_keywords(self, data: bytes) -> tuple[list[int], frozenset[bytes]]:
         found = set(self._always)
+        present: set[bytes] = set()
         if self._automaton is not None and data:
-            for _end, rule_indices in self._automaton.iter(data.lower().decode("latin-1")):
+            for _end, (keyword, rule_indices) in self._automaton.iter(data.lower().decode("latin-1")):
+                present.add(keyword)
                 found.update(rule_indices)
-        return sorted(found)
+        return sorted(found), frozenset(present)
 
 
 class HyperscanPrefilter:
@@ -122,6 +131,7 @@ class HyperscanPrefilter:
         self._hs = hyperscan
         self._rules = tuple(rules)
         keywords, owners = _keyword_table(self._rules)
+        self._keywords = keywords
         self._owners = owners
         self._always = [i for i, rule in enumerate(self._rules) if not rule.keywords]
         # Rules worth a regex gate: those with a keyword common in ordinary code.
@@ -174,8 +184,11 @@ class HyperscanPrefilter:
             self._gate_scratch = self._hs.Scratch(self._gate)
 
     def fired(self, data: bytes) -> list[int]:
+        return self.fired_keywords(data)[0]
+
+    def fired_keywords(self, data: bytes) -> tuple[list[int], frozenset[bytes]]:
         if self._literals is None or not data:
-            return list(self._always)
+            return list(self._always), frozenset()
         keyword_hits: list[int] = []
 
         def on_keyword(index: int, start: int, end: int, flags: int, context: object) -> None:
@@ -183,7 +196,8 @@ class HyperscanPrefilter:
 
         self._literals.scan(data, match_event_handler=on_keyword, scratch=self._literal_scratch)
         if not keyword_hits:
-            return list(self._always)
+            return list(self._always), frozenset()
+        present = frozenset(self._keywords[index] for index in keyword_hits)
         found = set(self._always)
         for index in keyword_hits:
             found.update(self._owners[index])
@@ -192,7 +206,7 @@ class HyperscanPrefilter:
             if self._scanned >= GATE_AFTER_BYTES:
                 self.prepare()
         if self._gate is None:
-            return sorted(found)
+            return sorted(found), present
         gated = found & self._gated
         if gated:
             passed: set[int] = set()
@@ -202,7 +216,7 @@ class HyperscanPrefilter:
 
             self._gate.scan(data, match_event_handler=on_gate, scratch=self._gate_scratch)
             found -= gated - passed
-        return sorted(found)
+        return sorted(found), present
 
 
     def narrow(self, data: bytes, windows: dict[int, list[tuple[int, int]]]) -> dict[int, list[tuple[int, int]]]:
