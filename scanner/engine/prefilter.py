@@ -471,21 +471,9 @@ def gate_pattern(pattern: str) -> str:
             i = j
             continue
         if char == "[":
-            j = i + 1
-            if j < n and pattern[j] == "^":
-                j += 1
-            if j < n and pattern[j] == "]":
-                j += 1
-            while j < n and pattern[j] != "]":
-                if pattern[j] == "\\":
-                    j += 2
-                elif pattern.startswith("[:", j):
-                    close = pattern.find(":]", j + 2)
-                    j = close + 2 if close >= 0 else j + 1
-                else:
-                    j += 1
-            out.append(pattern[i : j + 1])
-            i = j + 1
+            j = _class_end(pattern, i)
+            out.append(pattern[i:j])
+            i = j
             continue
         if char == "{":
             m = _QUANTIFIER.match(pattern, i)
