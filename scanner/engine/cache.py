@@ -22,7 +22,7 @@ from scanner.model import Rule
 __all__ = ["cache_dir", "load_database", "load_gate", "MISSING"]
 
 # Bump when the gate construction changes, so old databases are not reused.
-_FORMAT = "keysweep-hs-6"
+_FORMAT = "keysweep-hs-7"
 _KEEP = 8
 
 

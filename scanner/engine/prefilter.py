@@ -315,13 +315,22 @@ _RELAXATIONS = 3
 def _gate_expression(hyperscan: Any, rule: Rule, flags: int, pattern: Any) -> bytes | None:
     """The gate expression for one rule, proven on its examples alone; None: leave it ungated.
 
-    Hyperscan 5.4 misses matches of some large alternations past the first bytes of the
-    input (generic.keyed-call's name group: a match at offset 14 is not reported). When
-    the rule's own gate misses an example, its longest top-level group is replaced by
-    `.*` (a superset, under DOTALL) and tried again, a few times.
+    Hyperscan 5.4 misses matches of some patterns once the input is longer than a few
+    dozen bytes: `\\([ \\t]*["'][\\w.-]*?(?:password|pass|secret|apikey)` finds
+    `x("password"` only while fewer than 6 bytes come before it. When the rule's own gate
+    misses an example, two supersets are tried, each a few times: the pattern without the
+    atoms before its first group (a match of the whole pattern ends with a match of the
+    rest), then with its longest top-level group replaced by `.*`.
     """
     expression = gate_pattern(rule.pattern)
-    for _ in range(_RELAXATIONS + 1):
+    tried: set[str] = set()
+    pending = [expression]
+    examples = [e.encode("utf-8") for e in rule.examples + rule.negative_examples]
+    while pending and len(tried) <= 2 * _RELAXATIONS:
+        expression = pending.pop(0)
+        if expression in tried:
+            continue
+        tried.add(expression)
         encoded = expression.encode("utf-8")
         try:
             db = _compile(hyperscan, [encoded], [0], flags)
@@ -329,14 +338,44 @@ def _gate_expression(hyperscan: Any, rule: Rule, flags: int, pattern: Any) -> by
             db = None
         if db is not None:
             scratch = hyperscan.Scratch(db)
-            examples = rule.examples + rule.negative_examples
-            if all(_gate_holds(pattern, db, scratch, 0, e.encode("utf-8")) for e in examples):
+            if all(_gate_holds(pattern, db, scratch, 0, e) for e in examples):
                 return encoded
-        relaxed = relax_longest_group(expression)
-        if relaxed == expression:
-            return None
-        expression = relaxed
+        pending.extend(r for r in (drop_leading_atoms(expression), relax_longest_group(expression)) if r != expression)
     return None
+
+
+def drop_leading_atoms(pattern: str) -> str:
+    """`pattern` without the atoms before its first top-level group (leading inline flags
+    kept): wherever the pattern matches, what is left matches, ending at the same place.
+    Unchanged when the pattern has a top-level `|` or starts with its first group."""
+    n, depth = len(pattern), 0
+    flags = _LEADING_FLAGS.match(pattern)
+    start = flags.end() if flags else 0
+    first: int | None = None
+    i = start
+    while i < n:
+        char = pattern[i]
+        if char == "\\":
+            i += 2
+            continue
+        if char == "[":
+            i = _class_end(pattern, i)
+            continue
+        if char == "(":
+            if depth == 0 and first is None and not pattern.startswith(("(?=", "(?!", "(?<=", "(?<!", "(?("), i):
+                first = i
+            depth += 1
+        elif char == ")" and depth:
+            depth -= 1
+        elif char == "|" and depth == 0:
+            return pattern
+        i += 1
+    if first is None or first == start:
+        return pattern
+    return pattern[:start] + pattern[first:]
+
+
+_LEADING_FLAGS = re.compile(r"(?:\(\?[a-zA-Z]+\))+")
 
 
 def relax_longest_group(pattern: str) -> str:

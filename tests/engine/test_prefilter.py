@@ -15,7 +15,13 @@ import pytest
 
 from scanner.engine import decode
 from scanner.engine.matcher import Matcher
-from scanner.engine.prefilter import LineFinder, available_backends, gate_pattern, relax_longest_group
+from scanner.engine.prefilter import (
+    LineFinder,
+    available_backends,
+    drop_leading_atoms,
+    gate_pattern,
+    relax_longest_group,
+)
 from scanner.findings import Suppressor
 from scanner.rules import Allowlist, load_rule_pack
 from scanner.scan import scan
@@ -203,3 +209,31 @@ def test_relaxing_a_gate_only_widens_it() -> None:
     assert relax_longest_group(r"\((?:ab|cd)[\"'](?P<q>x)") == r"\([^\n]*[\"'](?P<q>x)"
     assert relax_longest_group(r"a(?:b\s|c)+d") == r"a.*d"
     assert relax_longest_group(r"a(?=bc)d") == r"a(?=bc)d"
+
+
+def test_dropping_leading_atoms_keeps_a_suffix_of_the_pattern() -> None:
+    assert drop_leading_atoms(r"\([ \t]*[\"'](?:ab|cd)x") == r"(?:ab|cd)x"
+    assert drop_leading_atoms(r"(?i)ab(c)d") == r"(?i)(c)d"
+    assert drop_leading_atoms(r"a(?<=a)b(c)") == r"(c)"
+    # a top-level alternation has no common suffix; a leading group leaves nothing to drop
+    assert drop_leading_atoms(r"ab(c)|d") == r"ab(c)|d"
+    assert drop_leading_atoms(r"(ab)c") == r"(ab)c"
+
+
+@needs_hyperscan
+def test_keyed_call_gate_is_exact_again_not_relaxed_to_any_call(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its relaxed gate fired on any `f("x", "value")` call; dropping the `(` prefix Hyperscan
+    trips on keeps the name group, so ordinary calls no longer pass it."""
+    monkeypatch.setenv("KEYSWEEP_CACHE_DIR", str(tmp_path / "cache"))
+    fast = Matcher(PACK, backend="hyperscan")
+    fast.prepare()
+    index = next(i for i, rule in enumerate(PACK) if rule.id == "generic.keyed-call")
+    assert index in fast.prefilter.gated
+    head = b"import os\n" * 5 + b"    "
+    for example in PACK[index].examples:
+        keyed = example.encode("utf-8")
+        assert index in fast.prefilter.fired(head + keyed)
+        # the same call with a name that is no credential: logger.info("starting", ...)
+        name = keyed.split(b"(", 1)[1].split(b",", 1)[0]
+        plain = keyed.replace(name, b'"starting"')
+        assert index not in fast.prefilter.fired(head + plain + b"  # token"), plain
