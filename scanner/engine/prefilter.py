@@ -218,7 +218,6 @@ class HyperscanPrefilter:
             found -= gated - passed
         return sorted(found), present
 
-
     def narrow(self, data: bytes, windows: dict[int, list[tuple[int, int]]]) -> dict[int, list[tuple[int, int]]]:
         """Gated rules keep only the windows where their gate matches inside the window.
 
@@ -257,8 +256,13 @@ def _collector(hits: set[int]) -> Any:
     return on_match
 
 
-_GATE_FLAGS_NAMES = ("HS_FLAG_PREFILTER", "HS_FLAG_SINGLEMATCH", "HS_FLAG_ALLOWEMPTY", "HS_FLAG_MULTILINE",
-                     "HS_FLAG_DOTALL")
+_GATE_FLAGS_NAMES = (
+    "HS_FLAG_PREFILTER",
+    "HS_FLAG_SINGLEMATCH",
+    "HS_FLAG_ALLOWEMPTY",
+    "HS_FLAG_MULTILINE",
+    "HS_FLAG_DOTALL",
+)
 
 
 def _gate_flags(hyperscan: Any) -> int:
@@ -271,8 +275,9 @@ def _gate_flags(hyperscan: Any) -> int:
     return flags
 
 
-def _compile(hyperscan: Any, expressions: Sequence[bytes], ids: Sequence[int], flags: int,
-             *, literal: bool = False) -> Any:
+def _compile(
+    hyperscan: Any, expressions: Sequence[bytes], ids: Sequence[int], flags: int, *, literal: bool = False
+) -> Any:
     db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
     db.compile(expressions=list(expressions), ids=list(ids), flags=[flags] * len(expressions), literal=literal)
     return db

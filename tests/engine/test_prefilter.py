@@ -189,7 +189,6 @@ def test_history_scan_with_workers_finishes_and_matches_one_process(tmp_path: Pa
     assert _findings(one) and _findings(one) == _findings(two)
 
 
-
 @needs_hyperscan
 def test_backends_agree_on_examples_deep_in_a_blob(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Hyperscan missed some matches of a large gate past the first bytes of its input
@@ -221,7 +220,9 @@ def test_dropping_leading_atoms_keeps_a_suffix_of_the_pattern() -> None:
 
 
 @needs_hyperscan
-def test_keyed_call_gate_is_exact_again_not_relaxed_to_any_call(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_keyed_call_gate_is_exact_again_not_relaxed_to_any_call(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Its relaxed gate fired on any `f("x", "value")` call; dropping the `(` prefix Hyperscan
     trips on keeps the name group, so ordinary calls no longer pass it."""
     monkeypatch.setenv("KEYSWEEP_CACHE_DIR", str(tmp_path / "cache"))
