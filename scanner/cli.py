@@ -22,9 +22,8 @@ import click
 from scanner import __version__
 from scanner.errors import ConfigError, KeysweepError, SourceError
 from scanner.findings import Suppressor, load_baseline
-from scanner.model import Blob, Skipped
 from scanner.rules import Config, RuleSet, build_ruleset, load_config, load_rule_pack
-from scanner.scan import Progress, ScanResult, scan
+from scanner.scan import Item, Progress, Reader, ScanResult, scan
 
 __all__ = ["main", "entry", "cli"]
 
@@ -153,13 +152,14 @@ def _ruleset(config: Config) -> RuleSet:
 
 def _run_scan(
     opts: ScanOptions,
-    items: Callable[[], Iterable[Blob | Skipped]],
+    items: Callable[[], Iterable[Item]],
     *,
     command: str,
     root: Path | None,
     scanned: str,
     default_jobs: int,
     repository: Callable[[], str] | None = None,
+    reader: Reader | None = None,
 ) -> int:
     """Config -> rules -> scan -> report -> webhooks -> exit code: shared by every scan command."""
     _check_output(opts.output)
@@ -171,7 +171,9 @@ def _run_scan(
     progress = ProgressLine(sys.stderr, sys.stderr.isatty() if opts.progress is None else opts.progress)
     jobs = opts.jobs if opts.jobs is not None else default_jobs
     try:
-        result = scan(items(), ruleset.rules, suppressor, jobs=jobs, backend=opts.prefilter, on_progress=progress)
+        result = scan(
+            items(), ruleset.rules, suppressor, jobs=jobs, backend=opts.prefilter, on_progress=progress, reader=reader
+        )
     finally:
         progress.close()
     _write_report(opts, result, ruleset, command=command, scanned=scanned)
@@ -373,7 +375,7 @@ def stdin_command(label: str, opts: ScanOptions) -> int:
 def git_command(repo: Path, branches: tuple[str, ...], since: str | None, rev_range: str | None,
                 pre_push: bool, opts: ScanOptions) -> int:
     """Scan every blob reachable from every ref of REPO, each unique blob once."""
-    from scanner.sources.git import iter_history, pre_push_scope, repository_label, resolve_repo
+    from scanner.sources.git import GitBlobReader, history_refs, pre_push_scope, repository_label, resolve_repo
 
     if since and rev_range:
         raise click.UsageError("--since and --range cannot be combined")
@@ -385,13 +387,14 @@ def git_command(repo: Path, branches: tuple[str, ...], since: str | None, rev_ra
     top = resolve_repo(repo)
     return _run_scan(
         opts,
-        lambda: iter_history(top, refs=list(branches) or None, since=since, rev_range=rev_range,
+        lambda: history_refs(top, refs=list(branches) or None, since=since, rev_range=rev_range,
                              max_file_size=opts.max_file_size),
         command="git",
         root=top,
         scanned=str(top),
         default_jobs=os.cpu_count() or 1,
         repository=lambda: repository_label(top),
+        reader=GitBlobReader(top),
     )
 
 

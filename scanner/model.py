@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 __all__ = [
     "Provenance",
     "Blob",
+    "BlobRef",
     "Skipped",
     "Rule",
     "Match",
@@ -49,6 +50,16 @@ class Blob:
 
     id: str
     data: bytes
+    provenance: tuple[Provenance, ...] = ()
+
+
+@dataclass(frozen=True)
+class BlobRef:
+    """A blob known by id and size only: whoever matches it reads it (a git history scan's
+    workers each read their share from git, so the content never crosses a process pipe)."""
+
+    id: str
+    size: int
     provenance: tuple[Provenance, ...] = ()
 
 

@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import signal
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from scanner.engine.matcher import Matcher
 from scanner.findings import Suppressor, build_findings, collapse
-from scanner.model import Blob, Finding, Match, Rule, ScanStats, Skipped
+from scanner.model import Blob, BlobRef, Finding, Match, Rule, ScanStats, Skipped
 
-__all__ = ["ScanResult", "Progress", "scan"]
+__all__ = ["Item", "Reader", "ScanResult", "Progress", "scan"]
 
 _BATCH_BYTES = 4 * 1024 * 1024
 _BATCH_ITEMS = 256
+_REF_BATCH_BYTES = 16 * 1024 * 1024
+_REF_BATCH_ITEMS = 1024
 
 
 @dataclass(frozen=True)
@@ -37,17 +40,32 @@ class ScanResult:
     backend: str
 
 
-def _batches(items: Iterable[Blob | Skipped], skipped: list[Skipped]) -> Iterator[list[Blob]]:
-    """Group blobs by size for the workers; Skipped items are set aside as they pass."""
-    batch: list[Blob] = []
+# What a source yields, and what reads the content of its BlobRefs (in the matching process).
+Item = Blob | BlobRef | Skipped
+Reader = Callable[[Sequence[BlobRef]], Iterable[Blob | Skipped]]
+# (item without content, first time this content was seen), in input order
+_Batch = list[tuple[Blob | BlobRef, bool]]
+# per batch item: (bytes scanned, matches), or why it was not scanned
+_Result = tuple[int, list[Match]] | Skipped
+
+
+def _batches(items: Iterable[Item], skipped: list[Skipped]) -> Iterator[list[Blob | BlobRef]]:
+    """Group blobs by size for the workers; Skipped items are set aside as they pass.
+    BlobRef batches are larger: each costs its worker one `git cat-file` start."""
+    batch: list[Blob | BlobRef] = []
     size = 0
     for item in items:
         if isinstance(item, Skipped):
             skipped.append(item)
             continue
         batch.append(item)
-        size += len(item.data)
-        if size >= _BATCH_BYTES or len(batch) >= _BATCH_ITEMS:
+        if isinstance(item, BlobRef):
+            size += item.size
+            full = size >= _REF_BATCH_BYTES or len(batch) >= _REF_BATCH_ITEMS
+        else:
+            size += len(item.data)
+            full = size >= _BATCH_BYTES or len(batch) >= _BATCH_ITEMS
+        if full:
             yield batch
             batch, size = [], 0
     if batch:
@@ -56,55 +74,70 @@ def _batches(items: Iterable[Blob | Skipped], skipped: list[Skipped]) -> Iterato
 
 # Worker-process state: built once per worker by the pool initializer.
 _worker_matcher: Matcher | None = None
-
-# (blob without its data, byte count, first time this content was seen, matches)
-_Outcome = tuple[Blob, int, bool, list[Match]]
+_worker_reader: Reader | None = None
 
 
-def _init_worker(rules: tuple[Rule, ...], backend: str, matcher: Matcher | None) -> None:
+def _init_worker(rules: tuple[Rule, ...], backend: str, matcher: Matcher | None, reader: Reader | None) -> None:
     """A forked worker inherits the parent's ready matcher (no recompiling, no reloading of
     the compiled databases); a spawned one builds its own (from the on-disk cache)."""
-    global _worker_matcher
+    global _worker_matcher, _worker_reader
     # Ctrl-C reaches the whole process group: the parent alone handles it (exit 130); a
     # worker that also raised KeyboardInterrupt would print one traceback per worker.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker_matcher = matcher if matcher is not None else Matcher(rules, backend=backend)
+    _worker_reader = reader
 
 
-def _match(matcher: Matcher, batch: list[tuple[Blob, bool]]) -> list[_Outcome]:
-    return [
-        (
-            replace(blob, data=b""),
-            len(blob.data),
-            fresh,
-            matcher.scan(blob.data, blob.id, where=_where(blob)) if fresh else [],
-        )
-        for blob, fresh in batch
-    ]
+def _match(matcher: Matcher, batch: _Batch, reader: Reader | None) -> list[_Result]:
+    """Read the batch's fresh BlobRefs (one reader call) and match every fresh blob."""
+    refs = [item for item, fresh in batch if fresh and isinstance(item, BlobRef)]
+    if refs and reader is None:
+        raise ValueError("BlobRef items need a reader")
+    loaded = iter(reader(refs)) if refs and reader is not None else iter(())
+    results: list[_Result] = []
+    for item, fresh in batch:
+        if not fresh:
+            results.append((0, []))
+            continue
+        blob = next(loaded) if isinstance(item, BlobRef) else item
+        if isinstance(blob, Skipped):
+            results.append(blob)
+            continue
+        results.append((len(blob.data), matcher.scan(blob.data, blob.id, where=_where(blob))))
+    return results
 
 
-def _where(blob: Blob) -> str:
+def _where(blob: Blob | BlobRef) -> str:
     """The input named in matcher warnings: its first path, else its blob id."""
     return blob.provenance[0].path if blob.provenance and blob.provenance[0].path else f"blob {blob.id[:12]}"
 
 
-def _match_in_worker(batch: list[tuple[Blob, bool]]) -> tuple[list[_Outcome], list[str]]:
+def _match_in_worker(batch: _Batch) -> tuple[list[_Result], list[str]]:
     assert _worker_matcher is not None
-    outcomes = _match(_worker_matcher, batch)
+    results = _match(_worker_matcher, batch, _worker_reader)
     warnings = list(_worker_matcher.warnings)
     _worker_matcher.warnings.clear()
-    return outcomes, warnings
+    return results, warnings
+
+
+def _for_worker(item: Blob | BlobRef) -> Blob | BlobRef:
+    """What a worker needs of a BlobRef: id, size, first path (for warnings and skips)."""
+    if isinstance(item, BlobRef) and len(item.provenance) > 1:
+        return replace(item, provenance=item.provenance[:1])
+    return item
 
 
 def scan(
-    items: Iterable[Blob | Skipped],
+    items: Iterable[Item],
     rules: Sequence[Rule],
     suppressor: Suppressor,
     *,
     jobs: int = 1,
     backend: str = "auto",
     on_progress: Callable[[Progress], None] | None = None,
+    reader: Reader | None = None,
 ) -> ScanResult:
+    """`reader` reads the content of BlobRef items, in whichever process matches them."""
     started = time.monotonic()
     rules = tuple(rules)
     by_id = {rule.id: rule for rule in rules}
@@ -114,28 +147,40 @@ def scan(
     seen: set[str] = set()
     cache: dict[str, list[Match]] = {}
     blobs = total_bytes = suppressed = baselined = 0
+    # The batches in flight, content dropped: results come back in the same order.
+    in_flight: deque[_Batch] = deque()
 
-    def unique(batches: Iterator[list[Blob]]) -> Iterator[list[tuple[Blob, bool]]]:
+    def unique(batches: Iterator[list[Blob | BlobRef]]) -> Iterator[_Batch]:
         for batch in batches:
-            marked = []
-            for blob in batch:
-                fresh = blob.id not in seen
-                seen.add(blob.id)
-                marked.append((blob if fresh else replace(blob, data=b""), fresh))
+            marked: _Batch = []
+            kept: _Batch = []
+            for item in batch:
+                fresh = item.id not in seen
+                seen.add(item.id)
+                content = item if fresh or isinstance(item, BlobRef) else replace(item, data=b"")
+                marked.append((_for_worker(content), fresh))
+                kept.append((replace(item, data=b"") if isinstance(item, Blob) else item, fresh))
+            in_flight.append(kept)
             yield marked
 
-    def handle(outcomes: list[_Outcome]) -> None:
+    def handle(results: list[_Result]) -> None:
         nonlocal blobs, total_bytes, suppressed, baselined
-        for blob, size, fresh, matches in outcomes:
+        batch = in_flight.popleft()
+        for (item, fresh), result in zip(batch, results, strict=True):
+            if isinstance(result, Skipped):
+                skipped.append(result)
+                continue
+            size, matches = result
             if fresh:
                 blobs += 1
                 total_bytes += size
                 if matches:
-                    cache[blob.id] = matches
+                    cache[item.id] = matches
             else:
                 # Same content at another path: matched once, reported at every path.
-                matches = cache.get(blob.id, [])
+                matches = cache.get(item.id, [])
             if matches:
+                blob = item if isinstance(item, Blob) else Blob(item.id, b"", item.provenance)
                 found, dropped, base = build_findings(blob, matches, by_id, suppressor)
                 findings.extend(found)
                 suppressed += dropped
@@ -148,7 +193,7 @@ def scan(
     backend_name = matcher.backend
     if jobs <= 1:
         for batch in batches:
-            handle(_match(matcher, batch))
+            handle(_match(matcher, batch, reader))
         warnings.extend(matcher.warnings)
     else:
         import multiprocessing
@@ -160,11 +205,11 @@ def scan(
             # Load the cached gate once for all workers; a small scan never compiles it.
             matcher.prepare(compile=False)
         context = multiprocessing.get_context("fork" if fork else "spawn")
-        initargs = (rules, backend, matcher if fork else None)
+        initargs = (rules, backend, matcher if fork else None, reader)
         with context.Pool(jobs, initializer=_init_worker, initargs=initargs) as pool:
             # imap keeps input order: the output is the same whatever the worker count.
-            for outcomes, worker_warnings in pool.imap(_match_in_worker, batches, chunksize=1):
-                handle(outcomes)
+            for results, worker_warnings in pool.imap(_match_in_worker, batches, chunksize=1):
+                handle(results)
                 warnings.extend(w for w in worker_warnings if w not in warnings)
 
     stats = ScanStats(

@@ -19,11 +19,13 @@ from typing import IO
 from urllib.parse import urlsplit, urlunsplit
 
 from scanner.errors import NotARepositoryError, SourceError
-from scanner.model import Blob, Provenance, Skipped, blob_id
+from scanner.model import Blob, BlobRef, Provenance, Skipped, blob_id
 from scanner.sources import is_binary, normalize_text, scrubbed_env
 
 __all__ = [
+    "GitBlobReader",
     "PushScope",
+    "history_refs",
     "iter_history",
     "iter_staged",
     "pre_push_scope",
@@ -461,12 +463,32 @@ def iter_history(
     rev_range: str | None = None,
     max_file_size: int,
 ) -> Iterator[Blob | Skipped]:
-    """Every unique blob that the selected commits added, once, with its provenance.
+    """Every unique blob that the selected commits added, once, with its provenance and
+    content (history_refs, then one GitBlobReader pass over them)."""
+    pending: list[BlobRef] = []
+    for item in history_refs(repo, refs=refs, since=since, rev_range=rev_range, max_file_size=max_file_size):
+        if isinstance(item, Skipped):
+            yield item
+        else:
+            pending.append(item)
+    yield from GitBlobReader(Path(repo))(pending)
+
+
+def history_refs(
+    repo: Path,
+    *,
+    refs: Sequence[str] | None = None,
+    since: str | None = None,
+    rev_range: str | None = None,
+    max_file_size: int,
+) -> Iterator[BlobRef | Skipped]:
+    """Every unique blob that the selected commits added, once, with its provenance, by id
+    and size: GitBlobReader reads the content (in each worker, for its share).
 
     refs None means every ref (`--all`: branches, tags, remotes, stash, HEAD). `since`
     scans `since..HEAD` (or `since..REF` for each of refs); `rev_range` is an `A..B` range.
-    Binary and too-large blobs are reported as Skipped (the large ones are never read),
-    submodule entries likewise (their repositories are not followed).
+    Too-large blobs are reported as Skipped (and never read), submodule entries likewise
+    (their repositories are not followed).
     """
     repo = Path(repo)
     everything = refs is None and since is None and rev_range is None
@@ -478,41 +500,50 @@ def iter_history(
         return
 
     ids = [key.hex() for key in history.blobs]
-    small: list[str] = []
+    small: list[tuple[str, int]] = []
     for obj in _cat_file(repo, ids, contents=False):
         if obj.kind == "blob":
             if obj.size > max_file_size:
                 flat = history.blobs[bytes.fromhex(obj.id)]
                 yield Skipped(_first_path(history, flat), "too-large", f"blob {obj.id}, {obj.size} bytes")
             else:
-                small.append(obj.id)
+                small.append((obj.id, obj.size))
         else:
-            yield _unreadable(history, obj)
+            yield _unreadable(_first_path(history, history.blobs[bytes.fromhex(obj.id)]), obj)
     del ids
     # All versions of a path together (log order within it): git inflates delta chains
     # from its base cache instead of from scratch, about twice as fast on real histories.
-    small.sort(key=lambda oid: history.blobs[bytes.fromhex(oid)][0])
+    small.sort(key=lambda item: history.blobs[bytes.fromhex(item[0])][0])
+    for oid, size in small:
+        yield BlobRef(oid, size, _provenance(history, history.blobs[bytes.fromhex(oid)]))
 
-    for obj in _cat_file(repo, small, contents=True):
-        flat = history.blobs[bytes.fromhex(obj.id)]
-        if obj.data is None or obj.kind != "blob":
-            yield _unreadable(history, obj)
-            continue
-        if is_binary(obj.data):
-            yield Skipped(_first_path(history, flat), "binary", f"blob {obj.id}, {obj.size} bytes")
-            continue
-        yield Blob(id=obj.id, data=normalize_text(obj.data), provenance=_provenance(history, flat))
+
+@dataclass(frozen=True)
+class GitBlobReader:
+    """Reads BlobRefs of one repository through its own `git cat-file --batch`: one result
+    per ref, in order (Blob, or Skipped for binary and unreadable objects)."""
+
+    repo: Path
+
+    def __call__(self, refs: Sequence[BlobRef]) -> Iterator[Blob | Skipped]:
+        for ref, obj in zip(refs, _cat_file(self.repo, [ref.id for ref in refs], contents=True), strict=True):
+            where = ref.provenance[0].path if ref.provenance else ""
+            if obj.data is None or obj.kind != "blob":
+                yield _unreadable(where, obj)
+            elif is_binary(obj.data):
+                yield Skipped(where, "binary", f"blob {obj.id}, {obj.size} bytes")
+            else:
+                yield Blob(id=obj.id, data=normalize_text(obj.data), provenance=ref.provenance)
 
 
 def _first_path(history: _History, flat: list[int]) -> str:
     return _decode_path(history.paths[flat[0]])
 
 
-def _unreadable(history: _History, obj: _Object) -> Skipped:
-    flat = history.blobs[bytes.fromhex(obj.id)]
+def _unreadable(path: str, obj: _Object) -> Skipped:
     reason = obj.kind if obj.kind in ("missing", "corrupt") else "not-a-blob"
     detail = f"blob {obj.id}" + (f": {obj.error}" if obj.error else "")
-    return Skipped(_first_path(history, flat), reason, detail)
+    return Skipped(path, reason, detail)
 
 
 # ---------------------------------------------------------------------------

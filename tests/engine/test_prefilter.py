@@ -26,7 +26,7 @@ from scanner.findings import Suppressor
 from scanner.rules import Allowlist, load_rule_pack
 from scanner.scan import scan
 from scanner.sources.files import iter_paths
-from scanner.sources.git import iter_history
+from scanner.sources.git import GitBlobReader, history_refs, iter_history
 from tests.helpers import git
 
 PACK = load_rule_pack()
@@ -187,6 +187,12 @@ def test_history_scan_with_workers_finishes_and_matches_one_process(tmp_path: Pa
     one = scan(iter_history(repo, max_file_size=10 << 20), PACK, suppressor, jobs=1)
     two = scan(iter_history(repo, max_file_size=10 << 20), PACK, suppressor, jobs=2)
     assert _findings(one) and _findings(one) == _findings(two)
+    # Workers reading their share from git themselves (what `keysweep git` does).
+    reader = GitBlobReader(repo)
+    for jobs in (1, 2):
+        refs = scan(history_refs(repo, max_file_size=10 << 20), PACK, suppressor, jobs=jobs, reader=reader)
+        assert _findings(refs) == _findings(one)
+        assert (refs.stats.blobs, refs.stats.bytes) == (one.stats.blobs, one.stats.bytes)
 
 
 @needs_hyperscan
