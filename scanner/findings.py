@@ -61,8 +61,43 @@ def is_inline_allowed(line_text: str) -> bool:
     return any(marker in line_text for marker in INLINE_ALLOW_MARKERS)
 
 
+def _sarif_fingerprints(path: Path, log: dict[str, Any]) -> frozenset[str]:
+    """Fingerprints of keysweep's own SARIF, so the report uploaded to code scanning is also
+    the baseline. Each result's `partialFingerprints` value is `<fingerprint>:<path hash>`;
+    `properties.fingerprint` holds the fingerprint alone, for logs whose partials were dropped.
+    Another tool's SARIF is refused: its results have no keysweep fingerprint to match."""
+    # Imported here: scanner.report imports this module.
+    from scanner.report._common import TOOL_NAME
+    from scanner.report.sarif import FINGERPRINT_KEY
+
+    bad = f"baseline {path} is not a keysweep JSON report"
+    runs = log.get("runs")
+    if not isinstance(runs, list) or not runs:
+        raise BaselineError(f"{bad}: SARIF log without runs")
+    prints = set()
+    for run in runs:
+        tool = run.get("tool") if isinstance(run, dict) else None
+        driver = tool.get("driver") if isinstance(tool, dict) else None
+        if not isinstance(driver, dict) or driver.get("name") != TOOL_NAME:
+            raise BaselineError(f"{bad}: SARIF run not written by {TOOL_NAME}")
+        results = run.get("results")
+        if not isinstance(results, list):
+            raise BaselineError(f"{bad}: SARIF run without results")
+        for result in results:
+            partial = result.get("partialFingerprints") if isinstance(result, dict) else None
+            props = result.get("properties") if isinstance(result, dict) else None
+            value = partial.get(FINGERPRINT_KEY) if isinstance(partial, dict) else None
+            if isinstance(value, str) and value.partition(":")[0]:
+                prints.add(value.partition(":")[0])
+            elif isinstance(props, dict) and isinstance(props.get("fingerprint"), str):
+                prints.add(props["fingerprint"])
+            else:
+                raise BaselineError(f"{bad}: SARIF result without a '{FINGERPRINT_KEY}' fingerprint")
+    return frozenset(prints)
+
+
 def load_baseline(path: Path) -> frozenset[str]:
-    """Fingerprints of a previous JSON (or JSONL) report."""
+    """Fingerprints of a previous JSON, JSONL or SARIF report."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -76,6 +111,8 @@ def load_baseline(path: Path) -> frozenset[str]:
     records: list[Any]
     try:
         data = json.loads(text) if text.strip() else []
+        if isinstance(data, dict) and "runs" in data:
+            return _sarif_fingerprints(path, data)
         records = data if isinstance(data, list) else [data]
     except json.JSONDecodeError:
         try:

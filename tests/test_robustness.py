@@ -305,11 +305,46 @@ def test_baseline_in_other_encodings_and_shapes(cli, tmp_path: Path) -> None:
     assert cli(["dir", str(scanned), "--baseline", str(tmp_path / "empty.json")]).code == 1
 
 
+def test_sarif_report_is_a_baseline(cli, tmp_path: Path) -> None:
+    scanned = tmp_path / "src"
+    scanned.mkdir()
+    _leaky_file(scanned / "a.txt", 42)
+    sarif = tmp_path / "report.sarif"
+    first = cli(["dir", str(scanned), "--format", "sarif", "--output", str(sarif)])
+    assert first.code == 1, first.err
+    again = cli(["dir", str(scanned), "--format", "json", "--baseline", str(sarif)])
+    assert again.code == 0, again.err
+    assert json.loads(again.out) == [] and "1 in baseline" in again.err
+    # The fingerprint is read from partialFingerprints when the result's properties are gone.
+    log = json.loads(sarif.read_text(encoding="utf-8"))
+    for result in log["runs"][0]["results"]:
+        del result["properties"]
+    bare = tmp_path / "bare.sarif"
+    bare.write_text(json.dumps(log), encoding="utf-8")
+    assert cli(["dir", str(scanned), "--baseline", str(bare)]).code == 0
+    # A new secret next to the baselined one is still reported.
+    _leaky_file(scanned / "b.txt", 43)
+    more = cli(["dir", str(scanned), "--format", "json", "--baseline", str(sarif)])
+    assert more.code == 1 and [f["file"] for f in json.loads(more.out)] == ["b.txt"]
+
+
+def _sarif_log(tool: str, result: dict[str, object]) -> bytes:
+    run = {"tool": {"driver": {"name": tool}}, "results": [result]}
+    return json.dumps({"version": "2.1.0", "runs": [run]}).encode()
+
+
 @pytest.mark.parametrize(
     ("name", "data"),
-    [("binary.json", b"\x00\x01\x02\x9f\xff"), ("sarif.json", b'{"version": "2.1.0", "runs": []}'),
-     ("list.json", b"[1, 2]"), ("junk.json", b"not json\n{")],
-    ids=["binary", "sarif", "list", "junk"],
+    [
+        ("binary.json", b"\x00\x01\x02\x9f\xff"),
+        ("sarif.json", b'{"version": "2.1.0", "runs": []}'),
+        ("list.json", b"[1, 2]"),
+        ("junk.json", b"not json\n{"),
+        ("cut.sarif", b'{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "keysweep"'),
+        ("other.sarif", _sarif_log("gitleaks", {"partialFingerprints": {"keysweep/v1": "ab:cd"}})),
+        ("noprint.sarif", _sarif_log("keysweep", {"ruleId": "github.classic-pat"})),
+    ],
+    ids=["binary", "sarif", "list", "junk", "truncated-sarif", "foreign-sarif", "sarif-no-fingerprint"],
 )
 def test_bad_baseline_is_one_line(cli, tmp_path: Path, name: str, data: bytes) -> None:
     (tmp_path / name).write_bytes(data)

@@ -83,7 +83,7 @@ def test_json_is_the_spec_records_sorted(fixture: Fixture) -> None:
     assert [(r["file"], r["line"]) for r in data] == sorted((r["file"], r["line"]) for r in data)
 
 
-@pytest.mark.parametrize("fmt", ["json", "jsonl"])
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "sarif"])
 def test_report_round_trips_as_baseline(fmt: str, fixture: Fixture, tmp_path: Path) -> None:
     path = tmp_path / f"baseline.{fmt}"
     path.write_text(render(fmt, fixture.context()), encoding="utf-8")
