@@ -16,7 +16,7 @@ import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from scanner.errors import WebhookError
@@ -74,8 +74,9 @@ class Owner:
 
 
 @dataclass(frozen=True)
-class NewDelivery:
-    """A delivery to journal; `payload` is what retry needs to rebuild the request."""
+class _Delivery:
+    """The columns a delivery keeps from enqueue to send; `payload` is what retry needs to
+    rebuild the request."""
 
     delivery_id: str
     target_key: str
@@ -85,22 +86,20 @@ class NewDelivery:
     options: str
     secret_sha256: str
     payload: bytes
+
+
+@dataclass(frozen=True)
+class NewDelivery(_Delivery):
+    """A delivery to journal."""
+
     has_secret: bool
 
 
 @dataclass(frozen=True)
-class JournalRow:
+class JournalRow(_Delivery):
     """A pending delivery, leased to the caller."""
 
     id: int
-    delivery_id: str
-    target_key: str
-    kind: str
-    url: str
-    secret_env: str | None
-    options: str
-    secret_sha256: str
-    payload: bytes
     attempts: int
 
 
@@ -206,13 +205,8 @@ class Journal:
                 if cur.rowcount != 1:
                     duplicates += 1
                     continue
-                inserted.append(
-                    JournalRow(
-                        int(cur.lastrowid or 0), item.delivery_id, item.target_key, item.kind,
-                        item.url, item.secret_env, item.options, item.secret_sha256,
-                        item.payload, 0,
-                    )
-                )
+                shared = {f.name: getattr(item, f.name) for f in fields(_Delivery)}
+                inserted.append(JournalRow(id=int(cur.lastrowid or 0), attempts=0, **shared))
         return inserted, duplicates
 
     def take_pending(self, owner: Owner, *, lease: float = DEFAULT_LEASE) -> list[JournalRow]:
