@@ -17,6 +17,25 @@ import regex
 
 __all__ = ["FILTERS", "FILTER_GROUPS", "DEFAULT_FILTERS", "rejection", "resolve_filters"]
 
+# Compiled once: module-level regex calls look their pattern up in a cache on every call.
+_SRI_HASH = regex.compile(r"^sha(?:1|256|384|512)-[A-Za-z0-9+/]{20,}={0,2}$")
+_VOWEL = regex.compile(r"[aeiouy]")
+_MEMBER_SEPARATOR = regex.compile(r"\.|::|->|\?\.")
+_LOWER_IDENTIFIER = regex.compile(r"^[a-z_$][a-z0-9_$]*$")
+_ONE_LETTER = regex.compile(r"^[a-z_$]$")
+_SUBSCRIPT = regex.compile(r"[A-Za-z_)\]]\[-?\w+\]")
+_DOTTED_NAME = regex.compile(r"^[A-Za-z_$][\w$]*(?:(?:\.|::|->|\?\.)[A-Za-z_$][\w$]*)+(?:\(\)?)?$")
+_CONCATENATION = regex.compile(r"[\"'`]\s*(?:\+|\.\s|\|\||~|<<)")
+_PRIVATE_NAME = regex.compile(r"^_[A-Za-z][A-Za-z0-9]*$")
+_SNAKE_CASE = regex.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
+_NOT_WORDISH = regex.compile(r"[^A-Za-z@$!0-9]")
+_TRAILING_DIGITS = regex.compile(r"[\d!._#-]+$")
+_NOT_NAME_CHAR = regex.compile(r"[^A-Za-z0-9_.:\- ]")
+_ANY_VOWEL = regex.compile(r"[aeiouyAEIOUY]")
+_CONSONANT_RUN = regex.compile(r"(?i)[^aeiouy]{5,}")
+_NAME_BEFORE = regex.compile(r"(?i)\b(?:key|name)[\"']?\s*[:=]\s*[\"']?([\w.-]+)[^\n]*$")
+_BASE64_ONLY = regex.compile(r"^[A-Za-z0-9+/]+={0,2}$")
+
 Predicate = Callable[[str, str], bool]
 
 _PLACEHOLDER_WORDS = regex.compile(
@@ -171,7 +190,7 @@ def is_hash(secret: str, line: str) -> bool:
 
 def is_integrity(secret: str, line: str) -> bool:
     """Subresource / lockfile integrity values (`sha512-…`)."""
-    return bool(regex.match(r"^sha(?:1|256|384|512)-[A-Za-z0-9+/]{20,}={0,2}$", secret))
+    return bool(_SRI_HASH.match(secret))
 
 
 def is_data_uri(secret: str, line: str) -> bool:
@@ -229,18 +248,18 @@ def _identifier_like(word: str) -> bool:
     if word.lower() in _CODE_WORDS:
         return True
     digits = sum(c.isdigit() for c in word)
-    return digits <= 1 and (len(word) <= 3 or bool(regex.search(r"[aeiouy]", word))) and not _consonant_run(word)
+    return digits <= 1 and (len(word) <= 3 or bool(_VOWEL.search(word))) and not _consonant_run(word)
 
 
 def _code_chain(secret: str) -> bool:
     """`config.db.password`, `base64.decodebytes`, `rust_openssl.hpke.Key`; not `Violet.Salmon7385`."""
-    parts = regex.split(r"\.|::|->|\?\.", secret.rstrip("()"))
+    parts = _MEMBER_SEPARATOR.split(secret.rstrip("()"))
     first = parts[0]
-    if regex.match(r"^[a-z_$][a-z0-9_$]*$", first) and len(first) > 1 and _identifier_like(first):
+    if _LOWER_IDENTIFIER.match(first) and len(first) > 1 and _identifier_like(first):
         return True
     if any(_random_segment(part) for part in parts):
         return False
-    if regex.match(r"^[a-z_$]$", parts[0]) and len(parts) > 2:
+    if _ONE_LETTER.match(parts[0]) and len(parts) > 2:
         return True
     digits = [sum(c.isdigit() for c in part) for part in parts if part.lower() not in _CODE_WORDS]
     return not any(digits)
@@ -248,10 +267,10 @@ def _code_chain(secret: str) -> bool:
 
 def is_code(secret: str, line: str) -> bool:
     """`user.password`, `get_token()`, `args.api_key`, `request["token"]`: code, not a literal."""
-    if regex.search(r"[A-Za-z_)\]]\[-?\w+\]", secret):
+    if _SUBSCRIPT.search(secret):
         return True
     if _CODE.match(secret):
-        if regex.match(r"^[A-Za-z_$][\w$]*(?:(?:\.|::|->|\?\.)[A-Za-z_$][\w$]*)+(?:\(\)?)?$", secret):
+        if _DOTTED_NAME.match(secret):
             return _code_chain(secret)
         return True
     position = line.rfind(secret)
@@ -261,11 +280,11 @@ def is_code(secret: str, line: str) -> bool:
     before = line[max(0, position - 1) : position]
     if before in ("'", '"', "`"):
         # `"ATCTT3x" + rand()`: the start of a value built at run time, not a value.
-        return bool(regex.match(r"[\"'`]\s*(?:\+|\.\s|\|\||~|<<)", line[position + len(secret) :]))
+        return bool(_CONCATENATION.match(line[position + len(secret) :]))
     # Unquoted `_Private` or snake_case (`cl_api_key=cl_api_key`, `RC2_KEY = rc2_key_st`): a name.
-    if after in ("(", "[", ".") or regex.match(r"^_[A-Za-z][A-Za-z0-9]*$", secret):
+    if after in ("(", "[", ".") or _PRIVATE_NAME.match(secret):
         return True
-    return bool(regex.match(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$", secret)) and all(
+    return bool(_SNAKE_CASE.match(secret)) and all(
         _identifier_like(part) for part in secret.split("_")
     )
 
@@ -302,8 +321,8 @@ def is_fake(secret: str, line: str) -> bool:
         return False
     if all(_normalized(w) in _FAKE_WORDS or w.lower() in _FAKE_WORDS for w in words):
         return True
-    letters = regex.sub(r"[^A-Za-z@$!0-9]", "", secret)
-    stripped = regex.sub(r"[\d!._#-]+$", "", letters)
+    letters = _NOT_WORDISH.sub("", secret)
+    stripped = _TRAILING_DIGITS.sub("", letters)
     if not stripped:
         return False
     return _fake_compound(_normalized(stripped)) or _fake_compound(stripped.lower())
@@ -326,7 +345,7 @@ def is_wordish(secret: str, line: str) -> bool:
     """Letters only, made of pronounceable words or short acronyms (`componentDidMount`,
     `HTTPPasswordMgr`, `my-db-pass`): a context rule wants a digit, a symbol, or letters
     that are random (`KxPqMzRtWvYb`)."""
-    if regex.search(r"[^A-Za-z0-9_.:\- ]", secret) or sum(c.isdigit() for c in secret) > 1:
+    if _NOT_NAME_CHAR.search(secret) or sum(c.isdigit() for c in secret) > 1:
         return False
     if secret[-1:].isdigit():
         return False
@@ -338,13 +357,13 @@ def is_wordish(secret: str, line: str) -> bool:
         return False  # case flips every few letters: random, not words
     wordy = sum(
         len(s) for s in segments
-        if (s.isupper() and len(s) <= 4) or (len(s) >= 2 and regex.search(r"[aeiouyAEIOUY]", s) and not _consonant_run(s))
+        if (s.isupper() and len(s) <= 4) or (len(s) >= 2 and _ANY_VOWEL.search(s) and not _consonant_run(s))
     )
     return wordy >= 0.8 * letters
 
 
 def _consonant_run(segment: str) -> bool:
-    return bool(regex.search(r"(?i)[^aeiouy]{5,}", segment))
+    return bool(_CONSONANT_RUN.search(segment))
 
 
 def is_nonsecret_name(secret: str, line: str) -> bool:
@@ -362,7 +381,7 @@ def is_nonsecret_name(secret: str, line: str) -> bool:
         return True  # `"AWS::ApiGateway::ApiKey": …`: a type name, not a setting
     if name.lower() == "value":
         # `<add key="CsrfToken" value="…">`, `{"name": "NEXT_PAGE_TOKEN", "value": …}`
-        paired = regex.search(r"(?i)\b(?:key|name)[\"']?\s*[:=]\s*[\"']?([\w.-]+)[^\n]*$", before[: match.start()])
+        paired = _NAME_BEFORE.search(before[: match.start()])
         name = paired.group(1) if paired else name
     segments = {s.lower() for s in _SEGMENTS.findall(name)}
     return not segments.isdisjoint(_NONSECRET_SEGMENTS)
@@ -376,7 +395,7 @@ def is_minified(secret: str, line: str) -> bool:
 def is_encoded_noise(secret: str, line: str) -> bool:
     """Base64 that decodes to readable text is an encoding, handled by the decode step, not a
     secret as such (a random key never decodes to text)."""
-    if len(secret) < 8 or len(secret) % 4 or not regex.match(r"^[A-Za-z0-9+/]+={0,2}$", secret):
+    if len(secret) < 8 or len(secret) % 4 or not _BASE64_ONLY.match(secret):
         return False
     try:
         raw = base64.b64decode(secret, validate=True)
