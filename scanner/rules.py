@@ -308,6 +308,9 @@ def _gitleaks_rule(table: Mapping[str, Any], source: str) -> Rule | None:
 
 def _name_group(pattern: str, number: int) -> str:
     """Rename the N-th capturing group to `secret` (gitleaks' secretGroup)."""
+    # Imported here: scanner.rules stays light; _class_end also skips POSIX `[:alpha:]` classes.
+    from scanner.engine.prefilter import _class_end
+
     count = 0
     i = 0
     while i < len(pattern):
@@ -316,14 +319,7 @@ def _name_group(pattern: str, number: int) -> str:
             i += 2
             continue
         if char == "[":
-            j = i + 1
-            if j < len(pattern) and pattern[j] == "^":
-                j += 1
-            if j < len(pattern) and pattern[j] == "]":
-                j += 1
-            while j < len(pattern) and pattern[j] != "]":
-                j += 2 if pattern[j] == "\\" else 1
-            i = j + 1
+            i = _class_end(pattern, i)
             continue
         if char == "(":
             rest = pattern[i + 1 :]

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 import os
+import string
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import git, github_token, run_subprocess
+from tests.helpers import git, github_token, random_chars, run_subprocess
 
 SPEC_FIELDS = {
     "rule_id", "description", "file", "line", "end_line", "column", "secret",
@@ -185,6 +186,25 @@ def test_gitleaks_config_is_read(cli, tmp_path: Path) -> None:
     found = _json(cli(["stdin", "--format", "json", "--no-redact", "--config", str(config)],
                       stdin=f"key: acme-{value}\n".encode()).out)
     assert [(f["rule_id"], f["secret"]) for f in found] == [("acme-token", value)]
+
+
+def test_gitleaks_secret_group_after_posix_classes(cli, tmp_path: Path) -> None:
+    # `[:space:]` closes with `:]` inside the outer class and the `(` after it is a literal:
+    # group 1 is the one after the whole class.
+    config = tmp_path / ".gitleaks.toml"
+    config.write_text(
+        "[[rules]]\nid = 'acme-posix'\ndescription = 'ACME'\n"
+        "regex = '''acme_[[:alnum:]]{2}[[:space:](=]+([a-z0-9]{20})'''\nsecretGroup = 1\n"
+        "keywords = ['acme_']\n"
+    )
+    value = random_chars("posix-group", 20, string.ascii_lowercase + string.digits)
+    found = _json(
+        cli(
+            ["stdin", "--format", "json", "--no-redact", "--config", str(config)],
+            stdin=f"acme_id = ({value})\n".encode(),
+        ).out
+    )
+    assert [(f["rule_id"], f["secret"]) for f in found] == [("acme-posix", value)]
 
 
 def test_hostile_user_regex_times_out_instead_of_hanging(cli, tmp_path: Path) -> None:
