@@ -5,10 +5,10 @@ is a case-insensitive multi-literal search over every keyword. Two interchangeab
 backends answer it: Hyperscan (one compiled literal database, SIMD) where it is
 installed, and an Aho-Corasick automaton (pyahocorasick) everywhere else.
 
-Keywords such as "password", "token" or "key" occur in most source files, so for rules
-with such keywords Hyperscan adds a second, regex gate: the rule's own pattern, compiled
-in prefilter mode (a superset of its matches) with large repeats loosened, scanned only
-over blobs where one of those keywords occurs. A gate can only drop a rule that cannot
+Keywords such as "password", "token" or "key" occur in most source files (and prefixes
+such as `nfo_` inside `info_`), so Hyperscan adds a second, regex gate: every rule's own
+pattern, compiled in prefilter mode (a superset of its matches) with large repeats
+loosened, scanned only over blobs where a keyword occurs. A gate can only drop a rule that cannot
 match anywhere in the blob; rules whose gate would not compile, or that miss one of the
 rule's own examples, are not gated. Which rules survive never changes where the regex
 runs (the keyword windows), so findings are the same with either backend.
@@ -37,7 +37,7 @@ GATE_AFTER_BYTES = 4 * 1024 * 1024
 # Repeats bounded above this become open-ended in the gate: huge bounded repeats make
 # Hyperscan's compile take minutes, and an open repeat only matches more.
 _REPEAT_LIMIT = 64
-_REPEAT_FLOOR = 16
+_REPEAT_FLOOR = 64
 _CACHE_MIN_KEYWORDS = 64
 
 
@@ -79,11 +79,6 @@ def keyword_offsets(lowered: bytes, keyword: bytes) -> list[int]:
         found.append(position)
         position = find(keyword, position + 1)
     return found
-
-
-def is_common_keyword(keyword: bytes) -> bool:
-    """Words and short fragments occur all over ordinary code; prefixes like `ghp_` do not."""
-    return len(keyword) < 4 or keyword.isalpha()
 
 
 class AhoCorasickPrefilter:
@@ -134,13 +129,10 @@ class HyperscanPrefilter:
         self._keywords = keywords
         self._owners = owners
         self._always = [i for i, rule in enumerate(self._rules) if not rule.keywords]
-        # Rules worth a regex gate: those with a keyword common in ordinary code.
-        self._gateable = frozenset(
-            index
-            for keyword, rule_indices in zip(keywords, owners, strict=True)
-            if is_common_keyword(keyword)
-            for index in rule_indices
-        )
+        # Every rule with keywords is worth a regex gate: short keywords and words occur all
+        # over ordinary code, and so do prefixes such as `nfo_` (in `info_`) or `key-`; the
+        # gate costs the same whether it holds 160 rules or all of them.
+        self._gateable = frozenset(index for index, rule in enumerate(self._rules) if rule.keywords)
         self._literals: Any = None
         self._literal_scratch: Any = None
         if keywords:
@@ -501,7 +493,7 @@ _QUANTIFIER = re.compile(r"\{(\d*)(?:(,)(\d*))?\}")
 
 def gate_pattern(pattern: str) -> str:
     """The pattern with every repeat bounded above _REPEAT_LIMIT opened up: `x{3,1000}` ->
-    `x{3,}`, `x{100,8000}` -> `x{16,}`. Each rewrite only widens what matches."""
+    `x{3,}`, `x{100,8000}` -> `x{64,}`. Each rewrite only widens what matches."""
     out: list[str] = []
     i, n = 0, len(pattern)
     while i < n:
