@@ -27,6 +27,9 @@ JOURNAL_NAME = "webhooks.sqlite3"
 
 DEFAULT_LEASE = 900.0
 
+# How long a scan waits for another one holding the journal (SQLite busy timeout).
+_BUSY_SECONDS = 30.0
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS deliveries (
     id            INTEGER PRIMARY KEY,
@@ -131,9 +134,9 @@ class Journal:
                 f"cannot create webhook journal {path}: {exc.strerror or exc}"
             ) from None
         try:
-            self._db = sqlite3.connect(path, timeout=30.0, isolation_level=None)
-            self._db.execute("PRAGMA busy_timeout = 30000")
-            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db = sqlite3.connect(path, timeout=_BUSY_SECONDS, isolation_level=None)
+            self._db.execute(f"PRAGMA busy_timeout = {int(_BUSY_SECONDS * 1000)}")
+            self._use_wal()
             self._db.execute("PRAGMA synchronous = FULL")
             with self._tx():
                 for statement in _SCHEMA.split(";"):
@@ -141,6 +144,22 @@ class Journal:
                         self._db.execute(statement)
         except sqlite3.Error as exc:
             raise WebhookError(f"webhook journal {path}: {exc}") from None
+
+    def _use_wal(self) -> None:
+        """WAL mode, set once per file (it persists). Switching modes needs the database to
+        itself and SQLite answers "database is locked" at once, without waiting out the busy
+        timeout, when a concurrent scan has it open: retry for as long as that timeout."""
+        deadline = time.monotonic() + _BUSY_SECONDS
+        while True:
+            try:
+                (mode,) = self._db.execute("PRAGMA journal_mode").fetchone()
+                if str(mode).lower() == "wal":
+                    return
+                self._db.execute("PRAGMA journal_mode = WAL")
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.02)
 
     @classmethod
     def open(cls, state_dir: Path) -> Journal:
