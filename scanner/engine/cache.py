@@ -114,14 +114,16 @@ def load_gate(
     rules: Sequence[Rule],
     candidates: Sequence[int],
     build: Callable[[Sequence[Rule], Sequence[int]], tuple[Any, frozenset[int]] | None] | None,
+    signature: str = "",
 ) -> Any:
     """The regex gate and the rules it covers (None: no rule qualifies); the key covers each
     candidate's pattern and examples, since the examples decide which rules the gate may
-    cover. With `build` None, only the cache is consulted: MISSING when it has no entry."""
+    cover. With `build` None, only the cache is consulted: MISSING when it has no entry.
+    `signature` identifies how gates are built (a change there must not reuse old gates)."""
     import hyperscan
 
     inputs = [(i, rules[i].pattern, rules[i].examples, rules[i].negative_examples) for i in candidates]
-    name = f"gate-{_key('gate', inputs)}.hsdb"
+    name = f"gate-{_key('gate', [signature, inputs])}.hsdb"
     cached = _read(name)
     if cached is not None:
         header, _, body = cached.partition(b"\n")

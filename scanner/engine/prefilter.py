@@ -167,7 +167,9 @@ class HyperscanPrefilter:
             return
         from scanner.engine.cache import MISSING, load_gate
 
-        built = load_gate(self._rules, sorted(self._gateable), _build_gate if compile else None)
+        built = load_gate(
+            self._rules, sorted(self._gateable), _build_gate if compile else None, signature=_gate_signature()
+        )
         if built is MISSING:
             return
         self._gate_ready = True
@@ -239,6 +241,18 @@ class HyperscanPrefilter:
             if kept:
                 narrowed[rule_index] = kept
         return narrowed
+
+
+def _gate_signature() -> str:
+    """This module's source: how a gate is derived from a rule (repeat limits, relaxations,
+    proof contexts) lives here, so any change to it keys a new cached gate."""
+    import hashlib
+
+    try:
+        with open(__file__, "rb") as handle:
+            return hashlib.sha256(handle.read()).hexdigest()
+    except OSError:
+        return "unknown"
 
 
 def _collector(hits: set[int]) -> Any:

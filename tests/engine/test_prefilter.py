@@ -269,3 +269,16 @@ def test_keyed_call_gate_is_exact_again_not_relaxed_to_any_call(
         name = keyed.split(b"(", 1)[1].split(b",", 1)[0]
         plain = keyed.replace(name, b'"starting"')
         assert index not in fast.prefilter.fired(head + plain + b"  # token"), plain
+
+
+@needs_hyperscan
+def test_gate_cache_key_follows_how_gates_are_built(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A change to the gate construction (not to the rules) must not reuse old gates."""
+    from scanner.engine.cache import MISSING, load_gate
+    from scanner.engine.prefilter import _build_gate
+
+    monkeypatch.setenv("KEYSWEEP_CACHE_DIR", str(tmp_path / "cache"))
+    rules = [rule for rule in PACK if rule.id == "generic.password"]
+    assert load_gate(rules, [0], _build_gate, signature="one") not in (None, MISSING)
+    assert load_gate(rules, [0], None, signature="one") not in (None, MISSING)
+    assert load_gate(rules, [0], None, signature="two") is MISSING
