@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -246,9 +247,38 @@ def load_rule_pack(directory: Path | None = None, *, compile_regexes: bool = Fal
     The regexes are compiled lazily by the matcher; `compile_regexes=True` checks them all now.
     """
     directory = directory or rule_pack_dir()
+    paths = sorted(directory.glob("*.toml"))
+    if not compile_regexes:
+        return _cached_pack(directory, paths)
+    return _parse_pack(directory, paths, compile_regexes=compile_regexes)
+
+
+def _cached_pack(directory: Path, paths: Sequence[Path]) -> tuple[Rule, ...]:
+    """The parsed pack from the cache (TOML parsing is most of a pre-commit hook's start-up),
+    keyed by every file's bytes and by the parser's own source."""
+    from scanner.engine.cache import load_json
+
+    try:
+        inputs: list[Any] = [hashlib.sha256(Path(__file__).read_bytes()).hexdigest()]
+        inputs += [(path.name, hashlib.sha256(path.read_bytes()).hexdigest()) for path in paths]
+    except OSError:
+        return _parse_pack(directory, paths)
+    rows = load_json("rules", inputs, lambda: [asdict(rule) for rule in _parse_pack(directory, paths)])
+    try:
+        return tuple(_rule_from_row(row) for row in rows)
+    except (TypeError, ValueError):
+        return _parse_pack(directory, paths)
+
+
+def _rule_from_row(row: dict[str, Any]) -> Rule:
+    values: dict[str, Any] = {key: tuple(value) if isinstance(value, list) else value for key, value in row.items()}
+    return Rule(**values)
+
+
+def _parse_pack(directory: Path, paths: Sequence[Path], *, compile_regexes: bool = False) -> tuple[Rule, ...]:
     rules: list[Rule] = []
     seen: dict[str, str] = {}
-    for path in sorted(directory.glob("*.toml")):
+    for path in paths:
         for rule in load_rule_file(path, compile_regexes=compile_regexes)[1]:
             if rule.id in seen:
                 raise RuleError(path.name, rule.id, "id", f"duplicate id (also in {seen[rule.id]})")

@@ -1,11 +1,31 @@
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from tests.helpers import Result, run_cli
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """One cache (compiled databases, parsed rule pack) for the whole session, never the
+    developer's own: the gate takes seconds to compile. Tests of the cache set their own."""
+    directory = tempfile.mkdtemp(prefix="keysweep-test-cache-")
+    config.stash[_CACHE_KEY] = directory
+    os.environ["KEYSWEEP_CACHE_DIR"] = directory
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    directory = config.stash.get(_CACHE_KEY, None)
+    if directory:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+_CACHE_KEY = pytest.StashKey[str]()
 
 
 @pytest.fixture

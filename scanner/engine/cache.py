@@ -1,4 +1,5 @@
-"""On-disk cache of compiled Hyperscan databases, keyed by a hash of what they are built from.
+"""On-disk cache of compiled Hyperscan databases (and of the parsed rule pack), keyed by a
+hash of what they are built from.
 
 Compiling the regex gate for a full rule pack takes about a second; a pre-commit hook
 cannot pay that on every commit. The cache lives in `$KEYSWEEP_CACHE_DIR`, else
@@ -19,7 +20,7 @@ from typing import Any
 
 from scanner.model import Rule
 
-__all__ = ["cache_dir", "load_database", "load_gate", "MISSING"]
+__all__ = ["cache_dir", "load_database", "load_gate", "load_json", "MISSING"]
 
 # Bump when the gate construction changes, so old databases are not reused.
 _FORMAT = "keysweep-hs-7"
@@ -62,7 +63,7 @@ def _write(name: str, data: bytes) -> None:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
             os.replace(temp, directory / name)
-            _prune(directory, name.split("-", 1)[0])
+            _prune(directory, name.split("-", 1)[0], Path(name).suffix)
         except BaseException:
             try:
                 os.unlink(temp)
@@ -73,10 +74,10 @@ def _write(name: str, data: bytes) -> None:
         pass
 
 
-def _prune(directory: Path, kind: str) -> None:
+def _prune(directory: Path, kind: str, suffix: str) -> None:
     """Keep the newest few databases of a kind: rule packs change, old builds pile up."""
     try:
-        entries = sorted(directory.glob(f"{kind}-*.hsdb"), key=lambda p: p.stat().st_mtime, reverse=True)
+        entries = sorted(directory.glob(f"{kind}-*{suffix}"), key=lambda p: p.stat().st_mtime, reverse=True)
         for stale in entries[_KEEP:]:
             stale.unlink()
     except OSError:
@@ -105,6 +106,22 @@ def load_database(kind: str, inputs: Any, build: Callable[[], Any]) -> Any:
     db = build()
     _write(name, bytes(hyperscan.dumpb(db)))
     return db
+
+
+def load_json(kind: str, inputs: Any, build: Callable[[], Any]) -> Any:
+    """`build()` (JSON data: no pickle, a cache file can never run code), from the cache
+    when it holds an entry for `inputs`."""
+    text = json.dumps([_FORMAT, kind, inputs], sort_keys=True, default=str)
+    name = f"{kind}-{hashlib.sha256(text.encode('utf-8')).hexdigest()[:32]}.json"
+    cached = _read(name)
+    if cached is not None:
+        try:
+            return json.loads(cached)
+        except ValueError:
+            pass
+    data = build()
+    _write(name, json.dumps(data).encode("utf-8"))
+    return data
 
 
 MISSING = object()

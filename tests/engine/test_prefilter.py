@@ -70,7 +70,6 @@ def _key(matches: list) -> list[tuple]:
 
 @needs_hyperscan
 def test_both_backends_give_identical_findings_over_a_corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("KEYSWEEP_CACHE_DIR", str(tmp_path / "cache"))
     fast = Matcher(PACK, backend="hyperscan")
     fast.prepare()
     slow = Matcher(PACK, backend="aho-corasick")
@@ -88,7 +87,6 @@ def test_both_backends_give_identical_findings_over_a_corpus(tmp_path: Path, mon
 @needs_hyperscan
 def test_gate_only_drops_rules_that_cannot_match(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every rule with a regex match in a blob survives the Hyperscan first stage."""
-    monkeypatch.setenv("KEYSWEEP_CACHE_DIR", str(tmp_path / "cache"))
     fast = Matcher(PACK, backend="hyperscan")
     fast.prepare()
     slow = Matcher(PACK, backend="aho-corasick")
@@ -225,7 +223,6 @@ def test_backends_agree_on_examples_deep_in_a_blob(tmp_path: Path, monkeypatch: 
     """Hyperscan missed some matches of a large gate past the first bytes of its input
     (generic.keyed-call); every example, after other lines and deep in its own line, is
     found alike by both backends, window by window."""
-    monkeypatch.setenv("KEYSWEEP_CACHE_DIR", str(tmp_path / "cache"))
     fast = Matcher(PACK, backend="hyperscan")
     fast.prepare()
     slow = Matcher(PACK, backend="aho-corasick")
@@ -256,7 +253,6 @@ def test_keyed_call_gate_is_exact_again_not_relaxed_to_any_call(
 ) -> None:
     """Its relaxed gate fired on any `f("x", "value")` call; dropping the `(` prefix Hyperscan
     trips on keeps the name group, so ordinary calls no longer pass it."""
-    monkeypatch.setenv("KEYSWEEP_CACHE_DIR", str(tmp_path / "cache"))
     fast = Matcher(PACK, backend="hyperscan")
     fast.prepare()
     index = next(i for i, rule in enumerate(PACK) if rule.id == "generic.keyed-call")

@@ -58,3 +58,27 @@ def test_docs_rules_md_is_up_to_date() -> None:
     assert doc.read_text(encoding="utf-8") == rules_markdown(PACK), (
         "docs/rules.md is stale: run `keysweep rules list --format markdown > docs/rules.md`"
     )
+
+
+def test_parsed_pack_is_cached_and_follows_the_files(tmp_path, monkeypatch) -> None:
+    """Start-up reads the parsed pack from the cache; an edited rule file or a corrupt cache
+    entry means parsing again, never stale or broken rules."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("KEYSWEEP_CACHE_DIR", str(cache))
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    for name in ("github.toml", "stripe.toml"):
+        (pack / name).write_bytes((rule_pack_dir() / name).read_bytes())
+    first = load_rule_pack(pack)
+    assert [p.name for p in cache.glob("rules-*.json")] and load_rule_pack(pack) == first
+    text = (pack / "stripe.toml").read_text(encoding="utf-8")
+    old = next(rule.description for rule in first if rule.provider == "stripe")
+    (pack / "stripe.toml").write_text(text.replace(old, "Edited description", 1), encoding="utf-8")
+    edited = load_rule_pack(pack)
+    assert "Edited description" in [rule.description for rule in edited]
+    for entry in cache.glob("rules-*.json"):
+        entry.write_bytes(b'[{"id": 5}]')
+    assert load_rule_pack(pack) == edited
+    for entry in cache.glob("rules-*.json"):
+        entry.write_bytes(b"\x00not json")
+    assert load_rule_pack(pack) == edited
