@@ -129,6 +129,7 @@ class HyperscanPrefilter:
         self._keywords = keywords
         self._owners = owners
         self._always = [i for i, rule in enumerate(self._rules) if not rule.keywords]
+        self._rule_keywords = [tuple(dict.fromkeys(k.lower().encode("utf-8") for k in r.keywords)) for r in self._rules]
         # Every rule with keywords is worth a regex gate: short keywords and words occur all
         # over ordinary code, and so do prefixes such as `nfo_` (in `info_`) or `key-`; the
         # gate costs the same whether it holds 160 rules or all of them.
@@ -183,6 +184,8 @@ class HyperscanPrefilter:
     def fired_keywords(self, data: bytes) -> tuple[list[int], frozenset[bytes]]:
         if self._literals is None or not data:
             return list(self._always), frozenset()
+        if self._gate is not None and self._gated >= self._gateable:
+            return self._gate_first(data)
         keyword_hits: list[int] = []
 
         def on_keyword(index: int, start: int, end: int, flags: int, context: object) -> None:
@@ -211,6 +214,24 @@ class HyperscanPrefilter:
             self._gate.scan(data, match_event_handler=on_gate, scratch=self._gate_scratch)
             found -= gated - passed
         return sorted(found), present
+
+    def _gate_first(self, data: bytes) -> tuple[list[int], frozenset[bytes]]:
+        """With every keyword rule gated, the gate alone decides most blobs: the literal scan
+        is skipped, and only the rules that pass are checked for a keyword (as the literal
+        pass would have: a rule fires when one of its keywords occurs). Same answer."""
+        passed: set[int] = set()
+        self._gate.scan(data, match_event_handler=_collector(passed), scratch=self._gate_scratch)
+        if not passed:
+            return list(self._always), frozenset()
+        lowered = data.lower()
+        found = set(self._always)
+        present: set[bytes] = set()
+        for index in passed:
+            here = [keyword for keyword in self._rule_keywords[index] if keyword in lowered]
+            if here:
+                found.add(index)
+                present.update(here)
+        return sorted(found), frozenset(present)
 
     def narrow(self, data: bytes, windows: dict[int, list[tuple[int, int]]]) -> dict[int, list[tuple[int, int]]]:
         """Gated rules keep only the windows where their gate matches inside the window.
