@@ -12,92 +12,110 @@ import base64
 import binascii
 from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
+from typing import Any
 
 import regex
 
 __all__ = ["FILTERS", "FILTER_GROUPS", "DEFAULT_FILTERS", "rejection", "resolve_filters"]
 
 # Compiled once: module-level regex calls look their pattern up in a cache on every call.
-_SRI_HASH = regex.compile(r"^sha(?:1|256|384|512)-[A-Za-z0-9+/]{20,}={0,2}$")
-_VOWEL = regex.compile(r"[aeiouy]")
-_MEMBER_SEPARATOR = regex.compile(r"\.|::|->|\?\.")
-_LOWER_IDENTIFIER = regex.compile(r"^[a-z_$][a-z0-9_$]*$")
-_ONE_LETTER = regex.compile(r"^[a-z_$]$")
-_SUBSCRIPT = regex.compile(r"[A-Za-z_)\]]\[-?\w+\]")
-_DOTTED_NAME = regex.compile(r"^[A-Za-z_$][\w$]*(?:(?:\.|::|->|\?\.)[A-Za-z_$][\w$]*)+(?:\(\)?)?$")
-_CONCATENATION = regex.compile(r"[\"'`]\s*(?:\+|\.\s|\|\||~|<<)")
-_PRIVATE_NAME = regex.compile(r"^_[A-Za-z][A-Za-z0-9]*$")
-_SNAKE_CASE = regex.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
-_NOT_WORDISH = regex.compile(r"[^A-Za-z@$!0-9]")
-_TRAILING_DIGITS = regex.compile(r"[\d!._#-]+$")
-_NOT_NAME_CHAR = regex.compile(r"[^A-Za-z0-9_.:\- ]")
-_ANY_VOWEL = regex.compile(r"[aeiouyAEIOUY]")
-_CONSONANT_RUN = regex.compile(r"(?i)[^aeiouy]{5,}")
-_NAME_BEFORE = regex.compile(r"(?i)\b(?:key|name)[\"']?\s*[:=]\s*[\"']?([\w.-]+)[^\n]*$")
-_BASE64_ONLY = regex.compile(r"^[A-Za-z0-9+/]+={0,2}$")
+class _Lazy:
+    """A regex compiled on first use: importing the filters (every scan, every pre-commit
+    run) compiles none of the dozens below, and a scan compiles only those it needs."""
+
+    __slots__ = ("_source", "_compiled")
+
+    def __init__(self, source: str) -> None:
+        self._source = source
+        self._compiled: regex.Pattern[str] | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        compiled = self._compiled
+        if compiled is None:
+            compiled = self._compiled = regex.compile(self._source)
+        return getattr(compiled, name)
+
+
+_SRI_HASH = _Lazy(r"^sha(?:1|256|384|512)-[A-Za-z0-9+/]{20,}={0,2}$")
+_VOWEL = _Lazy(r"[aeiouy]")
+_MEMBER_SEPARATOR = _Lazy(r"\.|::|->|\?\.")
+_LOWER_IDENTIFIER = _Lazy(r"^[a-z_$][a-z0-9_$]*$")
+_ONE_LETTER = _Lazy(r"^[a-z_$]$")
+_SUBSCRIPT = _Lazy(r"[A-Za-z_)\]]\[-?\w+\]")
+_DOTTED_NAME = _Lazy(r"^[A-Za-z_$][\w$]*(?:(?:\.|::|->|\?\.)[A-Za-z_$][\w$]*)+(?:\(\)?)?$")
+_CONCATENATION = _Lazy(r"[\"'`]\s*(?:\+|\.\s|\|\||~|<<)")
+_PRIVATE_NAME = _Lazy(r"^_[A-Za-z][A-Za-z0-9]*$")
+_SNAKE_CASE = _Lazy(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
+_NOT_WORDISH = _Lazy(r"[^A-Za-z@$!0-9]")
+_TRAILING_DIGITS = _Lazy(r"[\d!._#-]+$")
+_NOT_NAME_CHAR = _Lazy(r"[^A-Za-z0-9_.:\- ]")
+_ANY_VOWEL = _Lazy(r"[aeiouyAEIOUY]")
+_CONSONANT_RUN = _Lazy(r"(?i)[^aeiouy]{5,}")
+_NAME_BEFORE = _Lazy(r"(?i)\b(?:key|name)[\"']?\s*[:=]\s*[\"']?([\w.-]+)[^\n]*$")
+_BASE64_ONLY = _Lazy(r"^[A-Za-z0-9+/]+={0,2}$")
 
 Predicate = Callable[[str, str], bool]
 
-_PLACEHOLDER_WORDS = regex.compile(
+_PLACEHOLDER_WORDS = _Lazy(
     r"(?i)(?:your[_\-. ]?|my[_\-](?:api|secret|token|key|pass)|(?-i:my(?:Api|Secret|Token|Key|Pass))|insert|replace|enter[_\-]|"
     r"placeholder|changeme|change[_\-]me|redacted|dummy|sample|example|fake|mock|"
     r"<[^>]*>|\bnull\b|\bnone\b|\btodo\b|xxx|\*{3}|\.{3}|…)"
 )
 # `$NAME` counts as a reference only where it starts the value: a password may hold a `$`.
-_TEMPLATE = regex.compile(
+_TEMPLATE = _Lazy(
     r"\$\{|\$\(|\{\{|\}\}|\{%|<%|%\(\w+\)s|#\{|^\$[A-Za-z_][A-Za-z0-9_]*(?:$|[/:.\\])|%[A-Z_][A-Z0-9_]+%|"
     r"@@\w+@@|__[A-Z_]+__|^@[A-Za-z_][\w.]*@$|\{[A-Za-z_][^{}]*\}|%env\(|\{\d+\}"
 )
-_REFERENCE = regex.compile(
+_REFERENCE = _Lazy(
     r"(?i)(?:os\.environ|os\.getenv|getenv\(|process\.env|env\[|ENV\[|System\.getenv|"
     r"secrets\.|vault:|ref\+|Deno\.env|import\.meta\.env|\bsettings\.|config\.|\bparams\.|"
     r"^arn:aws|^projects/[\w-]+/secrets/|^!(?:Ref|Sub|GetAtt|ImportValue)\b|^keyvault:|^secret://|"
     r"^op://|^sm://|^awssm:|^gcp:|^azure:|^![A-Za-z]\w*$)"
 )
 # The keys of AWS's documentation and of jwt.io's sample token.
-_DOC_KEY = regex.compile(
+_DOC_KEY = _Lazy(
     r"(?:EXAMPLE|example)(?:KEY)?$|^AKIAIOSFODNN7|wJalrXUtnFEMI/K7MDENG|SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"
 )
 
-_UUID = regex.compile(r"(?i)^\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?$")
-_HEX = regex.compile(r"(?i)^(?:0x)?[0-9a-f]+$")
+_UUID = _Lazy(r"(?i)^\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?$")
+_HEX = _Lazy(r"(?i)^(?:0x)?[0-9a-f]+$")
 _HASH_LENGTHS = frozenset({32, 40, 56, 64, 96, 128})
-_HASH_CONTEXT = regex.compile(
+_HASH_CONTEXT = _Lazy(
     r"(?i)sha-?(?:1|224|256|384|512)|md5|\bhash|_hash|hash_|digest|checksum|\bcommit\b|\bsha\b|"
     r"\brev(?:ision)?\b|\betag\b|fingerprint|integrity|\bblob\b|\btree\b|\bparent\b"
 )
-_PASSWORD_HASH = regex.compile(
+_PASSWORD_HASH = _Lazy(
     r"^(?:\$2[abxy]?\$\d\d\$|\$argon2(?:id|i|d)\$|\$[156]\$|\$(?:5|6)\$rounds=|\$pbkdf2|\$scrypt\$|"
     r"\$apr1\$|\$y\$|pbkdf2_sha\d+\$|pbkdf2:sha\d+:|scrypt:\d|bcrypt\$|sha1\$|md5\$|argon2\$|"
     r"\{(?:SSHA|SHA|SMD5|MD5|CRYPT|SSHA256|SSHA512|PBKDF2[\w-]*)\})"
 )
-_PREFIXED_DIGEST = regex.compile(r"(?i)^(?:sha(?:1|224|256|384|512)|md5|blake2b?|xxh\d*)[:=-][A-Za-z0-9+/=_-]{16,}$")
-_DATA_URI = regex.compile(r"(?i)data:[\w.+-]+/[\w.+-]+(?:;[\w=.-]+)*;base64,")
-_PUBLIC_MATERIAL = regex.compile(
+_PREFIXED_DIGEST = _Lazy(r"(?i)^(?:sha(?:1|224|256|384|512)|md5|blake2b?|xxh\d*)[:=-][A-Za-z0-9+/=_-]{16,}$")
+_DATA_URI = _Lazy(r"(?i)data:[\w.+-]+/[\w.+-]+(?:;[\w=.-]+)*;base64,")
+_PUBLIC_MATERIAL = _Lazy(
     r"(?:^(?:ssh-(?:rsa|dss|ed25519)|ecdsa-sha2-nistp\d+|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2)\b|"
     r"-----BEGIN (?:RSA |EC |PGP )?PUBLIC KEY|-----BEGIN CERTIFICATE|-----BEGIN X509 CRL|"
     r"-----BEGIN CERTIFICATE REQUEST|^age1[0-9a-z]{58}$|^npub1|^pk_(?:live|test)_|^pk\.eyJ)"
 )
 # Random base64 may hold `/`: a path here starts like one, or is lowercase words, or ends in
 # a file extension.
-_PATH = regex.compile(
+_PATH = _Lazy(
     r"^(?:~|\.{1,2})?/[a-z0-9_.-]{2,}(?:/|$)|^(?:~|\.{1,2})/|^[A-Za-z]:\\|^\\\\|^file:|"
     r"^[a-z0-9_.-]+(?:/[a-z0-9_.-]+)+/?$|"
     r"\.(?:pem|key|crt|cer|der|p12|pfx|jks|keystore|json|ya?ml|txt|env|conf|cfg|ini|pub|asc|gpg|"
     r"toml|xml|properties|sh|py|js|ts)$"
 )
-_URL = regex.compile(r"(?i)^[a-z][a-z0-9+.-]{1,20}://")
-_URL_CREDENTIALS = regex.compile(r"(?i)^[a-z][a-z0-9+.-]{1,20}://[^/\s@]*:[^/\s@]+@")
-_CODE = regex.compile(
+_URL = _Lazy(r"(?i)^[a-z][a-z0-9+.-]{1,20}://")
+_URL_CREDENTIALS = _Lazy(r"(?i)^[a-z][a-z0-9+.-]{1,20}://[^/\s@]*:[^/\s@]+@")
+_CODE = _Lazy(
     r"^(?:[A-Za-z_$][\w$]*)(?:(?:\.|::|->|\?\.)[A-Za-z_$][\w$]*)+(?:\(\)?)?$|"
     r"^[A-Za-z_$][\w$.]*\(|^(?:new|await|this|self|ctx|req|request|res|args|opts|options|kwargs|props)\b[.\[(]|"
     r"^[A-Za-z_][\w.]*\[['\"]?\w+['\"]?\]$|^@?[A-Za-z_][\w.]*\.(?:get|fetch|read|load|lookup)\w*$"
 )
-_LITERAL = regex.compile(
+_LITERAL = _Lazy(
     r"(?i)^(?:true|false|yes|no|on|off|null|nil|none|undefined|nan|empty|required|optional|"
     r"string|str|int|bool|boolean|secret|password|token|env|[-+]?\d+(?:\.\d+)?[kmgs]?)$"
 )
-_ENCRYPTED = regex.compile(r"^(?:ENC\[|vault:v\d+:|\$ANSIBLE_VAULT|AQICAH|kms:|encrypted:|ENC\(|\{cipher\}|!vault\b|!encrypted)")
+_ENCRYPTED = _Lazy(r"^(?:ENC\[|vault:v\d+:|\$ANSIBLE_VAULT|AQICAH|kms:|encrypted:|ENC\(|\{cipher\}|!vault\b|!encrypted)")
 # Words that fixtures and docs use instead of a real credential; `normalized` folds l33t.
 _FAKE_WORDS = frozenset(
     """password passwd pass passphrase pwd secret secrets token apikey api key keys test tests
@@ -113,16 +131,16 @@ _FAKE_WORDS = frozenset(
     docker kube kubernetes jenkins sonar grafana elastic kibana minio rabbit airflow deadbeef cafebabe
     feedface secure insecure sekret secrete topsecret top word""".split()
 )
-_FAKE_SEGMENT_SPLIT = regex.compile(r"[\W_]+|(?<=[a-z])(?=[A-Z])|(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
+_FAKE_SEGMENT_SPLIT = _Lazy(r"[\W_]+|(?<=[a-z])(?=[A-Z])|(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
 _LEET = str.maketrans({"@": "a", "4": "a", "0": "o", "1": "i", "3": "e", "$": "s", "5": "s", "7": "t", "!": "i"})
-_NAME_BEFORE = regex.compile(r"([A-Za-z_$@][\w.$@-]{0,80})[\"'`\]]?\s*(?:=>|:=|=|:|,|\(|>|\s)\s*[\"'`]?$")
+_NAME_BEFORE = _Lazy(r"([A-Za-z_$@][\w.$@-]{0,80})[\"'`\]]?\s*(?:=>|:=|=|:|,|\(|>|\s)\s*[\"'`]?$")
 # `String::from("`, `SecretStr("`: a constructor around the literal, not its name.
-_WRAPPER_BEFORE = regex.compile(
+_WRAPPER_BEFORE = _Lazy(
     r"(?:String::from|String::new|Secret(?:String|Box)?::(?:new|from)|Some|new\s+String|Buffer\.from|SecretStr|"
     r"SecretBytes|SecureString|Sensitive|str|bytes|Secret)\(\s*([\"'`]?)$|ConvertTo-SecureString\s+(?:-String\s+)?([\"'`]?)$"
 )
 # `name: Type = "…"` (Python, TypeScript, Kotlin, Rust `&str`)
-_TYPED_NAME_BEFORE = regex.compile(
+_TYPED_NAME_BEFORE = _Lazy(
     r"([A-Za-z_$@][\w.$@-]{0,80})[\"'`\]]?\s*:\s*&?(?:'static\s+)?[\w.<>\[\]|]+\s*=\s*[\"'`]?$"
 )
 _NONSECRET_SEGMENTS = frozenset(
@@ -133,8 +151,8 @@ _NONSECRET_SEGMENTS = frozenset(
     bad masked redacted encrypted enc verify verifier challenge nonce state salt field input form
     prompt type name url uri endpoint length policy regex pattern header""".split()
 )
-_SEGMENTS = regex.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
-_MINIFIED_HINTS = regex.compile(r"function\s*\(|=>|\bvar\s|\breturn\b|!0|!1|void 0")
+_SEGMENTS = _Lazy(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+_MINIFIED_HINTS = _Lazy(r"function\s*\(|=>|\bvar\s|\breturn\b|!0|!1|void 0")
 
 
 def _repeats(text: str) -> bool:
@@ -230,7 +248,7 @@ _TYPE_SUFFIXES = frozenset(
     error config context info data string bytes client provider manager store header value object
     response request params handler factory base interface impl callback""".split()
 )
-_QUALIFIED_TYPE = regex.compile(r"^(?:[A-Za-z_]\w*\.)*_?(?P<last>[A-Z]\w*)$")
+_QUALIFIED_TYPE = _Lazy(r"^(?:[A-Za-z_]\w*\.)*_?(?P<last>[A-Z]\w*)$")
 
 
 def _random_segment(segment: str) -> bool:
@@ -338,7 +356,7 @@ def _fake_compound(text: str) -> bool:
     return ok[-1]
 
 
-_WORD_SEGMENTS = regex.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+")
+_WORD_SEGMENTS = _Lazy(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+")
 
 
 def is_wordish(secret: str, line: str) -> bool:
