@@ -163,6 +163,28 @@ def _run_scan(
 ) -> int:
     """Config -> rules -> scan -> report -> webhooks -> exit code: shared by every scan command."""
     _check_output(opts.output)
+    # Started first: a history listing runs `git log` while the config, rules and workers load.
+    source = items()
+    try:
+        return _scan_and_report(opts, source, command=command, root=root, scanned=scanned,
+                                default_jobs=default_jobs, repository=repository, reader=reader)
+    finally:
+        close = getattr(source, "close", None)
+        if close is not None:
+            close()
+
+
+def _scan_and_report(
+    opts: ScanOptions,
+    source: Iterable[Item],
+    *,
+    command: str,
+    root: Path | None,
+    scanned: str,
+    default_jobs: int,
+    repository: Callable[[], str] | None,
+    reader: Reader | None,
+) -> int:
     config = load_config(opts.config, root=root)
     ruleset = _ruleset(config)
     baseline = load_baseline(opts.baseline) if opts.baseline else frozenset()
@@ -172,7 +194,7 @@ def _run_scan(
     jobs = opts.jobs if opts.jobs is not None else default_jobs
     try:
         result = scan(
-            items(), ruleset.rules, suppressor, jobs=jobs, backend=opts.prefilter, on_progress=progress, reader=reader
+            source, ruleset.rules, suppressor, jobs=jobs, backend=opts.prefilter, on_progress=progress, reader=reader
         )
     finally:
         progress.close()

@@ -12,7 +12,7 @@ import os
 import re
 import subprocess
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -24,6 +24,7 @@ from scanner.sources import is_binary, normalize_text, scrubbed_env
 
 __all__ = [
     "GitBlobReader",
+    "HistoryListing",
     "PushScope",
     "history_refs",
     "iter_history",
@@ -330,6 +331,10 @@ def _log_args(
 
 
 def _read_history(repo: Path, revs: list[str]) -> _History:
+    return _parse_log(repo, _start_log(repo, revs))
+
+
+def _start_log(repo: Path, revs: list[str]) -> subprocess.Popen[bytes]:
     cmd = _git_cmd(
         repo,
         "log",
@@ -348,11 +353,8 @@ def _read_history(repo: Path, revs: list[str]) -> _History:
         *revs,
         "--",
     )
-    history = _History(commits=[], paths=[], blobs={}, submodules={})
-    path_index: dict[bytes, int] = {}
-    people: dict[str, str] = {}
     try:
-        proc = subprocess.Popen(
+        return subprocess.Popen(
             cmd,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
@@ -361,6 +363,12 @@ def _read_history(repo: Path, revs: list[str]) -> _History:
         )
     except FileNotFoundError as exc:
         raise SourceError("git is not installed or not on PATH") from exc
+
+
+def _parse_log(repo: Path, proc: subprocess.Popen[bytes]) -> _History:
+    history = _History(commits=[], paths=[], blobs={}, submodules={})
+    path_index: dict[bytes, int] = {}
+    people: dict[str, str] = {}
     assert proc.stdout is not None and proc.stderr is not None
     errors: list[bytes] = []
     err_thread = threading.Thread(target=_drain, args=(proc.stderr, errors), daemon=True)
@@ -481,7 +489,7 @@ def history_refs(
     since: str | None = None,
     rev_range: str | None = None,
     max_file_size: int,
-) -> Iterator[BlobRef | Skipped]:
+) -> HistoryListing:
     """Every unique blob that the selected commits added, once, with its provenance, by id
     and size: GitBlobReader reads the content (in each worker, for its share).
 
@@ -489,11 +497,41 @@ def history_refs(
     scans `since..HEAD` (or `since..REF` for each of refs); `rev_range` is an `A..B` range.
     Too-large blobs are reported as Skipped (and never read), submodule entries likewise
     (their repositories are not followed).
+
+    `git log` starts now (bad revisions fail here), not when iteration starts: the caller
+    loads its rules and workers while git walks the history.
     """
     repo = Path(repo)
     everything = refs is None and since is None and rev_range is None
     stashes = _stash_commits(repo) if everything else []
-    history = _read_history(repo, _log_args(refs, since, rev_range, stashes))
+    proc = _start_log(repo, _log_args(refs, since, rev_range, stashes))
+    return HistoryListing(proc, _listed_blobs(repo, proc, max_file_size))
+
+
+class HistoryListing:
+    """The items of history_refs; close() stops git if they are never read."""
+
+    def __init__(self, proc: subprocess.Popen[bytes], items: Generator[BlobRef | Skipped, None, None]) -> None:
+        self._proc = proc
+        self._items = items
+
+    def __iter__(self) -> Iterator[BlobRef | Skipped]:
+        return self._items
+
+    def close(self) -> None:
+        self._items.close()
+        if self._proc.poll() is None:
+            self._proc.kill()
+        for stream in (self._proc.stdout, self._proc.stderr):
+            if stream is not None:
+                stream.close()
+        self._proc.wait()
+
+
+def _listed_blobs(
+    repo: Path, proc: subprocess.Popen[bytes], max_file_size: int
+) -> Generator[BlobRef | Skipped, None, None]:
+    history = _parse_log(repo, proc)
     for path in history.submodules:
         yield Skipped(_decode_path(path), "submodule", "submodules are not followed")
     if not history.blobs:
