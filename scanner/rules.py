@@ -338,19 +338,11 @@ def _gitleaks_rule(table: Mapping[str, Any], source: str) -> Rule | None:
 
 def _name_group(pattern: str, number: int) -> str:
     """Rename the N-th capturing group to `secret` (gitleaks' secretGroup)."""
-    # Imported here: scanner.rules stays light; _class_end also skips POSIX `[:alpha:]` classes.
-    from scanner.engine.prefilter import _class_end
+    # Imported here: scanner.rules stays light; it also skips POSIX `[:alpha:]` classes.
+    from scanner.engine.prefilter import structural_chars
 
     count = 0
-    i = 0
-    while i < len(pattern):
-        char = pattern[i]
-        if char == "\\":
-            i += 2
-            continue
-        if char == "[":
-            i = _class_end(pattern, i)
-            continue
+    for i, char in structural_chars(pattern):
         if char == "(":
             rest = pattern[i + 1 :]
             named = rest.startswith(("?P<", "?<")) and not rest.startswith(("?<=", "?<!"))
@@ -361,7 +353,6 @@ def _name_group(pattern: str, number: int) -> str:
                         close = pattern.index(">", i)
                         return pattern[: i + 1] + "?P<secret>" + pattern[close + 1 :]
                     return pattern[: i + 1] + "?P<secret>" + pattern[i + 1 :]
-        i += 1
     raise ConfigError(f"secretGroup {number} does not exist in pattern")
 
 

@@ -17,7 +17,7 @@ runs (the keyword windows), so findings are the same with either backend.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 
 from scanner.model import Rule
@@ -380,19 +380,11 @@ def drop_leading_atoms(pattern: str) -> str:
     """`pattern` without the atoms before its first top-level group (leading inline flags
     kept): wherever the pattern matches, what is left matches, ending at the same place.
     Unchanged when the pattern has a top-level `|` or starts with its first group."""
-    n, depth = len(pattern), 0
+    depth = 0
     flags = _LEADING_FLAGS.match(pattern)
     start = flags.end() if flags else 0
     first: int | None = None
-    i = start
-    while i < n:
-        char = pattern[i]
-        if char == "\\":
-            i += 2
-            continue
-        if char == "[":
-            i = _class_end(pattern, i)
-            continue
+    for i, char in structural_chars(pattern, start):
         if char == "(":
             if depth == 0 and first is None and not pattern.startswith(("(?=", "(?!", "(?<=", "(?<!", "(?("), i):
                 first = i
@@ -401,7 +393,6 @@ def drop_leading_atoms(pattern: str) -> str:
             depth -= 1
         elif char == "|" and depth == 0:
             return pattern
-        i += 1
     if first is None or first == start:
         return pattern
     return pattern[:start] + pattern[first:]
@@ -414,15 +405,8 @@ def relax_longest_group(pattern: str) -> str:
     """`pattern` with its longest top-level group (and that group's quantifier) replaced by
     `.*`: whatever the group matched, `.*` matches too, so the result matches a superset."""
     best: tuple[int, int] | None = None
-    i, n, depth, opened = 0, len(pattern), 0, 0
-    while i < n:
-        char = pattern[i]
-        if char == "\\":
-            i += 2
-            continue
-        if char == "[":
-            i = _class_end(pattern, i)
-            continue
+    depth, opened = 0, 0
+    for i, char in structural_chars(pattern):
         if char == "(":
             if depth == 0:
                 opened = i
@@ -437,7 +421,6 @@ def relax_longest_group(pattern: str) -> str:
                     best is None or end - opened > best[1] - best[0]
                 ):
                     best = (opened, end)
-        i += 1
     if best is None or pattern[best[0] : best[1]] in (".*", "[^\\n]*"):
         return pattern
     # A group that cannot match a line end keeps the gate on one line, as the rule is.
@@ -466,6 +449,22 @@ def _single_line(text: str) -> bool:
             return False
         i += 1
     return True
+
+
+def structural_chars(pattern: str, start: int = 0) -> Iterator[tuple[int, str]]:
+    """(index, character) of every character of `pattern` outside escapes and character
+    classes: those that give it its structure (groups, alternation, quantifiers)."""
+    i, n = start, len(pattern)
+    while i < n:
+        char = pattern[i]
+        if char == "\\":
+            i += 2
+            continue
+        if char == "[":
+            i = _class_end(pattern, i)
+            continue
+        yield i, char
+        i += 1
 
 
 def _class_end(pattern: str, i: int) -> int:
