@@ -414,9 +414,11 @@ def _parse_log(repo: Path, proc: subprocess.Popen[bytes]) -> _History:
 
 
 def _tokens(stream: IO[bytes]) -> Iterator[bytes]:
+    # read1: whatever git has written so far, so parsing runs while git still walks.
+    read = getattr(stream, "read1", stream.read)
     rest = b""
     while True:
-        chunk = stream.read(_CHUNK)
+        chunk = read(_CHUNK)
         if not chunk:
             break
         parts = (rest + chunk).split(b"\0")
