@@ -540,3 +540,27 @@ def test_unparsable_webhook_url_is_one_line(cli, tmp_path: Path) -> None:
     result = cli(["dir", str(tmp_path), "--webhook", "http://[::1"])
     assert result.code == 2
     _one_error_line(result.err)
+
+
+def test_bad_config_on_a_history_scan_stops_git_it_started(cli, tmp_path: Path) -> None:
+    """`keysweep git` starts `git log` before loading the config (they overlap); a config
+    error must still be one line and exit 2, and leave no git process behind."""
+    import gc
+    import warnings
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    for step in range(30):
+        (repo / f"f{step}.txt").write_text(f"line {step}\n" * 200)
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "-m", f"step {step}")
+    config = tmp_path / "conf.toml"
+    config.write_bytes(b"rules = 5\n")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        result = cli(["git", str(repo), "--config", str(config)])
+        gc.collect()
+    assert result.code == 2
+    assert "rules" in _one_error_line(result.err)
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning)], [str(w.message) for w in caught]
