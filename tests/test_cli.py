@@ -279,3 +279,14 @@ def test_the_project_scans_itself_clean(cli) -> None:
     result = cli(["dir", str(root), "--format", "json"])
     assert _json(result.out) == [], result.out
     assert result.code == 0
+
+
+def test_the_project_history_scans_clean_with_its_baseline(cli) -> None:
+    """Every commit of this repository, not only the working tree: the one historical finding
+    (a sample password from AWS CLI documentation quoted in an old README) is baselined."""
+    root = Path(__file__).resolve().parent.parent
+    if not (root / ".git").exists():
+        pytest.skip("not a git checkout")
+    result = cli(["git", str(root), "--format", "json", "--baseline", str(root / ".keysweep-baseline.json")])
+    assert _json(result.out) == [], result.out
+    assert result.code == 0
