@@ -13,7 +13,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -512,6 +512,32 @@ def webhook_retry() -> int:
         click.echo(f"keysweep: warning: {message}", err=True)
     click.echo(_webhook_line(summary.describe()), err=True)
     return 2 if getattr(summary, "failed", 0) or getattr(summary, "pending", 0) else 0
+
+
+@webhook_group.command("list")
+@click.option("--pending", is_flag=True, help="Only deliveries not sent yet.")
+@click.option("--format", "format_", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Output format.")
+def webhook_list(pending: bool, format_: str) -> int:
+    """Show the journalled deliveries: status, attempts, last error (never a secret)."""
+    from datetime import datetime, timezone
+
+    from scanner.actions import default_state_dir, list_deliveries
+
+    entries = list_deliveries(state_dir=default_state_dir(os.environ), pending_only=pending)
+    if format_ == "json":
+        click.echo(json.dumps([asdict(entry) for entry in entries], indent=2))
+        return 0
+    if not entries:
+        click.echo("no pending deliveries" if pending else "no deliveries journalled")
+        return 0
+    for entry in entries:
+        when = datetime.fromtimestamp(entry.sent_at or entry.created_at, timezone.utc).strftime("%Y-%m-%d %H:%M")
+        place = f"{entry.rule_id} {_safe(entry.file or '')}:{entry.line}" if entry.rule_id else entry.kind
+        error = f"  ({_safe(entry.last_error)})" if entry.status == "pending" and entry.last_error else ""
+        tries = f"{entry.attempts} {'try' if entry.attempts == 1 else 'tries'}"
+        click.echo(f"{entry.status:<8} {when}  {tries:<9} {_safe(entry.url)}  {place}{error}")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -9,6 +9,7 @@ row at once, and a row leased by a dead process is taken over.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import sqlite3
@@ -21,7 +22,7 @@ from pathlib import Path
 
 from scanner.errors import WebhookError
 
-__all__ = ["JOURNAL_NAME", "Journal", "JournalRow", "NewDelivery", "Owner"]
+__all__ = ["JOURNAL_NAME", "Journal", "JournalEntry", "JournalRow", "NewDelivery", "Owner"]
 
 JOURNAL_NAME = "webhooks.sqlite3"
 
@@ -61,6 +62,26 @@ CREATE INDEX IF NOT EXISTS deliveries_pending ON deliveries (status) WHERE statu
 _ROW_COLUMNS = (
     "id, delivery_id, target_key, kind, url, secret_env, options, secret_sha256, payload, attempts"
 )
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """One delivery as `keysweep webhook list` shows it: never the payload, never a secret.
+    rule_id/file/line come from a generic webhook's finding JSON (None for GitHub rows,
+    whose payload is the raw token)."""
+
+    delivery_id: str
+    kind: str
+    url: str
+    status: str
+    attempts: int
+    last_status: int | None
+    last_error: str | None
+    created_at: float
+    sent_at: float | None
+    rule_id: str | None = None
+    file: str | None = None
+    line: int | None = None
 
 
 @dataclass(frozen=True)
@@ -306,6 +327,24 @@ class Journal:
                     (now, int(tried), status, error, row_id, owner.token),
                 )
 
+    def entries(self, *, pending_only: bool = False) -> list[JournalEntry]:
+        """Every delivery (or only the pending ones), oldest first."""
+        query = (
+            "SELECT delivery_id, kind, url, status, attempts, last_status, last_error, created_at, sent_at,"
+            " CASE WHEN kind = 'github' THEN NULL ELSE payload END FROM deliveries"
+            + (" WHERE status = 'pending'" if pending_only else "")
+            + " ORDER BY id"
+        )
+        try:
+            rows = self._db.execute(query).fetchall()
+        except sqlite3.Error as exc:
+            raise WebhookError(f"webhook journal {self.path}: {exc}") from None
+        return [
+            JournalEntry(str(r[0]), str(r[1]), str(r[2]), str(r[3]), int(r[4]), r[5], r[6], float(r[7]), r[8],
+                         *_finding_place(r[9]))
+            for r in rows
+        ]
+
     def pending_count(self) -> int:
         try:
             (count,) = self._db.execute(
@@ -322,3 +361,21 @@ class Journal:
             (delivery_id,),
         ).fetchone()
         return None if row is None else (str(row[0]), int(row[1]), row[2])
+
+
+def _finding_place(payload: bytes | None) -> tuple[str | None, str | None, int | None]:
+    """rule_id, file and line of a generic delivery's finding JSON (no other field is read)."""
+    if not payload:
+        return None, None, None
+    try:
+        record = json.loads(bytes(payload))
+    except ValueError:
+        return None, None, None
+    if not isinstance(record, dict):
+        return None, None, None
+    rule_id, file, line = record.get("rule_id"), record.get("file"), record.get("line")
+    return (
+        rule_id if isinstance(rule_id, str) else None,
+        file if isinstance(file, str) else None,
+        line if isinstance(line, int) and not isinstance(line, bool) else None,
+    )

@@ -18,7 +18,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,15 @@ from urllib.parse import urlsplit, urlunsplit
 import requests
 
 from scanner.actions import github
-from scanner.actions.journal import DEFAULT_LEASE, JOURNAL_NAME, Journal, JournalRow, NewDelivery, Owner
+from scanner.actions.journal import (
+    DEFAULT_LEASE,
+    JOURNAL_NAME,
+    Journal,
+    JournalEntry,
+    JournalRow,
+    NewDelivery,
+    Owner,
+)
 from scanner.actions.transport import USER_AGENT, RetryPolicy, post_with_retries, safe_url
 from scanner.errors import WebhookError
 from scanner.findings import finding_record
@@ -43,6 +51,7 @@ __all__ = [
     "default_state_dir",
     "deliver",
     "parse_targets",
+    "list_deliveries",
     "retry_pending",
     "sign",
     "target_from_url",
@@ -539,6 +548,15 @@ def deliver(
         sent, failed, messages = _send(journal, rows, owner, env, session, sleep)
         pending = journal.pending_count()
     return DeliverySummary(sent, failed, pending, known + repeats, messages)
+
+
+def list_deliveries(*, state_dir: Path, pending_only: bool = False) -> list[JournalEntry]:
+    """What the journal holds (for `keysweep webhook list`); URLs without user info or query."""
+    if not (Path(state_dir) / JOURNAL_NAME).exists():
+        return []
+    with Journal.open(state_dir) as journal:
+        entries = journal.entries(pending_only=pending_only)
+    return [replace(entry, url=safe_url(entry.url)) for entry in entries]
 
 
 def retry_pending(

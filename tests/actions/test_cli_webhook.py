@@ -166,3 +166,39 @@ def test_dir_git_and_staged_scans_call_the_webhook(tmp_path: Path, receiver: Rec
     assert all("ci:" not in repo_label for repo_label in repositories)
     assert "https://git.example.invalid/app.git" in repositories
     assert os.environ["KEYSWEEP_STATE_DIR"]  # the subprocesses shared the test's journal
+
+
+def test_webhook_list_shows_deliveries_without_secrets(cli: Cli, tmp_path: Path) -> None:
+    """Pending deliveries (receiver down) are listed with their finding's rule and place and
+    the last error; the URL loses its query (hook tokens) and no secret appears anywhere."""
+    empty = cli(["webhook", "list"])
+    assert empty.code == 0 and "no deliveries journalled" in empty.out
+    port = free_port()
+    hook = f"http://127.0.0.1:{port}/hook?token=" + random_chars("hook-token", 16)
+    config = fast_config(
+        tmp_path,
+        f'[[webhooks]]\nurl = "{hook}"\ninclude_secret = true\nmax_attempts = 1\nbackoff = 0.01\ntimeout = 2\n',
+    )
+    text, gh, st = leaky_text("list")
+    scanned = cli(["stdin", "--config", str(config)], stdin=text)
+    assert scanned.code == 1 and "2 pending" in scanned.err, scanned.err
+    listed = cli(["webhook", "list"])
+    assert listed.code == 0
+    lines = listed.out.splitlines()
+    assert len(lines) == 2 and all(line.startswith("pending ") for line in lines), listed.out
+    assert any("github." in line and "stdin:1" in line for line in lines), listed.out
+    assert "connection failed" in listed.out
+    assert f"http://127.0.0.1:{port}/hook" in listed.out and "token=" not in listed.out
+    as_json = json.loads(cli(["webhook", "list", "--pending", "--format", "json"]).out)
+    assert {entry["status"] for entry in as_json} == {"pending"} and len(as_json) == 2
+    for output in (listed.out, json.dumps(as_json)):
+        assert gh not in output and st not in output
+
+    receiver = Receiver(port).start()
+    try:
+        assert cli(["webhook", "retry"]).code == 0
+    finally:
+        receiver.stop()
+    assert cli(["webhook", "list", "--pending"]).out.strip() == "no pending deliveries"
+    sent = cli(["webhook", "list"]).out.splitlines()
+    assert len(sent) == 2 and all(line.startswith("sent ") for line in sent)
