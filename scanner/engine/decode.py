@@ -36,12 +36,20 @@ _RUN = regex.compile(
 # Matches where every _RUN match that _decode accepts ends (runs never span lines): Hyperscan finds the lines worth
 # running _RUN on (scanner.engine.prefilter.LineFinder); the regex alone crawls on big blobs.
 # It also asks for what _decode accepts: whole quads, valid padding, then the end of the run,
-# and a first character that decodes to the top bits of a byte text can start with: \t \n
-# (C), \r (D), printable ASCII (I-Z a-f) or a UTF-8 lead byte (w-z 0-9). Identifiers such as
-# `= textwrap` or `= Envelope` fail there, which halves the lines the regex visits in code.
+# and first two characters that can encode the start of text: the first byte printable ASCII,
+# tab, newline or CR, then the start of a next character; or a UTF-8 lead byte, then a
+# continuation byte. FIRST_PAIR is that condition, written out by first_pair_expression()
+# (a test keeps the two equal). Identifiers such as `= textwrap`, `= Envelope` or
+# `= Callable` fail it, which leaves a quarter of the lines for the regex in ordinary code.
+FIRST_PAIR = (
+    rb"(?:C[QSTUVWXcdefgijklmnstuv]|D[QSTUVWXcdef]"
+    rb"|[IJKLMNOPQRSTUVWXYZabcde][ACDEFGHMNOPQSTUVWXcdefgijklmnstuvwyz012389+/]"
+    rb"|f[ACDEFGHMNOPQSTUVWXcdefgijklmnstuv]|w[opqr4567]|[xyz012345678][IJKLYZabopqr4567]|9[IJKL])"
+)
 RUN_PREFIX = (
     rb"(?:[:=]|[bB][aA][sS][iI][cC][ \t]|[eE][cC][hH][oO][ \t])[ \t]*[\"']?"
-    rb"[CDI-Za-fw-z0-9][A-Za-z0-9+/]{3}(?:[A-Za-z0-9+/]{4})+"
+    + FIRST_PAIR
+    + rb"[A-Za-z0-9+/]{2}(?:[A-Za-z0-9+/]{4})+"
     rb"(?:[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{2}==)?(?:[^A-Za-z0-9+/=_\-]|\z)"
 )
 
@@ -72,6 +80,37 @@ def _decode(run: bytes) -> str | None:
     if not all(c.isprintable() or c in "\n\r\t" for c in text):
         return None
     return text
+
+
+def first_pair_expression() -> bytes:
+    """FIRST_PAIR derived from UTF-8: the base64 character pairs (c0, c1) whose first byte,
+    `c0 << 2 | c1 >> 4`, and second byte's top nibble, `c1 & 15`, can begin text that
+    _decode accepts. Alternatives group first characters that allow the same second ones."""
+
+    def starts_char(byte: int) -> bool:  # printable ASCII, tab, newline, CR, or a lead byte
+        return 0x20 <= byte <= 0x7E or byte in (9, 10, 13) or 0xC2 <= byte <= 0xF4
+
+    def allowed(first: int, second_top: int) -> bool:
+        if 0xC2 <= first <= 0xF4:
+            return 0x8 <= second_top <= 0xB  # a continuation byte must follow a lead byte
+        if not starts_char(first):
+            return False
+        return any(starts_char(second_top << 4 | low) for low in range(16))
+
+    groups: dict[tuple[int, ...], list[int]] = {}
+    for c0 in range(64):
+        seconds = tuple(c1 for c1 in range(64) if allowed(c0 << 2 | c1 >> 4, c1 & 0xF))
+        if seconds:
+            groups.setdefault(seconds, []).append(c0)
+
+    def chars(indices: Sequence[int]) -> str:
+        text = "".join(_BASE64_ALPHABET[i] for i in indices)
+        return text if len(text) == 1 else f"[{text}]"
+
+    return ("(?:" + "|".join(chars(firsts) + chars(seconds) for seconds, firsts in groups.items()) + ")").encode()
+
+
+_BASE64_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
 
 def find_encoded(

@@ -121,25 +121,31 @@ def test_base64_run_search_on_candidate_lines_equals_full_search() -> None:
 
 @needs_hyperscan
 def test_base64_line_finder_keeps_every_text_that_decodes() -> None:
-    """Runs of any printable text, ASCII or not, starting with any character: the candidate
-    lines (first character narrowed to what text can start with) hold every run found."""
+    """Runs of printable text, ASCII or not, for every pair of first and second characters:
+    the candidate lines (narrowed to what the first two characters of text can encode)
+    hold every run found."""
     finder = LineFinder(decode.RUN_PREFIX)
     rnd = random.Random(7)
-    alphabet = [chr(c) for c in range(0x20, 0x7F)] + list("\t\nàéß€中文кириллица😀")
+    starts = [chr(c) for c in range(0x20, 0x7F)] + list("\t\n\ré€中😀ß")
+    tail = [chr(c) for c in range(0x20, 0x7F)] + list("\t\nàéß€中文кириллица😀")
     lines = []
-    for first in [chr(c) for c in range(0x20, 0x7F)] + list("\t\n\ré€中😀"):
-        for _ in range(4):
-            text = first + "".join(rnd.choice(alphabet) for _ in range(rnd.randint(5, 40)))
+    for first in starts:
+        for second in starts:
+            text = first + second + "".join(rnd.choice(tail) for _ in range(rnd.randint(3, 12)))
             lines.append(b"value: " + base64.b64encode(text.encode("utf-8")))
-    lines += [b"x = textwrap", b"y = Envelope", b"cls = HeaderParser"]
+    lines += [b"x = textwrap", b"y = Envelope", b"z = Callable", b"cls = HeaderParser"]
     blob = b"\n".join(lines) + b"\n"
-    runs = decode.find_encoded(blob, limit=10_000)
-    assert len(runs) > 300
+    runs = decode.find_encoded(blob, limit=100_000)
+    assert len(runs) > 9_000
     spans = finder.spans(blob)
     assert spans is not None
-    assert decode.find_encoded(blob, spans=spans, limit=10_000) == runs
+    assert decode.find_encoded(blob, spans=spans, limit=100_000) == runs
     # identifiers that cannot decode to text are not candidate lines
-    assert all(not blob[start:end].startswith((b"x =", b"y =")) for start, end in spans)
+    assert all(not blob[start:end].startswith((b"x =", b"y =", b"z =")) for start, end in spans)
+
+
+def test_base64_first_pair_is_derived_from_utf8() -> None:
+    assert decode.FIRST_PAIR == decode.first_pair_expression()
 
 
 @needs_hyperscan
