@@ -157,9 +157,9 @@ def scan(
             for item in batch:
                 fresh = item.id not in seen
                 seen.add(item.id)
-                content = item if fresh or isinstance(item, BlobRef) else replace(item, data=b"")
-                marked.append((_for_worker(content), fresh))
-                kept.append((replace(item, data=b"") if isinstance(item, Blob) else item, fresh))
+                stripped = replace(item, data=b"") if isinstance(item, Blob) else item
+                marked.append((_for_worker(item if fresh else stripped), fresh))
+                kept.append((stripped, fresh))
             in_flight.append(kept)
             yield marked
 

@@ -36,12 +36,15 @@ def cache_dir() -> Path:
 
 
 def _key(kind: str, payload: Any) -> str:
+    """A compiled database's key: also the Hyperscan version and the machine it runs on."""
     import hyperscan
 
+    return _digest([kind, getattr(hyperscan, "__version__", "?"), platform.machine(), payload])
+
+
+def _digest(payload: Any) -> str:
     text = json.dumps(
-        [_FORMAT, kind, getattr(hyperscan, "__version__", "?"), platform.machine(), payload],
-        default=lambda b: b.hex() if isinstance(b, bytes) else str(b),
-        sort_keys=True,
+        [_FORMAT, payload], default=lambda b: b.hex() if isinstance(b, bytes) else str(b), sort_keys=True
     )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
@@ -111,8 +114,7 @@ def load_database(kind: str, inputs: Any, build: Callable[[], Any]) -> Any:
 def load_json(kind: str, inputs: Any, build: Callable[[], Any]) -> Any:
     """`build()` (JSON data: no pickle, a cache file can never run code), from the cache
     when it holds an entry for `inputs`."""
-    text = json.dumps([_FORMAT, kind, inputs], sort_keys=True, default=str)
-    name = f"{kind}-{hashlib.sha256(text.encode('utf-8')).hexdigest()[:32]}.json"
+    name = f"{kind}-{_digest([kind, inputs])}.json"
     cached = _read(name)
     if cached is not None:
         try:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import regex
 
 from scanner.engine.entropy import shannon_entropy
-from scanner.engine.lines import line_bounds
+from scanner.engine.lines import bounded_line, line_bounds
 from scanner.model import Match
 
 __all__ = ["MAX_DEPTH", "RUN_PREFIX", "EncodedRun", "find_encoded", "scan_encoded"]
@@ -166,11 +166,6 @@ def _at_run(data: bytes, run: EncodedRun, found: Match, blob_id: str, line_text:
     )
 
 
-def _bounded_line(data: bytes, start: int, end: int) -> str:
-    line_start, line_end, _cut = line_bounds(data, start, end)
-    return data[line_start:line_end].decode("utf-8", "replace")
-
-
 def scan_encoded(
     data: bytes,
     blob_id: str,
@@ -188,7 +183,7 @@ def scan_encoded(
     placeholder). `line_text` gives the text kept with a match at a span (default: its
     line, bounded as in scanner.engine.lines).
     """
-    text_at = line_text if line_text is not None else lambda start, end: _bounded_line(data, start, end)
+    text_at = line_text if line_text is not None else lambda start, end: bounded_line(data, start, end)
     kept = list(matches)
     decoded: list[Match] = []
     for run in find_encoded(data, spans=spans):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import bisect
 
-__all__ = ["REACH", "MULTILINE_SPAN", "keyword_windows", "merge", "LineTexts", "line_bounds"]
+__all__ = ["REACH", "MULTILINE_SPAN", "keyword_windows", "merge", "LineTexts", "line_bounds", "bounded_line"]
 
 # Tokens are short: on a long line, the regex of a rule runs this far around its keyword.
 REACH = 4 * 1024
@@ -128,6 +128,12 @@ def line_bounds(data: bytes, start: int, end: int) -> tuple[int, int, bool]:
         line_end = high
     cut = (newline < 0 and low > 0) or (line_end == high and high < len(data) and data[high : high + 1] != b"\n")
     return line_start, line_end, cut
+
+
+def bounded_line(data: bytes, start: int, end: int) -> str:
+    """The line(s) holding data[start:end], at most REACH bytes either side, as text."""
+    line_start, line_end, _cut = line_bounds(data, start, end)
+    return data[line_start:line_end].decode("utf-8", "replace")
 
 
 class LineTexts:

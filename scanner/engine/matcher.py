@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import regex
@@ -18,8 +18,8 @@ from scanner.engine.decode import MAX_DEPTH as MAX_DECODE_DEPTH
 from scanner.engine.decode import RUN_PREFIX, scan_encoded
 from scanner.engine.entropy import shannon_entropy
 from scanner.engine.filters import rejection
-from scanner.engine.lines import MULTILINE_SPAN, REACH, LineTexts, keyword_windows, line_bounds, merge
-from scanner.engine.prefilter import LineFinder, build_prefilter
+from scanner.engine.lines import MULTILINE_SPAN, REACH, LineTexts, bounded_line, keyword_windows, merge
+from scanner.engine.prefilter import LineFinder, build_prefilter, rule_keywords
 from scanner.engine.validators import VALIDATORS
 from scanner.findings import INLINE_ALLOW_MARKERS
 from scanner.model import Match, Rule
@@ -61,9 +61,7 @@ class Matcher:
         self.rules = tuple(rules)
         # Compiled on first need: a pre-commit scan confirms a handful of rules, not hundreds.
         self._compiled: list[_Compiled | None] = [None] * len(self.rules)
-        self._rule_keywords = [
-            tuple(dict.fromkeys(k.lower().encode("utf-8") for k in rule.keywords)) for rule in self.rules
-        ]
+        self._rule_keywords = [rule_keywords(rule) for rule in self.rules]
         self.prefilter = build_prefilter(self.rules, backend)
         # Where base64 runs may be (Hyperscan only; the fallback searches everything, same result).
         self._run_lines = LineFinder(RUN_PREFIX) if self.prefilter.name == "hyperscan" else None
@@ -89,7 +87,7 @@ class Matcher:
         """`where` names the input (a path) in warnings."""
         texts = LineTexts(data, INLINE_ALLOW_MARKERS)
         candidates = self._confirm(data, self._windows(data), where=where)
-        matches = _deduplicate(self._to_matches(data, blob_id, candidates, texts), self.rules)
+        matches = _deduplicate(self._to_matches(data, blob_id, candidates, texts), self._priorities)
         if depth < MAX_DECODE_DEPTH:
             # Base64 values that decode to text are scanned again, decoded (scanner.engine.decode).
             matches = scan_encoded(
@@ -229,7 +227,7 @@ class Matcher:
         if rule.validator and not VALIDATORS[rule.validator](secret):
             return f"validator {rule.validator}"
         if rule.filters:
-            reason = rejection(secret, _line_text(data, start, end), rule.filters)
+            reason = rejection(secret, bounded_line(data, start, end), rule.filters)
             if reason:
                 return f"filter {reason}"
         return None
@@ -270,7 +268,7 @@ class Matcher:
         return matches
 
 
-def _deduplicate(matches: list[Match], rules: Sequence[Rule]) -> list[Match]:
+def _deduplicate(matches: list[Match], priority: Mapping[str, int]) -> list[Match]:
     """One secret, one match: among overlapping spans the rule of highest priority wins,
     then the longest secret, then the lowest rule id (deterministic).
 
@@ -279,7 +277,6 @@ def _deduplicate(matches: list[Match], rules: Sequence[Rule]) -> list[Match]:
     """
     if len(matches) < 2:
         return matches
-    priority = {rule.id: rule.priority for rule in rules}
     ranked = sorted(matches, key=lambda m: (-priority[m.rule_id], -(m.end - m.start), m.rule_id, m.start))
     starts: list[int] = []
     ends: list[int] = []
@@ -293,9 +290,3 @@ def _deduplicate(matches: list[Match], rules: Sequence[Rule]) -> list[Match]:
         kept.append(match)
     kept.sort(key=lambda m: (m.start, m.end, m.rule_id))
     return kept
-
-
-def _line_text(data: bytes, start: int, end: int) -> str:
-    """The line(s) holding the secret, at most lines.REACH bytes either side: filters look here."""
-    line_start, line_end, _cut = line_bounds(data, start, end)
-    return data[line_start:line_end].decode("utf-8", "replace")

@@ -26,7 +26,7 @@ __all__ = [
     "Prefilter",
     "build_prefilter",
     "available_backends",
-    "keyword_offsets",
+    "rule_keywords",
     "gate_pattern",
     "GATE_AFTER_BYTES",
     "LineFinder",
@@ -60,25 +60,19 @@ class Prefilter(Protocol):
         """`windows` without those where a rule certainly cannot match (may return them all)."""
 
 
+def rule_keywords(rule: Rule) -> tuple[bytes, ...]:
+    """The rule's keywords as the first stage matches them: lowercased bytes, each once."""
+    return tuple(dict.fromkeys(k.lower().encode("utf-8") for k in rule.keywords))
+
+
 def _keyword_table(rules: Sequence[Rule]) -> tuple[list[bytes], list[tuple[int, ...]]]:
     """Distinct lowercased keywords (sorted) and, for each, the rules that name it."""
     owners: dict[bytes, list[int]] = {}
     for index, rule in enumerate(rules):
-        for keyword in dict.fromkeys(k.lower().encode("utf-8") for k in rule.keywords):
+        for keyword in rule_keywords(rule):
             owners.setdefault(keyword, []).append(index)
     keywords = sorted(owners)
     return keywords, [tuple(owners[k]) for k in keywords]
-
-
-def keyword_offsets(lowered: bytes, keyword: bytes) -> list[int]:
-    """Every start offset of `keyword` in `lowered`, overlapping ones included."""
-    found = []
-    find = lowered.find
-    position = find(keyword)
-    while position >= 0:
-        found.append(position)
-        position = find(keyword, position + 1)
-    return found
 
 
 class AhoCorasickPrefilter:
@@ -129,7 +123,7 @@ class HyperscanPrefilter:
         self._keywords = keywords
         self._owners = owners
         self._always = [i for i, rule in enumerate(self._rules) if not rule.keywords]
-        self._rule_keywords = [tuple(dict.fromkeys(k.lower().encode("utf-8") for k in r.keywords)) for r in self._rules]
+        self._rule_keywords = [rule_keywords(rule) for rule in self._rules]
         # Every rule with keywords is worth a regex gate: short keywords and words occur all
         # over ordinary code, and so do prefixes such as `nfo_` (in `info_`) or `key-`; the
         # gate costs the same whether it holds 160 rules or all of them.
@@ -207,11 +201,7 @@ class HyperscanPrefilter:
         gated = found & self._gated
         if gated:
             passed: set[int] = set()
-
-            def on_gate(index: int, start: int, end: int, flags: int, context: object) -> None:
-                passed.add(index)
-
-            self._gate.scan(data, match_event_handler=on_gate, scratch=self._gate_scratch)
+            self._gate.scan(data, match_event_handler=_collector(passed), scratch=self._gate_scratch)
             found -= gated - passed
         return sorted(found), present
 
@@ -518,7 +508,7 @@ def _gate_holds(pattern: Any, db: Any, scratch: Any, index: int, example: bytes)
 
 def _ids_matching(db: Any, scratch: Any, data: bytes) -> set[int]:
     hits: set[int] = set()
-    db.scan(data, match_event_handler=lambda i, s, e, f, c: hits.add(i), scratch=scratch)
+    db.scan(data, match_event_handler=_collector(hits), scratch=scratch)
     return hits
 
 

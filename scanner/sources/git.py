@@ -330,10 +330,6 @@ def _log_args(
     return ["--end-of-options", *revs]
 
 
-def _read_history(repo: Path, revs: list[str]) -> _History:
-    return _parse_log(repo, _start_log(repo, revs))
-
-
 def _start_log(repo: Path, revs: list[str]) -> subprocess.Popen[bytes]:
     cmd = _git_cmd(
         repo,
@@ -540,22 +536,21 @@ def _listed_blobs(
         return
 
     ids = [key.hex() for key in history.blobs]
-    small: list[tuple[str, int]] = []
+    small: list[tuple[str, int, list[int]]] = []
     for obj in _cat_file(repo, ids, contents=False):
-        if obj.kind == "blob":
-            if obj.size > max_file_size:
-                flat = history.blobs[bytes.fromhex(obj.id)]
-                yield Skipped(_first_path(history, flat), "too-large", f"blob {obj.id}, {obj.size} bytes")
-            else:
-                small.append((obj.id, obj.size))
+        flat = history.blobs[bytes.fromhex(obj.id)]
+        if obj.kind != "blob":
+            yield _unreadable(_first_path(history, flat), obj)
+        elif obj.size > max_file_size:
+            yield Skipped(_first_path(history, flat), "too-large", f"blob {obj.id}, {obj.size} bytes")
         else:
-            yield _unreadable(_first_path(history, history.blobs[bytes.fromhex(obj.id)]), obj)
+            small.append((obj.id, obj.size, flat))
     del ids
     # All versions of a path together (log order within it): git inflates delta chains
     # from its base cache instead of from scratch, about twice as fast on real histories.
-    small.sort(key=lambda item: history.blobs[bytes.fromhex(item[0])][0])
-    for oid, size in small:
-        yield BlobRef(oid, size, _provenance(history, history.blobs[bytes.fromhex(oid)]))
+    small.sort(key=lambda item: item[2][0])
+    for oid, size, flat in small:
+        yield BlobRef(oid, size, _provenance(history, flat))
 
 
 @dataclass(frozen=True)

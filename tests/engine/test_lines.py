@@ -126,7 +126,7 @@ def test_deduplication_equals_the_pairwise_reading() -> None:
             start = rnd.randrange(0, 200)
             end = start + rnd.randrange(1, 30)
             matches.append(Match(rnd.choice(rules).id, "b", start, end, "s", 1, 1, 1, 0.0))
-        assert _deduplicate(matches, rules) == _naive_dedup(matches, priority)
+        assert _deduplicate(matches, priority) == _naive_dedup(matches, priority)
 
 
 def test_a_slow_rule_gets_a_neutral_warning_naming_the_input() -> None:
