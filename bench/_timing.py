@@ -18,7 +18,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def env() -> dict[str, str]:
-    scrubbed = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    # Bytecode caching on, as for an installed package (PYTHONDONTWRITEBYTECODE would
+    # recompile every module on every run).
+    scrubbed = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") and k != "PYTHONDONTWRITEBYTECODE"}
     scrubbed["PYTHONPATH"] = str(ROOT) + os.pathsep + scrubbed.get("PYTHONPATH", "")
     return scrubbed
 
@@ -26,6 +28,17 @@ def env() -> dict[str, str]:
 def run_once(cmd: Sequence[str], *, cwd: Path | None = None, ok: tuple[int, ...] = (0,),
              shell: bool = False) -> tuple[float, int]:
     """Wall seconds and peak RSS (KiB, largest process of the tree) of one run."""
+    wall, rss, _cpu = run_measured(cmd, cwd=cwd, ok=ok, shell=shell)
+    return wall, rss
+
+
+def run_measured(cmd: Sequence[str], *, cwd: Path | None = None, ok: tuple[int, ...] = (0,),
+                 shell: bool = False) -> tuple[float, int, float]:
+    """Wall seconds, peak RSS (KiB) and CPU seconds of the whole process tree (user +
+    system, workers and git included) of one run, output discarded."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.Popen(cmd if not shell else " ".join(cmd), cwd=cwd, env=env(), shell=shell,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -33,10 +46,12 @@ def run_once(cmd: Sequence[str], *, cwd: Path | None = None, ok: tuple[int, ...]
     err = proc.stderr.read()
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     code = os.waitstatus_to_exitcode(status)
     if code not in ok:
         raise SystemExit(f"{' '.join(cmd)} exited {code}: {err.decode(errors='replace')[-2000:]}")
-    return wall, usage.ru_maxrss
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, usage.ru_maxrss, cpu
 
 
 def median(cmd: Sequence[str], runs: int, **kw: object) -> tuple[float, int]:

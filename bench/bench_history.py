@@ -26,52 +26,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from _timing import env, keysweep, median, run_measured  # noqa: E402
 from gen_history import generate  # noqa: E402
 
 from scanner.sources import DEFAULT_MAX_FILE_SIZE  # noqa: E402
 from scanner.sources.git import iter_history  # noqa: E402
-
-
-def _env() -> dict[str, str]:
-    # Bytecode caching on, as for an installed package (PYTHONDONTWRITEBYTECODE would
-    # recompile every module on every run).
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") and k != "PYTHONDONTWRITEBYTECODE"}
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    return env
-
-
-def timed(cmd: list[str], *, cwd: Path | None = None, ok: tuple[int, ...] = (0,)) -> tuple[float, int]:
-    """Wall seconds and peak RSS (KiB) of one run, output discarded."""
-    wall, rss, _cpu = timed_cpu(cmd, cwd=cwd, ok=ok)
-    return wall, rss
-
-
-def timed_cpu(cmd: list[str], *, cwd: Path | None = None, ok: tuple[int, ...] = (0,)) -> tuple[float, int, float]:
-    """Wall seconds, peak RSS (KiB) of the main process, and CPU seconds of the whole process
-    tree (user + system, workers and git included) of one run."""
-    import resource
-
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    assert proc.stderr is not None
-    err = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode not in ok:
-        raise SystemExit(f"{' '.join(cmd)} exited {proc.returncode}: {err.decode(errors='replace')}")
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, usage.ru_maxrss, cpu
-
-
-def best(cmd: list[str], runs: int, **kw: object) -> tuple[float, int]:
-    """Median wall time (issue 6 asks for medians of 3) and the largest peak RSS."""
-    import statistics
-
-    results = [timed(cmd, **kw) for _ in range(runs)]  # type: ignore[arg-type]
-    return statistics.median(r[0] for r in results), max(r[1] for r in results)
 
 
 def source_only(repo: Path, runs: int) -> tuple[float, int, int]:
@@ -88,22 +47,18 @@ def source_only(repo: Path, runs: int) -> tuple[float, int, int]:
     return sorted(times)[len(times) // 2], blobs, size
 
 
-def keysweep_cmd(*args: str) -> list[str]:
-    return [sys.executable, "-m", "scanner", *args, "--no-progress"]
-
-
 def staged_bench(repo: Path, runs: int) -> tuple[float, float]:
     """One staged file in a clone's work tree: keysweep staged vs git diff --cached."""
     target = repo / "lib" / "bench_staged.py"
     target.write_text("print('one staged file')\n" * 20)
-    subprocess.run(["git", "-C", str(repo), "add", str(target)], check=True, env=_env())
+    subprocess.run(["git", "-C", str(repo), "add", str(target)], check=True, env=env())
     try:
-        keysweep, _ = best(keysweep_cmd("staged", str(repo)), runs)
-        git, _ = best(["git", "-C", str(repo), "diff", "--cached"], runs)
+        staged, _ = median(keysweep("staged", str(repo)), runs)
+        git, _ = median(["git", "-C", str(repo), "diff", "--cached"], runs)
     finally:
-        subprocess.run(["git", "-C", str(repo), "rm", "-q", "--cached", str(target)], check=True, env=_env())
+        subprocess.run(["git", "-C", str(repo), "rm", "-q", "--cached", str(target)], check=True, env=env())
         target.unlink()
-    return keysweep, git
+    return staged, git
 
 
 def bench(repo: Path, runs: int, planted: int | None) -> dict[str, float]:
@@ -116,10 +71,10 @@ def bench(repo: Path, runs: int, planted: int | None) -> dict[str, float]:
     floor_cmd = ["git", "-C", str(repo), "cat-file", "--batch-all-objects", "--batch"]
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "report.json"
-        scan_cmd = keysweep_cmd("git", str(repo), "--format", "json", "-o", str(report))
-        timed_cpu(scan_cmd, ok=(0, 1))  # warm-up: compiled databases cached, files in the page cache
+        scan_cmd = keysweep("git", str(repo), "--format", "json", "-o", str(report))
+        run_measured(scan_cmd, ok=(0, 1))  # warm-up: compiled databases cached, files in the page cache
         # Floor and scan alternate, so a busy moment on a shared machine hits both alike.
-        pairs = [(timed_cpu(floor_cmd), timed_cpu(scan_cmd, ok=(0, 1))) for _ in range(runs)]
+        pairs = [(run_measured(floor_cmd), run_measured(scan_cmd, ok=(0, 1))) for _ in range(runs)]
         findings = json.loads(report.read_text())
     baseline = statistics.median(f[0] for f, _ in pairs)
     wall = statistics.median(k[0] for _, k in pairs)
