@@ -61,6 +61,9 @@ class BlobRef:
     id: str
     size: int
     provenance: tuple[Provenance, ...] = ()
+    # The previous version of the same file, when what this blob did not change was already
+    # matched there (scanner.engine.delta): the matcher may then scan only the change.
+    base: str | None = None
 
 
 @dataclass(frozen=True)

@@ -89,11 +89,30 @@ def _init_worker(rules: tuple[Rule, ...], backend: str, matcher: Matcher | None,
 
 
 def _match(matcher: Matcher, batch: _Batch, reader: Reader | None) -> list[_Result]:
-    """Read the batch's fresh BlobRefs (one reader call) and match every fresh blob."""
+    """Read the batch's fresh BlobRefs (one reader call) and match every fresh blob.
+
+    A BlobRef with a base (the previous version of its file) is matched by its change: the
+    base is read too, unless the batch reads it before (a file's versions are listed
+    together, oldest first), and kept only until the blobs that need it are matched.
+    """
     refs = [item for item, fresh in batch if fresh and isinstance(item, BlobRef)]
     if refs and reader is None:
         raise ValueError("BlobRef items need a reader")
-    loaded = iter(reader(refs)) if refs and reader is not None else iter(())
+    uses: dict[str, int] = {}
+    listed: set[str] = set()
+    extra: list[BlobRef] = []
+    for ref in refs:
+        if ref.base is not None:
+            if ref.base not in listed and ref.base not in uses:
+                extra.append(BlobRef(ref.base, 0))
+            uses[ref.base] = uses.get(ref.base, 0) + 1
+        listed.add(ref.id)
+    loaded = iter(reader(extra + refs)) if refs and reader is not None else iter(())
+    bases: dict[str, bytes] = {}
+    for ref in extra:
+        blob = next(loaded)
+        if isinstance(blob, Blob):
+            bases[ref.id] = blob.data
     results: list[_Result] = []
     for item, fresh in batch:
         if not fresh:
@@ -103,7 +122,15 @@ def _match(matcher: Matcher, batch: _Batch, reader: Reader | None) -> list[_Resu
         if isinstance(blob, Skipped):
             results.append(blob)
             continue
-        results.append((len(blob.data), matcher.scan(blob.data, blob.id, where=_where(blob))))
+        base = None
+        if isinstance(item, BlobRef) and item.base is not None:
+            base = bases.get(item.base)
+            uses[item.base] -= 1
+            if not uses[item.base]:
+                bases.pop(item.base, None)
+        if blob.id in uses and uses[blob.id]:
+            bases[blob.id] = blob.data
+        results.append((len(blob.data), matcher.scan(blob.data, blob.id, where=_where(blob), base=base)))
     return results
 
 

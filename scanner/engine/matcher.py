@@ -10,12 +10,13 @@ import bisect
 import time
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import regex
 
 from scanner.engine.decode import MAX_DEPTH as MAX_DECODE_DEPTH
 from scanner.engine.decode import RUN_PREFIX, scan_encoded
+from scanner.engine.delta import change
 from scanner.engine.entropy import shannon_entropy
 from scanner.engine.filters import rejection
 from scanner.engine.lines import MULTILINE_SPAN, REACH, LineTexts, bounded_line, keyword_windows, merge
@@ -63,6 +64,10 @@ class Matcher:
         self._compiled: list[_Compiled | None] = [None] * len(self.rules)
         self._rule_keywords = [rule_keywords(rule) for rule in self.rules]
         self.prefilter = build_prefilter(self.rules, backend)
+        # Rules whose matches are not confined to the lines around a keyword (multiline, or
+        # without keywords): a blob where one may match is scanned whole, never by its change.
+        wide = [rule for rule in self.rules if rule.multiline or not rule.keywords]
+        self._wide = build_prefilter(wide, self.prefilter.name) if wide else None
         # Where base64 runs may be (Hyperscan only; the fallback searches everything, same result).
         self._run_lines = LineFinder(RUN_PREFIX) if self.prefilter.name == "hyperscan" else None
         self._timeouts: dict[int, int] = defaultdict(int)
@@ -83,8 +88,17 @@ class Matcher:
     def backend(self) -> str:
         return self.prefilter.name
 
-    def scan(self, data: bytes, blob_id: str = "", *, depth: int = 0, where: str = "") -> list[Match]:
-        """`where` names the input (a path) in warnings."""
+    def scan(
+        self, data: bytes, blob_id: str = "", *, depth: int = 0, where: str = "", base: bytes | None = None
+    ) -> list[Match]:
+        """`where` names the input (a path) in warnings.
+
+        With `base` (the previous version of the same file), matches that `base` holds too,
+        unchanged in every line the matcher looks at, may be left out: what the change can
+        have added is scanned, not the whole blob (scanner.engine.delta).
+        """
+        if base is not None and depth == 0:
+            return self._scan_change(data, base, blob_id, where)
         texts = LineTexts(data, INLINE_ALLOW_MARKERS)
         candidates = self._confirm(data, self._windows(data), where=where)
         matches = _deduplicate(self._to_matches(data, blob_id, candidates, texts), self._priorities)
@@ -101,6 +115,33 @@ class Matcher:
             )
         return matches
 
+    def _scan_change(self, data: bytes, base: bytes, blob_id: str, where: str) -> list[Match]:
+        if self._wide is not None and self._wide.fired(data):
+            return self.scan(data, blob_id, where=where)
+        found = change(data, base)
+        region_start, region_end = found.region
+        if region_end - region_start >= len(data):
+            return self.scan(data, blob_id, where=where)
+        zone_start, zone_end = found.zone
+        kept = [
+            match
+            for match in self.scan(data[region_start:region_end], blob_id, where=where)
+            if match.end + region_start > zone_start and match.start + region_start < zone_end
+        ]
+        if not kept:
+            return kept
+        lines = data.count(b"\n", 0, region_start)
+        return [
+            replace(
+                match,
+                start=match.start + region_start,
+                end=match.end + region_start,
+                line=match.line + lines,
+                end_line=match.end_line + lines,
+            )
+            for match in kept
+        ]
+
     def candidates(self, data: bytes) -> list[Candidate]:
         """Every regex match with its verdict, for `rules check` and debugging."""
         found = []
@@ -114,6 +155,8 @@ class Matcher:
         """Build the whole first stage now (before forking workers), not on first need;
         compile False: only load what the on-disk cache holds."""
         self.prefilter.prepare(compile=compile)
+        if self._wide is not None:
+            self._wide.prepare(compile=compile)
 
     def _windows(self, data: bytes) -> dict[int, list[tuple[int, int]]]:
         """Per rule that may match, merged byte ranges around its keyword hits (a line either

@@ -39,7 +39,7 @@ _GITLINK = "160000"
 # A corrupt repository should end the scan with a clear error, not respawn git forever.
 _MAX_UNREADABLE = 100
 _CHUNK = 1 << 20
-_LOG_FORMAT = "%x01%H%x00%an%x00%ae%x00%aI"
+_LOG_FORMAT = "%x01%H%x00%an%x00%ae%x00%aI%x00%at"
 
 
 # ---------------------------------------------------------------------------
@@ -294,9 +294,13 @@ class _History:
     """Provenance index from one `git log --raw` pass, kept compact (interned paths/commits)."""
 
     commits: list[tuple[str, str, str, str]]
+    # author time of each commit (seconds), as collapse() orders findings
+    times: list[int]
     paths: list[bytes]
     # blob id -> flat [path_index, commit_index, path_index, commit_index, ...]
     blobs: dict[bytes, list[int]]
+    # blob id -> the blob its first path held before (the previous version of that file)
+    bases: dict[bytes, bytes]
     # gitlink paths (submodules) in first-seen order
     submodules: dict[bytes, None]
 
@@ -362,7 +366,7 @@ def _start_log(repo: Path, revs: list[str]) -> subprocess.Popen[bytes]:
 
 
 def _parse_log(repo: Path, proc: subprocess.Popen[bytes]) -> _History:
-    history = _History(commits=[], paths=[], blobs={}, submodules={})
+    history = _History(commits=[], times=[], paths=[], blobs={}, bases={}, submodules={})
     path_index: dict[bytes, int] = {}
     people: dict[str, str] = {}
     assert proc.stdout is not None and proc.stderr is not None
@@ -377,11 +381,12 @@ def _parse_log(repo: Path, proc: subprocess.Popen[bytes]) -> _History:
         for token in _tokens(proc.stdout):
             if in_header:
                 header.append(token)
-                if len(header) == 4:
-                    sha, name, email, date = (h.decode("utf-8", "replace") for h in header)
+                if len(header) == 5:
+                    sha, name, email, date = (h.decode("utf-8", "replace") for h in header[:4])
                     # Authors repeat across commits: one string each keeps the index small.
                     name, email = people.setdefault(name, name), people.setdefault(email, email)
                     history.commits.append((sha, name, email, date))
+                    history.times.append(int(header[4] or 0))
                     commit = len(history.commits) - 1
                     in_header = False
                 continue
@@ -429,7 +434,7 @@ def _record(history: _History, path_index: dict[bytes, int], meta: bytes, path: 
     fields = meta[1:].split()
     if len(fields) < 5:
         return
-    new_mode, new_sha, status = fields[1], fields[3], fields[4][:1]
+    old_mode, new_mode, old_sha, new_sha, status = fields[0], fields[1], fields[2], fields[3], fields[4][:1]
     if status == b"D" or new_sha == b"0" * 40:
         return
     if new_mode == b"160000":
@@ -445,6 +450,8 @@ def _record(history: _History, path_index: dict[bytes, int], meta: bytes, path: 
     seen = history.blobs.get(key)
     if seen is None:
         history.blobs[key] = [pidx, commit]
+        if old_mode.startswith(b"10") and old_sha != b"0" * 40:
+            history.bases[key] = bytes.fromhex(old_sha.decode("ascii"))
         return
     # First seen is earliest (parents before children, then by date): keep it per path.
     for i in range(0, len(seen), 2):
@@ -549,8 +556,9 @@ def _listed_blobs(
     # All versions of a path together (log order within it): git inflates delta chains
     # from its base cache instead of from scratch, about twice as fast on real histories.
     small.sort(key=lambda item: item[2][0])
+    read = {oid for oid, _size, _flat in small}
     for oid, size, flat in small:
-        yield BlobRef(oid, size, _provenance(history, flat))
+        yield BlobRef(oid, size, _provenance(history, flat), _base(history, oid, flat, read))
 
 
 @dataclass(frozen=True)
@@ -569,6 +577,27 @@ class GitBlobReader:
                 yield Skipped(where, "binary", f"blob {obj.id}, {obj.size} bytes")
             else:
                 yield Blob(id=obj.id, data=normalize_text(obj.data), provenance=ref.provenance)
+
+
+def _base(history: _History, oid: str, flat: list[int], read: set[str]) -> str | None:
+    """The previous version of the blob's file, if matching may skip what the two share.
+
+    Findings collapse to one per secret and path, the earliest commit's. A secret that the
+    blob holds where its edit left the file alone was in the previous version too, so
+    reported from there at an earlier date. That holds when the blob was seen at one path
+    only, and the previous version is scanned too, at that path, from a strictly earlier
+    commit (author time, as collapse() orders them).
+    """
+    if len(flat) != 2:
+        return None
+    base = history.bases.get(bytes.fromhex(oid))
+    if base is None or base.hex() not in read:
+        return None
+    base_flat = history.blobs[base]
+    for i in range(0, len(base_flat), 2):
+        if base_flat[i] == flat[0]:
+            return base.hex() if history.times[base_flat[i + 1]] < history.times[flat[1]] else None
+    return None
 
 
 def _first_path(history: _History, flat: list[int]) -> str:
