@@ -157,6 +157,12 @@ class Matcher:
         self.prefilter.prepare(compile=compile)
         if self._wide is not None:
             self._wide.prepare(compile=compile)
+        # Generic rules key on everyday words (password, secret, token): nearly every code
+        # base needs their patterns, the largest of the pack. Compiled once here, forked
+        # workers share them instead of each compiling its own.
+        for index, rule in enumerate(self.rules):
+            if rule.provider == "generic":
+                self._compile(index)
 
     def _windows(self, data: bytes) -> dict[int, list[tuple[int, int]]]:
         """Per rule that may match, merged byte ranges around its keyword hits (a line either

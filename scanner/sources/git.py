@@ -210,6 +210,17 @@ def _feed(stream: IO[bytes], ids: Sequence[str]) -> None:
         pass
 
 
+def _widen_pipe(stream: IO[bytes]) -> None:
+    """Let git write up to 1 MiB ahead of us (Linux; 64 KiB otherwise): fewer wake-ups when
+    it streams a history's contents, and `git log` keeps walking while we are busy."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(stream.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), _CHUNK)
+    except (ImportError, OSError, ValueError):
+        pass  # not Linux, or over the system's pipe-size limit: the default pipe works
+
+
 def _drain(stream: IO[bytes], sink: list[bytes]) -> None:
     sink.append(stream.read())
 
@@ -236,6 +247,8 @@ def _cat_file(repo: Path, ids: Sequence[str], *, contents: bool) -> Iterator[_Ob
         except FileNotFoundError as exc:
             raise SourceError("git is not installed or not on PATH") from exc
         assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+        if contents:
+            _widen_pipe(proc.stdout)
         errors: list[bytes] = []
         err_thread = threading.Thread(target=_drain, args=(proc.stderr, errors), daemon=True)
         feeder = threading.Thread(target=_feed, args=(proc.stdin, pending), daemon=True)
@@ -354,7 +367,7 @@ def _start_log(repo: Path, revs: list[str]) -> subprocess.Popen[bytes]:
         "--",
     )
     try:
-        return subprocess.Popen(
+        proc = subprocess.Popen(
             cmd,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
@@ -363,6 +376,9 @@ def _start_log(repo: Path, revs: list[str]) -> subprocess.Popen[bytes]:
         )
     except FileNotFoundError as exc:
         raise SourceError("git is not installed or not on PATH") from exc
+    assert proc.stdout is not None
+    _widen_pipe(proc.stdout)
+    return proc
 
 
 def _parse_log(repo: Path, proc: subprocess.Popen[bytes]) -> _History:
