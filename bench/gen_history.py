@@ -2,7 +2,9 @@
 
 The code is this machine's Python standard library (`Lib/**/*.py`), committed in order
 over N commits; every commit also edits a few files it committed earlier, so blobs have
-many versions, as in a real project. A few fabricated tokens are added and later
+many versions, as in a real project. `--edits append` (the default, as in earlier rounds)
+appends a line to each edited file; `--edits hunks` edits one to three places inside it
+(a line changed, inserted or deleted), as most real commits do. A few fabricated tokens are added and later
 removed, so the scan has something to find in history. Built with `git fast-import`:
 seconds, not minutes. Generated data stays outside the repository (a temp dir by default).
 
@@ -41,7 +43,22 @@ def _token(rnd: random.Random) -> str:
     return "lin_" + "api_" + "".join(rnd.choice(_ALNUM) for _ in range(40))
 
 
-def generate(dest: Path, commits: int, seed: int = 7) -> dict[str, int]:
+def _edit_hunks(rnd: random.Random, data: bytes, n: int) -> bytes:
+    """One to three hunks at random lines: a line changed, a line inserted or one deleted."""
+    lines = data.split(b"\n")
+    for _ in range(rnd.choices((1, 2, 3), weights=(5, 3, 2))[0]):
+        at = rnd.randrange(len(lines))
+        kind = rnd.randrange(3)
+        if kind == 0:
+            lines[at] = lines[at] + f"  # revision {n}".encode()
+        elif kind == 1:
+            lines.insert(at, f"# revision {n}: {rnd.random():.6f}".encode())
+        elif len(lines) > 1:
+            del lines[at]
+    return b"\n".join(lines)
+
+
+def generate(dest: Path, commits: int, seed: int = 7, edits: str = "append") -> dict[str, int]:
     """Write the repository at dest; returns counts (files, commits, planted secrets)."""
     files = stdlib_files()
     if not files:
@@ -68,7 +85,10 @@ def generate(dest: Path, commits: int, seed: int = 7) -> dict[str, int]:
             added.append(index)
             ops.append((files[index][0], current[index]))
         for index in rnd.sample(added, min(len(added), 4)):
-            current[index] = current[index] + f"# revision {n}: {rnd.random():.6f}\n".encode()
+            if edits == "hunks":
+                current[index] = _edit_hunks(rnd, current[index], n)
+            else:
+                current[index] = current[index] + f"# revision {n}: {rnd.random():.6f}\n".encode()
             ops.append((files[index][0], current[index]))
         if n % 50 == 10:
             secret_path = f"config/settings_{n}.py"
@@ -101,8 +121,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("dest", type=Path)
     parser.add_argument("--commits", type=int, default=300)
+    parser.add_argument("--edits", choices=("append", "hunks"), default="append")
     args = parser.parse_args(argv)
-    counts = generate(args.dest, args.commits)
+    counts = generate(args.dest, args.commits, edits=args.edits)
     print(f"{args.dest}: {counts['commits']} commits, {counts['files']} files, {counts['planted']} secrets planted")
     return 0
 

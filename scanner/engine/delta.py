@@ -16,12 +16,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Change", "change", "common_prefix", "common_suffix", "ZONE_LINES", "CONTEXT_LINES"]
+__all__ = ["Change", "changes", "common_prefix", "common_suffix", "ZONE_LINES", "CONTEXT_LINES"]
 
 # A keyword's window reaches one line either side of its own; two more is slack.
 ZONE_LINES = 3
 # Lines kept around the zone so that a match in it has all its windows and line text.
 CONTEXT_LINES = 3
+# A changed span this long is split where a run of it (grown from one line of at least
+# _ANCHOR_BYTES) is found in the old version too; at most _MAX_SPANS spans a blob.
+_SPLIT_BYTES = 2048
+_ANCHOR_BYTES = 16
+_ANCHOR_TRIES = 8
+_MAX_SPANS = 32
+# Common runs are measured to within this many bytes (fewer memcmp rounds).
+_GRAIN = 64
 
 
 @dataclass(frozen=True)
@@ -32,34 +40,46 @@ class Change:
     zone: tuple[int, int]
 
 
-def common_prefix(a: bytes, b: bytes) -> int:
-    """Length of the longest common prefix: a binary search of memcmp calls (startswith on a
-    memoryview compares in place; slices would copy)."""
+def _forward(a: bytes, a_start: int, b: bytes, b_start: int, limit: int) -> int:
+    """A length (at most `limit`) over which a[a_start:] and b[b_start:] are equal: the
+    whole common run, or less by under _GRAIN bytes (a shorter run only widens the change).
+    A binary search of memcmp calls: startswith on a memoryview compares in place."""
     view = memoryview(b)
-    low, high = 0, min(len(a), len(b))
-    if a.startswith(view[:high]):
-        return high  # one version extends the other (an append)
-    while low < high:
-        middle = (low + high + 1) // 2
-        if a.startswith(view[low:middle], low):
+    if a.startswith(view[b_start : b_start + limit], a_start):
+        return limit  # the common case of an append: one call
+    low, high = 0, limit
+    while high - low > _GRAIN:
+        middle = (low + high) // 2
+        if a.startswith(view[b_start + low : b_start + middle], a_start + low):
             low = middle
         else:
-            high = middle - 1
+            high = middle
     return low
+
+
+def _backward(a: bytes, a_end: int, b: bytes, b_end: int, limit: int) -> int:
+    """As _forward, for the runs that end at a[a_end] and b[b_end]."""
+    view = memoryview(b)
+    if a.endswith(view[b_end - limit : b_end], 0, a_end):
+        return limit
+    low, high = 0, limit
+    while high - low > _GRAIN:
+        middle = (low + high) // 2
+        if a.endswith(view[b_end - middle : b_end - low], 0, a_end - low):
+            low = middle
+        else:
+            high = middle
+    return low
+
+
+def common_prefix(a: bytes, b: bytes) -> int:
+    """A length over which a and b start alike (see _forward)."""
+    return _forward(a, 0, b, 0, min(len(a), len(b)))
 
 
 def common_suffix(a: bytes, b: bytes, limit: int) -> int:
-    """Length of the longest common suffix, at most `limit`."""
-    view = memoryview(b)
-    size_a, size_b = len(a), len(b)
-    low, high = 0, limit
-    while low < high:
-        middle = (low + high + 1) // 2
-        if a.endswith(view[size_b - middle : size_b - low], 0, size_a - low):
-            low = middle
-        else:
-            high = middle - 1
-    return low
+    """A length (at most `limit`) over which a and b end alike."""
+    return _backward(a, len(a), b, len(b), limit)
 
 
 def _lines_back(data: bytes, position: int, count: int) -> int:
@@ -86,16 +106,63 @@ def _lines_forward(data: bytes, position: int, count: int) -> int:
     return end
 
 
-def change(new: bytes, old: bytes) -> Change:
-    """The zone and region of `new` around what differs from `old` (one span: from the
-    first differing byte to the last)."""
+def _anchor(new: bytes, start: int, end: int, old: bytes, old_start: int, old_end: int) -> tuple[int, int, int] | None:
+    """A run of new[start:end] that old[old_start:old_end] holds too, grown from a line near
+    the middle: (its start in new, its start in old, its length), or None."""
+    line_start = new.find(b"\n", (start + end) // 2, end) + 1
+    for _ in range(_ANCHOR_TRIES):
+        if line_start <= 0 or line_start >= end:
+            return None
+        line_end = new.find(b"\n", line_start, end) + 1
+        if line_end <= 0:
+            return None
+        if line_end - line_start >= _ANCHOR_BYTES:
+            found = old.find(new[line_start:line_end], old_start, old_end)
+            if found >= 0:
+                left = _backward(new, line_start, old, found, min(line_start - start, found - old_start))
+                size = line_end - line_start
+                right = _forward(new, line_end, old, found + size, min(end - line_end, old_end - found - size))
+                return line_start - left, found - left, left + size + right
+        line_start = line_end
+    return None
+
+
+def _differing(new: bytes, old: bytes) -> list[tuple[int, int]]:
+    """Spans of `new` (sorted, disjoint) outside of which every byte sits in a run that `old`
+    holds too: from the first differing byte to the last, split at long common runs."""
     prefix = common_prefix(new, old)
     suffix = common_suffix(new, old, min(len(new), len(old)) - prefix)
-    first, last = prefix, len(new) - suffix  # new[first:last] replaced old[first:len(old) - suffix]
-    # Bytes around a pure deletion are joined anew: the byte before it belongs to the change.
-    anchor = first - 1 if first > 0 and first == last else first
-    zone_start = _lines_back(new, anchor, ZONE_LINES)
-    zone_end = _lines_forward(new, max(anchor, last - 1), ZONE_LINES)
-    region_start = _lines_back(new, zone_start, CONTEXT_LINES)
-    region_end = _lines_forward(new, zone_end, CONTEXT_LINES - 1) if zone_end < len(new) else zone_end
-    return Change((region_start, region_end), (zone_start, zone_end))
+    pending = [(prefix, len(new) - suffix, prefix, len(old) - suffix)]
+    spans: list[tuple[int, int]] = []
+    while pending:
+        start, end, old_start, old_end = pending.pop()
+        if start == end and old_start == old_end:
+            continue  # nothing differs here
+        found = None
+        if end - start >= _SPLIT_BYTES and len(spans) + len(pending) < _MAX_SPANS:
+            found = _anchor(new, start, end, old, old_start, old_end)
+        if found is None or found[2] < _SPLIT_BYTES // 2:
+            spans.append((start, end))
+            continue
+        run_new, run_old, size = found
+        pending.append((run_new + size, end, run_old + size, old_end))
+        pending.append((start, run_new, old_start, run_old))
+    return sorted(spans)
+
+
+def changes(new: bytes, old: bytes) -> list[Change]:
+    """Zones and regions of `new` around what differs from `old`, sorted, regions disjoint."""
+    found: list[Change] = []
+    for first, last in _differing(new, old):
+        # Bytes around a pure deletion are joined anew: the byte before it belongs to the change.
+        anchor = first - 1 if first > 0 and first == last else first
+        zone_start = _lines_back(new, anchor, ZONE_LINES)
+        zone_end = _lines_forward(new, max(anchor, last - 1), ZONE_LINES)
+        region_start = _lines_back(new, zone_start, CONTEXT_LINES)
+        region_end = _lines_forward(new, zone_end, CONTEXT_LINES - 1) if zone_end < len(new) else zone_end
+        if found and region_start <= found[-1].region[1]:
+            # Overlapping regions are matched as one: the zone between them counts as changed.
+            previous = found.pop()
+            region_start, zone_start = previous.region[0], previous.zone[0]
+        found.append(Change((region_start, region_end), (zone_start, zone_end)))
+    return found

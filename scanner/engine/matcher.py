@@ -16,7 +16,7 @@ import regex
 
 from scanner.engine.decode import MAX_DEPTH as MAX_DECODE_DEPTH
 from scanner.engine.decode import RUN_PREFIX, scan_encoded
-from scanner.engine.delta import change
+from scanner.engine.delta import changes
 from scanner.engine.entropy import shannon_entropy
 from scanner.engine.filters import rejection
 from scanner.engine.lines import MULTILINE_SPAN, REACH, LineTexts, bounded_line, keyword_windows, merge
@@ -118,29 +118,32 @@ class Matcher:
     def _scan_change(self, data: bytes, base: bytes, blob_id: str, where: str) -> list[Match]:
         if self._wide is not None and self._wide.fired(data):
             return self.scan(data, blob_id, where=where)
-        found = change(data, base)
-        region_start, region_end = found.region
-        if region_end - region_start >= len(data):
+        found = changes(data, base)
+        if sum(end - start for start, end in (change.region for change in found)) >= len(data):
             return self.scan(data, blob_id, where=where)
-        zone_start, zone_end = found.zone
-        kept = [
-            match
-            for match in self.scan(data[region_start:region_end], blob_id, where=where)
-            if match.end + region_start > zone_start and match.start + region_start < zone_end
-        ]
-        if not kept:
-            return kept
-        lines = data.count(b"\n", 0, region_start)
-        return [
-            replace(
-                match,
-                start=match.start + region_start,
-                end=match.end + region_start,
-                line=match.line + lines,
-                end_line=match.end_line + lines,
+        kept: list[Match] = []
+        for change in found:
+            region_start, region_end = change.region
+            zone_start, zone_end = change.zone
+            here = [
+                match
+                for match in self.scan(data[region_start:region_end], blob_id, where=where)
+                if match.end + region_start > zone_start and match.start + region_start < zone_end
+            ]
+            if not here:
+                continue
+            lines = data.count(b"\n", 0, region_start)
+            kept.extend(
+                replace(
+                    match,
+                    start=match.start + region_start,
+                    end=match.end + region_start,
+                    line=match.line + lines,
+                    end_line=match.end_line + lines,
+                )
+                for match in here
             )
-            for match in kept
-        ]
+        return kept
 
     def candidates(self, data: bytes) -> list[Candidate]:
         """Every regex match with its verdict, for `rules check` and debugging."""
