@@ -381,7 +381,7 @@ def _start_log(repo: Path, revs: list[str]) -> subprocess.Popen[bytes]:
     return proc
 
 
-def _parse_log(repo: Path, proc: subprocess.Popen[bytes]) -> _History:
+def _parse_log(repo: Path, proc: subprocess.Popen[bytes], sizes: _SizeProbe | None = None) -> _History:
     history = _History(commits=[], times=[], paths=[], blobs={}, bases={}, submodules={})
     path_index: dict[bytes, int] = {}
     people: dict[str, str] = {}
@@ -407,7 +407,9 @@ def _parse_log(repo: Path, proc: subprocess.Popen[bytes]) -> _History:
                     in_header = False
                 continue
             if meta is not None:
-                _record(history, path_index, meta, token, commit)
+                new = _record(history, path_index, meta, token, commit)
+                if new is not None and sizes is not None:
+                    sizes.ask(new)
                 meta = None
                 continue
             token = token.lstrip(b"\n")
@@ -430,6 +432,70 @@ def _parse_log(repo: Path, proc: subprocess.Popen[bytes]) -> _History:
     return history
 
 
+class _SizeProbe:
+    """`git cat-file --batch-check`, asked about each new blob while the log is still being
+    read, so that sizes are known when the listing ends. Anything odd (a corrupt object ends
+    git) leaves some ids unanswered; the caller asks again the careful way (_cat_file)."""
+
+    def __init__(self, repo: Path) -> None:
+        self._sizes: dict[str, tuple[str, int]] = {}
+        self._asked: list[bytes] = []
+        self._proc: subprocess.Popen[bytes] | None = None
+        try:
+            self._proc = subprocess.Popen(
+                _git_cmd(repo, "cat-file", "--batch-check"),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                env=scrubbed_env(),
+            )
+        except OSError:
+            return
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def ask(self, oid: bytes) -> None:
+        self._asked.append(oid)
+        if len(self._asked) >= 256:
+            self._send()
+
+    def _send(self) -> None:
+        if self._proc is not None and self._proc.stdin is not None and self._asked:
+            try:
+                self._proc.stdin.write(b"\n".join(self._asked) + b"\n")
+                self._proc.stdin.flush()
+            except (BrokenPipeError, OSError, ValueError):
+                pass
+        self._asked = []
+
+    def _read(self) -> None:
+        assert self._proc is not None and self._proc.stdout is not None
+        for line in self._proc.stdout:
+            fields = line.split()
+            if len(fields) == 3 and fields[2].isdigit():
+                self._sizes[fields[0].decode("ascii")] = (fields[1].decode("ascii"), int(fields[2]))
+
+    def close(self) -> dict[str, tuple[str, int]]:
+        """Kind and size by blob id, for what git answered."""
+        if self._proc is None:
+            return self._sizes
+        self._send()
+        if self._proc.stdin is not None:
+            try:
+                self._proc.stdin.close()
+            except OSError:
+                pass
+        self._reader.join()
+        assert self._proc.stdout is not None
+        self._proc.stdout.close()
+        self._proc.wait()
+        return self._sizes
+
+    def kill(self) -> None:
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.kill()
+
+
 def _tokens(stream: IO[bytes]) -> Iterator[bytes]:
     # read1: whatever git has written so far, so parsing runs while git still walks.
     read = getattr(stream, "read1", stream.read)
@@ -445,19 +511,20 @@ def _tokens(stream: IO[bytes]) -> Iterator[bytes]:
         yield rest
 
 
-def _record(history: _History, path_index: dict[bytes, int], meta: bytes, path: bytes, commit: int) -> None:
+def _record(history: _History, path_index: dict[bytes, int], meta: bytes, path: bytes, commit: int) -> bytes | None:
+    """Record one raw entry; returns the blob id (hex) when the entry names a new blob."""
     # ":old_mode new_mode old_sha new_sha status"
     fields = meta[1:].split()
     if len(fields) < 5:
-        return
+        return None
     old_mode, new_mode, old_sha, new_sha, status = fields[0], fields[1], fields[2], fields[3], fields[4][:1]
     if status == b"D" or new_sha == b"0" * 40:
-        return
+        return None
     if new_mode == b"160000":
         history.submodules.setdefault(path, None)
-        return
+        return None
     if not new_mode.startswith(b"10") and new_mode != b"120000":
-        return
+        return None
     pidx = path_index.get(path)
     if pidx is None:
         pidx = path_index[path] = len(history.paths)
@@ -468,12 +535,13 @@ def _record(history: _History, path_index: dict[bytes, int], meta: bytes, path: 
         history.blobs[key] = [pidx, commit]
         if old_mode.startswith(b"10") and old_sha != b"0" * 40:
             history.bases[key] = bytes.fromhex(old_sha.decode("ascii"))
-        return
+        return new_sha
     # First seen is earliest (parents before children, then by date): keep it per path.
     for i in range(0, len(seen), 2):
         if seen[i] == pidx:
-            return
+            return None
     seen.extend((pidx, commit))
+    return None
 
 
 def _provenance(history: _History, flat: list[int]) -> tuple[Provenance, ...]:
@@ -552,15 +620,34 @@ class HistoryListing:
 def _listed_blobs(
     repo: Path, proc: subprocess.Popen[bytes], max_file_size: int
 ) -> Generator[BlobRef | Skipped, None, None]:
-    history = _parse_log(repo, proc)
+    probe = _SizeProbe(repo)
+    try:
+        history = _parse_log(repo, proc, probe)
+    except BaseException:
+        probe.kill()
+        probe.close()
+        raise
+    sizes = probe.close()
     for path in history.submodules:
         yield Skipped(_decode_path(path), "submodule", "submodules are not followed")
     if not history.blobs:
         return
 
-    ids = [key.hex() for key in history.blobs]
     small: list[tuple[str, int, list[int]]] = []
-    for obj in _cat_file(repo, ids, contents=False):
+    unanswered: list[str] = []
+    for key, flat in history.blobs.items():
+        oid = key.hex()
+        answer = sizes.get(oid)
+        if answer is None:
+            unanswered.append(oid)
+        elif answer[0] != "blob":
+            yield _unreadable(_first_path(history, flat), _Object(oid, answer[0], answer[1], None))
+        elif answer[1] > max_file_size:
+            yield Skipped(_first_path(history, flat), "too-large", f"blob {oid}, {answer[1]} bytes")
+        else:
+            small.append((oid, answer[1], flat))
+    del sizes
+    for obj in _cat_file(repo, unanswered, contents=False):
         flat = history.blobs[bytes.fromhex(obj.id)]
         if obj.kind != "blob":
             yield _unreadable(_first_path(history, flat), obj)
@@ -568,7 +655,6 @@ def _listed_blobs(
             yield Skipped(_first_path(history, flat), "too-large", f"blob {obj.id}, {obj.size} bytes")
         else:
             small.append((obj.id, obj.size, flat))
-    del ids
     # All versions of a path together (log order within it): git inflates delta chains
     # from its base cache instead of from scratch, about twice as fast on real histories.
     small.sort(key=lambda item: item[2][0])
