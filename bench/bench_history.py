@@ -7,7 +7,7 @@ alone (listing + streaming, no matching), the staged scan of a one-file commit a
 `git diff --cached`, and keysweep's peak memory (with --memory-check, at 3x the history,
 to show it stays flat).
 
-    python bench/bench_history.py [--commits 300] [--runs 3] [--repo PATH] [--memory-check]
+    python bench/bench_history.py [--commits 300] [--edits append|hunks] [--runs 3] [--repo PATH] [--memory-check]
 """
 
 from __future__ import annotations
@@ -110,6 +110,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3, help="median of N runs")
     parser.add_argument("--repo", type=Path, help="benchmark this repository instead of generating one")
     parser.add_argument("--memory-check", action="store_true", help="also scan a 3x longer history")
+    parser.add_argument(
+        "--edits",
+        choices=("append", "hunks"),
+        default="append",
+        help="how the generated history edits files (see gen_history.py)",
+    )
     args = parser.parse_args(argv)
     random.seed(0)
     if args.repo:
@@ -117,11 +123,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     with tempfile.TemporaryDirectory(prefix="keysweep-bench-") as tmp:
         repo = Path(tmp) / "history"
-        counts = generate(repo, args.commits)
+        counts = generate(repo, args.commits, edits=args.edits)
         small = bench(repo, args.runs, counts["planted"])
         if args.memory_check:
             big_repo = Path(tmp) / "history-3x"
-            big_counts = generate(big_repo, args.commits * 3)
+            big_counts = generate(big_repo, args.commits * 3, edits=args.edits)
             big = bench(big_repo, 1, big_counts["planted"])
             print(
                 f"peak RSS at {args.commits} commits: {small['rss'] / 1024:.0f} MiB; "

@@ -438,7 +438,9 @@ class _SizeProbe:
     git) leaves some ids unanswered; the caller asks again the careful way (_cat_file)."""
 
     def __init__(self, repo: Path) -> None:
-        self._sizes: dict[str, tuple[str, int]] = {}
+        # raw id -> size for blobs; other kinds (a tree where a blob was listed) apart
+        self._sizes: dict[bytes, int] = {}
+        self._kinds: dict[bytes, str] = {}
         self._asked: list[bytes] = []
         self._proc: subprocess.Popen[bytes] | None = None
         try:
@@ -473,12 +475,15 @@ class _SizeProbe:
         for line in self._proc.stdout:
             fields = line.split()
             if len(fields) == 3 and fields[2].isdigit():
-                self._sizes[fields[0].decode("ascii")] = (fields[1].decode("ascii"), int(fields[2]))
+                key = bytes.fromhex(fields[0].decode("ascii"))
+                self._sizes[key] = int(fields[2])
+                if fields[1] != b"blob":
+                    self._kinds[key] = fields[1].decode("ascii", "replace")
 
-    def close(self) -> dict[str, tuple[str, int]]:
-        """Kind and size by blob id, for what git answered."""
+    def close(self) -> tuple[dict[bytes, int], dict[bytes, str]]:
+        """Sizes by raw id for what git answered, and the kinds of those that are no blob."""
         if self._proc is None:
-            return self._sizes
+            return self._sizes, self._kinds
         self._send()
         if self._proc.stdin is not None:
             try:
@@ -489,7 +494,7 @@ class _SizeProbe:
         assert self._proc.stdout is not None
         self._proc.stdout.close()
         self._proc.wait()
-        return self._sizes
+        return self._sizes, self._kinds
 
     def kill(self) -> None:
         if self._proc is not None and self._proc.poll() is None:
@@ -627,7 +632,7 @@ def _listed_blobs(
         probe.kill()
         probe.close()
         raise
-    sizes = probe.close()
+    sizes, kinds = probe.close()
     for path in history.submodules:
         yield Skipped(_decode_path(path), "submodule", "submodules are not followed")
     if not history.blobs:
@@ -636,17 +641,16 @@ def _listed_blobs(
     small: list[tuple[str, int, list[int]]] = []
     unanswered: list[str] = []
     for key, flat in history.blobs.items():
-        oid = key.hex()
-        answer = sizes.get(oid)
-        if answer is None:
-            unanswered.append(oid)
-        elif answer[0] != "blob":
-            yield _unreadable(_first_path(history, flat), _Object(oid, answer[0], answer[1], None))
-        elif answer[1] > max_file_size:
-            yield Skipped(_first_path(history, flat), "too-large", f"blob {oid}, {answer[1]} bytes")
+        size = sizes.get(key)
+        if size is None:
+            unanswered.append(key.hex())
+        elif key in kinds:
+            yield _unreadable(_first_path(history, flat), _Object(key.hex(), kinds[key], size, None))
+        elif size > max_file_size:
+            yield Skipped(_first_path(history, flat), "too-large", f"blob {key.hex()}, {size} bytes")
         else:
-            small.append((oid, answer[1], flat))
-    del sizes
+            small.append((key.hex(), size, flat))
+    del sizes, kinds
     for obj in _cat_file(repo, unanswered, contents=False):
         flat = history.blobs[bytes.fromhex(obj.id)]
         if obj.kind != "blob":
