@@ -17,10 +17,9 @@ _SNIFF = 8192
 
 def is_binary(data: bytes) -> bool:
     """NUL in the first 8 KiB means binary, unless the text is UTF-16/32 with a BOM."""
-    head = data[:_SNIFF]
     if _utf16_or_32(data):
         return False
-    return b"\0" in head
+    return data.find(b"\0", 0, _SNIFF) >= 0  # find with bounds: no copy of the head
 
 
 def _utf16_or_32(data: bytes) -> bool:
@@ -31,7 +30,7 @@ def _utf16_or_32(data: bytes) -> bool:
     """
     if not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
         return False
-    return b"\0" in data[2:]
+    return data.find(b"\0", 2) >= 0
 
 
 def normalize_text(data: bytes) -> bytes:
