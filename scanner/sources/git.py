@@ -472,13 +472,16 @@ class _SizeProbe:
 
     def _read(self) -> None:
         assert self._proc is not None and self._proc.stdout is not None
-        for line in self._proc.stdout:
-            fields = line.split()
-            if len(fields) == 3 and fields[2].isdigit():
-                key = bytes.fromhex(fields[0].decode("ascii"))
-                self._sizes[key] = int(fields[2])
-                if fields[1] != b"blob":
-                    self._kinds[key] = fields[1].decode("ascii", "replace")
+        try:
+            for line in self._proc.stdout:
+                fields = line.split()
+                if len(fields) == 3 and fields[2].isdigit():
+                    key = bytes.fromhex(fields[0].decode("ascii"))
+                    self._sizes[key] = int(fields[2])
+                    if fields[1] != b"blob":
+                        self._kinds[key] = fields[1].decode("ascii", "replace")
+        except (OSError, ValueError):
+            pass  # whatever is left unanswered is asked again, the careful way
 
     def close(self) -> tuple[dict[bytes, int], dict[bytes, str]]:
         """Sizes by raw id for what git answered, and the kinds of those that are no blob."""

@@ -672,3 +672,21 @@ def test_cli_says_what_it_did_not_follow_or_could_not_read(
     assert code == 0
     assert "submodule vendor/lib not followed" in err
     assert "lose.txt: missing object skipped" in err
+
+
+def test_sizes_git_did_not_give_while_listing_are_asked_again(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The size probe is an optimisation: when it answers nothing (git failed to start, or
+    died on a corrupt object), the careful path lists the same blobs and skips."""
+    import scanner.sources.git as source
+
+    repo.write("a.txt", "first\n")
+    repo.write("big.txt", "x" * 500 + "\n")
+    repo.commit("two files")
+    repo.write("a.txt", "second\n")
+    repo.commit("edit")
+    expected = history(repo, max_file_size=100)
+    assert [s.reason for s in skipped(expected)] == ["too-large"]
+    assert sorted(b.data for b in blobs(expected)) == [b"first\n", b"second\n"]
+    close = source._SizeProbe.close
+    monkeypatch.setattr(source._SizeProbe, "close", lambda self: (close(self), ({}, {}))[1])
+    assert history(repo, max_file_size=100) == expected
