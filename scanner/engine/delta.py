@@ -27,6 +27,7 @@ CONTEXT_LINES = 3
 _SPLIT_BYTES = 2048
 _ANCHOR_BYTES = 16
 _ANCHOR_TRIES = 8
+_ANCHOR_REACH = 64 * 1024
 _MAX_SPANS = 32
 # Common runs are measured to within this many bytes (fewer memcmp rounds).
 _GRAIN = 64
@@ -117,7 +118,12 @@ def _anchor(new: bytes, start: int, end: int, old: bytes, old_start: int, old_en
         if line_end <= 0:
             return None
         if line_end - line_start >= _ANCHOR_BYTES:
-            found = old.find(new[line_start:line_end], old_start, old_end)
+            # Looked for near where it sits in new (edits shift text a little): a big file
+            # changed all over costs _ANCHOR_REACH per try, not a search of the whole file.
+            near = old_start + (line_start - start)
+            found = old.find(
+                new[line_start:line_end], max(old_start, near - _ANCHOR_REACH), min(old_end, near + _ANCHOR_REACH)
+            )
             if found >= 0:
                 left = _backward(new, line_start, old, found, min(line_start - start, found - old_start))
                 size = line_end - line_start
