@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import threading
+from array import array
 from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +41,7 @@ _GITLINK = "160000"
 _MAX_UNREADABLE = 100
 _CHUNK = 1 << 20
 _LOG_FORMAT = "%x01%H%x00%an%x00%ae%x00%aI%x00%at"
+_NO_SIZE = -1
 
 
 # ---------------------------------------------------------------------------
@@ -434,13 +436,14 @@ def _parse_log(repo: Path, proc: subprocess.Popen[bytes], sizes: _SizeProbe | No
 
 class _SizeProbe:
     """`git cat-file --batch-check`, asked about each new blob while the log is still being
-    read, so that sizes are known when the listing ends. Anything odd (a corrupt object ends
-    git) leaves some ids unanswered; the caller asks again the careful way (_cat_file)."""
+    read, so that sizes are known when the listing ends. git answers each id with one line,
+    in the order asked, so answers are kept by position: a size, or _NO_SIZE. Anything odd
+    (a corrupt object ends git) leaves the rest unanswered; the caller asks again the
+    careful way (_cat_file)."""
 
     def __init__(self, repo: Path) -> None:
-        # raw id -> size for blobs; other kinds (a tree where a blob was listed) apart
-        self._sizes: dict[bytes, int] = {}
-        self._kinds: dict[bytes, str] = {}
+        self._sizes = array("q")
+        self._kinds: dict[int, str] = {}  # position -> kind, for what is no blob
         self._asked: list[bytes] = []
         self._proc: subprocess.Popen[bytes] | None = None
         try:
@@ -472,19 +475,24 @@ class _SizeProbe:
 
     def _read(self) -> None:
         assert self._proc is not None and self._proc.stdout is not None
+        sizes = self._sizes
         try:
             for line in self._proc.stdout:
                 fields = line.split()
                 if len(fields) == 3 and fields[2].isdigit():
-                    key = bytes.fromhex(fields[0].decode("ascii"))
-                    self._sizes[key] = int(fields[2])
                     if fields[1] != b"blob":
-                        self._kinds[key] = fields[1].decode("ascii", "replace")
+                        self._kinds[len(sizes)] = fields[1].decode("ascii", "replace")
+                    sizes.append(int(fields[2]))
+                elif len(fields) == 2:
+                    sizes.append(_NO_SIZE)  # missing or ambiguous: the careful path says which
+                else:
+                    break  # not the protocol: positions can no longer be trusted
         except (OSError, ValueError):
-            pass  # whatever is left unanswered is asked again, the careful way
+            pass
 
-    def close(self) -> tuple[dict[bytes, int], dict[bytes, str]]:
-        """Sizes by raw id for what git answered, and the kinds of those that are no blob."""
+    def close(self) -> tuple[array[int], dict[int, str]]:
+        """Sizes by the position each id was asked at (fewer than asked if git stopped
+        early), and the kinds of those that are no blob."""
         if self._proc is None:
             return self._sizes, self._kinds
         self._send()
@@ -646,32 +654,38 @@ def _listed_blobs(
 
     small: list[tuple[bytes, int, list[int]]] = []
     unanswered: list[str] = []
-    for key, flat in history.blobs.items():
-        size = sizes.get(key)
-        if size is None:
+    unread: set[bytes] = set()  # the few listed blobs that are not read (no base for others)
+    # The probe was asked about each blob as it entered history.blobs: positions match.
+    for position, (key, flat) in enumerate(history.blobs.items()):
+        size = sizes[position] if position < len(sizes) else _NO_SIZE
+        if size == _NO_SIZE:
             unanswered.append(key.hex())
-        elif key in kinds:
-            yield _unreadable(_first_path(history, flat), _Object(key.hex(), kinds[key], size, None))
+        elif position in kinds:
+            unread.add(key)
+            yield _unreadable(_first_path(history, flat), _Object(key.hex(), kinds[position], size, None))
         elif size > max_file_size:
+            unread.add(key)
             yield Skipped(_first_path(history, flat), "too-large", f"blob {key.hex()}, {size} bytes")
         else:
             small.append((key, size, flat))
     del sizes, kinds
     for obj in _cat_file(repo, unanswered, contents=False):
-        flat = history.blobs[bytes.fromhex(obj.id)]
+        key = bytes.fromhex(obj.id)
+        flat = history.blobs[key]
         if obj.kind != "blob":
+            unread.add(key)
             yield _unreadable(_first_path(history, flat), obj)
         elif obj.size > max_file_size:
+            unread.add(key)
             yield Skipped(_first_path(history, flat), "too-large", f"blob {obj.id}, {obj.size} bytes")
         else:
-            small.append((bytes.fromhex(obj.id), obj.size, flat))
+            small.append((key, obj.size, flat))
     # All versions of a path together (log order within it): git inflates delta chains
     # from its base cache instead of from scratch, about twice as fast on real histories.
     small.sort(key=lambda item: item[2][0])
-    read = {key for key, _size, _flat in small}
     paths: dict[int, str] = {}  # decoded once per path, not once per version
     for key, size, flat in small:
-        yield BlobRef(key.hex(), size, _provenance(history, flat, paths), _base(history, key, flat, read))
+        yield BlobRef(key.hex(), size, _provenance(history, flat, paths), _base(history, key, flat, unread))
 
 
 @dataclass(frozen=True)
@@ -692,7 +706,7 @@ class GitBlobReader:
                 yield Blob(id=obj.id, data=normalize_text(obj.data), provenance=ref.provenance)
 
 
-def _base(history: _History, key: bytes, flat: list[int], read: set[bytes]) -> str | None:
+def _base(history: _History, key: bytes, flat: list[int], unread: set[bytes]) -> str | None:
     """The previous version of the blob's file, if matching may skip what the two share.
 
     Findings collapse to one per secret and path, the earliest commit's. A secret that the
@@ -704,7 +718,7 @@ def _base(history: _History, key: bytes, flat: list[int], read: set[bytes]) -> s
     if len(flat) != 2:
         return None
     base = history.bases.get(key)
-    if base is None or base not in read:
+    if base is None or base in unread or base not in history.blobs:
         return None
     base_flat = history.blobs[base]
     for i in range(0, len(base_flat), 2):
