@@ -14,7 +14,7 @@ import subprocess
 import threading
 from array import array
 from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 from urllib.parse import urlsplit, urlunsplit
@@ -306,18 +306,33 @@ def _cat_file(repo: Path, ids: Sequence[str], *, contents: bool) -> Iterator[_Ob
 
 @dataclass
 class _History:
-    """Provenance index from one `git log --raw` pass, kept compact (interned paths/commits)."""
+    """Provenance index from one `git log --raw` pass, kept compact: paths and commits
+    interned, each blob known by its position (the order it was first seen), and what is
+    known of every blob in arrays by position (a few bytes a blob, not Python objects)."""
 
-    commits: list[tuple[str, str, str, str]]
+    commits: list[tuple[str, str, str, str]] = field(default_factory=list)
     # author time of each commit (seconds), as collapse() orders findings
-    times: list[int]
-    paths: list[bytes]
-    # blob id -> flat [path_index, commit_index, path_index, commit_index, ...]
-    blobs: dict[bytes, list[int]]
-    # blob id -> the blob its first path held before (the previous version of that file)
-    bases: dict[bytes, bytes]
+    times: list[int] = field(default_factory=list)
+    paths: list[bytes] = field(default_factory=list)
+    # blob id -> position; position -> id
+    blobs: dict[bytes, int] = field(default_factory=dict)
+    keys: list[bytes] = field(default_factory=list)
+    # by position: the path first seen at, the commit that first added it there, and the
+    # position of the blob that path held before (its previous version), or -1
+    first_path: array[int] = field(default_factory=lambda: array("l"))
+    first_commit: array[int] = field(default_factory=lambda: array("l"))
+    base: array[int] = field(default_factory=lambda: array("l"))
+    # position -> [path, commit, path, commit, ...] for the few blobs seen at more paths
+    more: dict[int, list[int]] = field(default_factory=dict)
     # gitlink paths (submodules) in first-seen order
-    submodules: dict[bytes, None]
+    submodules: dict[bytes, None] = field(default_factory=dict)
+
+    def places(self, position: int) -> list[tuple[int, int]]:
+        """(path, commit) of every path the blob was added at, the first first."""
+        found = [(self.first_path[position], self.first_commit[position])]
+        extra = self.more.get(position, ())
+        found.extend((extra[i], extra[i + 1]) for i in range(0, len(extra), 2))
+        return found
 
 
 def _stash_commits(repo: Path) -> list[str]:
@@ -384,7 +399,7 @@ def _start_log(repo: Path, revs: list[str]) -> subprocess.Popen[bytes]:
 
 
 def _parse_log(repo: Path, proc: subprocess.Popen[bytes], sizes: _SizeProbe | None = None) -> _History:
-    history = _History(commits=[], times=[], paths=[], blobs={}, bases={}, submodules={})
+    history = _History()
     path_index: dict[bytes, int] = {}
     people: dict[str, str] = {}
     assert proc.stdout is not None and proc.stderr is not None
@@ -546,27 +561,37 @@ def _record(history: _History, path_index: dict[bytes, int], meta: bytes, path: 
         pidx = path_index[path] = len(history.paths)
         history.paths.append(path)
     key = bytes.fromhex(new_sha.decode("ascii"))
-    seen = history.blobs.get(key)
-    if seen is None:
-        history.blobs[key] = [pidx, commit]
+    position = history.blobs.get(key)
+    if position is None:
+        history.blobs[key] = len(history.keys)
+        history.keys.append(key)
+        history.first_path.append(pidx)
+        history.first_commit.append(commit)
+        # The previous version was listed before (parents come first), unless the range
+        # scanned starts after it: then there is none to match against.
+        base = -1
         if old_mode.startswith(b"10") and old_sha != b"0" * 40:
-            history.bases[key] = bytes.fromhex(old_sha.decode("ascii"))
+            base = history.blobs.get(bytes.fromhex(old_sha.decode("ascii")), -1)
+        history.base.append(base)
         return new_sha
     # First seen is earliest (parents before children, then by date): keep it per path.
-    for i in range(0, len(seen), 2):
-        if seen[i] == pidx:
+    if history.first_path[position] == pidx:
+        return None
+    extra = history.more.setdefault(position, [])
+    for i in range(0, len(extra), 2):
+        if extra[i] == pidx:
             return None
-    seen.extend((pidx, commit))
+    extra.extend((pidx, commit))
     return None
 
 
-def _provenance(history: _History, flat: list[int], paths: dict[int, str]) -> tuple[Provenance, ...]:
+def _provenance(history: _History, position: int, paths: dict[int, str]) -> tuple[Provenance, ...]:
     out = []
-    for i in range(0, len(flat), 2):
-        sha, name, email, date = history.commits[flat[i + 1]]
-        path = paths.get(flat[i])
+    for pidx, commit in history.places(position):
+        sha, name, email, date = history.commits[commit]
+        path = paths.get(pidx)
         if path is None:
-            path = paths[flat[i]] = _decode_path(history.paths[flat[i]])
+            path = paths[pidx] = _decode_path(history.paths[pidx])
         out.append(Provenance(path, sha, name, email, date))
     return tuple(out)
 
@@ -652,40 +677,45 @@ def _listed_blobs(
     if not history.blobs:
         return
 
-    small: list[tuple[bytes, int, list[int]]] = []
+    small: list[tuple[int, int]] = []  # (position, size) of the blobs to read
     unanswered: list[str] = []
-    unread: set[bytes] = set()  # the few listed blobs that are not read (no base for others)
-    # The probe was asked about each blob as it entered history.blobs: positions match.
-    for position, (key, flat) in enumerate(history.blobs.items()):
+    unread: set[int] = set()  # the few listed blobs that are not read (no base for others)
+    # The probe was asked about each blob as it entered the index: positions match.
+    for position, key in enumerate(history.keys):
         size = sizes[position] if position < len(sizes) else _NO_SIZE
         if size == _NO_SIZE:
             unanswered.append(key.hex())
         elif position in kinds:
-            unread.add(key)
-            yield _unreadable(_first_path(history, flat), _Object(key.hex(), kinds[position], size, None))
+            unread.add(position)
+            yield _unreadable(_first_path(history, position), _Object(key.hex(), kinds[position], size, None))
         elif size > max_file_size:
-            unread.add(key)
-            yield Skipped(_first_path(history, flat), "too-large", f"blob {key.hex()}, {size} bytes")
+            unread.add(position)
+            yield Skipped(_first_path(history, position), "too-large", f"blob {key.hex()}, {size} bytes")
         else:
-            small.append((key, size, flat))
+            small.append((position, size))
     del sizes, kinds
     for obj in _cat_file(repo, unanswered, contents=False):
-        key = bytes.fromhex(obj.id)
-        flat = history.blobs[key]
+        position = history.blobs[bytes.fromhex(obj.id)]
         if obj.kind != "blob":
-            unread.add(key)
-            yield _unreadable(_first_path(history, flat), obj)
+            unread.add(position)
+            yield _unreadable(_first_path(history, position), obj)
         elif obj.size > max_file_size:
-            unread.add(key)
-            yield Skipped(_first_path(history, flat), "too-large", f"blob {obj.id}, {obj.size} bytes")
+            unread.add(position)
+            yield Skipped(_first_path(history, position), "too-large", f"blob {obj.id}, {obj.size} bytes")
         else:
-            small.append((key, obj.size, flat))
+            small.append((position, obj.size))
     # All versions of a path together (log order within it): git inflates delta chains
     # from its base cache instead of from scratch, about twice as fast on real histories.
-    small.sort(key=lambda item: item[2][0])
+    first_path = history.first_path
+    small.sort(key=lambda item: (first_path[item[0]], item[0]))
     paths: dict[int, str] = {}  # decoded once per path, not once per version
-    for key, size, flat in small:
-        yield BlobRef(key.hex(), size, _provenance(history, flat, paths), _base(history, key, flat, unread))
+    for position, size in small:
+        yield BlobRef(
+            history.keys[position].hex(),
+            size,
+            _provenance(history, position, paths),
+            _base(history, position, unread),
+        )
 
 
 @dataclass(frozen=True)
@@ -706,7 +736,7 @@ class GitBlobReader:
                 yield Blob(id=obj.id, data=normalize_text(obj.data), provenance=ref.provenance)
 
 
-def _base(history: _History, key: bytes, flat: list[int], unread: set[bytes]) -> str | None:
+def _base(history: _History, position: int, unread: set[int]) -> str | None:
     """The previous version of the blob's file, if matching may skip what the two share.
 
     Findings collapse to one per secret and path, the earliest commit's. A secret that the
@@ -715,20 +745,18 @@ def _base(history: _History, key: bytes, flat: list[int], unread: set[bytes]) ->
     only, and the previous version is scanned too, at that path, from a strictly earlier
     commit (author time, as collapse() orders them).
     """
-    if len(flat) != 2:
+    base = history.base[position]
+    if base < 0 or base in unread or position in history.more:
         return None
-    base = history.bases.get(key)
-    if base is None or base in unread or base not in history.blobs:
-        return None
-    base_flat = history.blobs[base]
-    for i in range(0, len(base_flat), 2):
-        if base_flat[i] == flat[0]:
-            return base.hex() if history.times[base_flat[i + 1]] < history.times[flat[1]] else None
+    path, commit = history.first_path[position], history.first_commit[position]
+    for base_path, base_commit in history.places(base):
+        if base_path == path:
+            return history.keys[base].hex() if history.times[base_commit] < history.times[commit] else None
     return None
 
 
-def _first_path(history: _History, flat: list[int]) -> str:
-    return _decode_path(history.paths[flat[0]])
+def _first_path(history: _History, position: int) -> str:
+    return _decode_path(history.paths[history.first_path[position]])
 
 
 def _unreadable(path: str, obj: _Object) -> Skipped:
