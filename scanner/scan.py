@@ -128,7 +128,7 @@ def _match(matcher: Matcher, batch: _Batch, reader: Reader | None) -> list[_Resu
             uses[item.base] -= 1
             if not uses[item.base]:
                 bases.pop(item.base, None)
-        if blob.id in uses and uses[blob.id]:
+        if uses.get(blob.id):
             bases[blob.id] = blob.data
         results.append((len(blob.data), matcher.scan(blob.data, blob.id, where=_where(blob), base=base)))
     return results

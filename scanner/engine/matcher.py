@@ -122,6 +122,7 @@ class Matcher:
         if sum(end - start for start, end in (change.region for change in found)) >= len(data):
             return self.scan(data, blob_id, where=where)
         kept: list[Match] = []
+        lines = counted = 0  # data[:counted] holds `lines` newlines (regions are in order)
         for change in found:
             region_start, region_end = change.region
             zone_start, zone_end = change.zone
@@ -132,7 +133,8 @@ class Matcher:
             ]
             if not here:
                 continue
-            lines = data.count(b"\n", 0, region_start)
+            lines += data.count(b"\n", counted, region_start)
+            counted = region_start
             kept.extend(
                 replace(
                     match,

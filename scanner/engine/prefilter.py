@@ -308,9 +308,10 @@ def _build_gate(rules: Sequence[Rule], candidates: Sequence[int]) -> tuple[Any, 
     from scanner.rules import compile_pattern
 
     flags = _gate_flags(hyperscan)
+    patterns = {index: compile_pattern(rules[index].pattern) for index in candidates}
     expressions: dict[int, bytes] = {}
     for index in candidates:
-        chosen = _gate_expression(hyperscan, rules[index], flags, compile_pattern(rules[index].pattern))
+        chosen = _gate_expression(hyperscan, rules[index], flags, patterns[index])
         if chosen is not None:
             expressions[index] = chosen
     usable = list(expressions)
@@ -319,9 +320,8 @@ def _build_gate(rules: Sequence[Rule], candidates: Sequence[int]) -> tuple[Any, 
         scratch = hyperscan.Scratch(db)
         unsafe = set()
         for index in usable:
-            pattern = compile_pattern(rules[index].pattern)
             for example in rules[index].examples + rules[index].negative_examples:
-                if not _gate_holds(pattern, db, scratch, index, example.encode("utf-8")):
+                if not _gate_holds(patterns[index], db, scratch, index, example.encode("utf-8")):
                     unsafe.add(index)
                     break
         if not unsafe:

@@ -398,7 +398,7 @@ def _start_log(repo: Path, revs: list[str]) -> subprocess.Popen[bytes]:
     return proc
 
 
-def _parse_log(repo: Path, proc: subprocess.Popen[bytes], sizes: _SizeProbe | None = None) -> _History:
+def _parse_log(repo: Path, proc: subprocess.Popen[bytes], sizes: _SizeProbe) -> _History:
     history = _History()
     path_index: dict[bytes, int] = {}
     people: dict[str, str] = {}
@@ -425,7 +425,7 @@ def _parse_log(repo: Path, proc: subprocess.Popen[bytes], sizes: _SizeProbe | No
                 continue
             if meta is not None:
                 new = _record(history, path_index, meta, token, commit)
-                if new is not None and sizes is not None:
+                if new is not None:
                     sizes.ask(new)
                 meta = None
                 continue
@@ -678,24 +678,8 @@ def _listed_blobs(
         return
 
     small: list[tuple[int, int]] = []  # (position, size) of the blobs to read
-    unanswered: list[str] = []
     unread: set[int] = set()  # the few listed blobs that are not read (no base for others)
-    # The probe was asked about each blob as it entered the index: positions match.
-    for position, key in enumerate(history.keys):
-        size = sizes[position] if position < len(sizes) else _NO_SIZE
-        if size == _NO_SIZE:
-            unanswered.append(key.hex())
-        elif position in kinds:
-            unread.add(position)
-            yield _unreadable(_first_path(history, position), _Object(key.hex(), kinds[position], size, None))
-        elif size > max_file_size:
-            unread.add(position)
-            yield Skipped(_first_path(history, position), "too-large", f"blob {key.hex()}, {size} bytes")
-        else:
-            small.append((position, size))
-    del sizes, kinds
-    for obj in _cat_file(repo, unanswered, contents=False):
-        position = history.blobs[bytes.fromhex(obj.id)]
+    for position, obj in _checked(repo, history, sizes, kinds):
         if obj.kind != "blob":
             unread.add(position)
             yield _unreadable(_first_path(history, position), obj)
@@ -704,6 +688,7 @@ def _listed_blobs(
             yield Skipped(_first_path(history, position), "too-large", f"blob {obj.id}, {obj.size} bytes")
         else:
             small.append((position, obj.size))
+    del sizes, kinds
     # All versions of a path together (log order within it): git inflates delta chains
     # from its base cache instead of from scratch, about twice as fast on real histories.
     first_path = history.first_path
@@ -716,6 +701,23 @@ def _listed_blobs(
             _provenance(history, position, paths),
             _base(history, position, unread),
         )
+
+
+def _checked(
+    repo: Path, history: _History, sizes: array[int], kinds: dict[int, str]
+) -> Iterator[tuple[int, _Object]]:
+    """(position, kind and size) of every listed blob: the size probe's answers, then the
+    careful per-object path for the ids it did not answer (missing, corrupt, or git gone).
+    The probe was asked about each blob as it entered the index: positions match."""
+    unanswered: list[str] = []
+    for position, key in enumerate(history.keys):
+        size = sizes[position] if position < len(sizes) else _NO_SIZE
+        if size == _NO_SIZE:
+            unanswered.append(key.hex())
+        else:
+            yield position, _Object(key.hex(), kinds.get(position, "blob"), size, None)
+    for obj in _cat_file(repo, unanswered, contents=False):
+        yield history.blobs[bytes.fromhex(obj.id)], obj
 
 
 @dataclass(frozen=True)
