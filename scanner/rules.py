@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -256,11 +255,11 @@ def load_rule_pack(directory: Path | None = None, *, compile_regexes: bool = Fal
 def _cached_pack(directory: Path, paths: Sequence[Path]) -> tuple[Rule, ...]:
     """The parsed pack from the cache (TOML parsing is most of a pre-commit hook's start-up),
     keyed by every file's bytes and by the parser's own source."""
-    from scanner.engine.cache import load_json
+    from scanner.engine.cache import file_digest, load_json
 
     try:
-        inputs: list[Any] = [hashlib.sha256(Path(__file__).read_bytes()).hexdigest()]
-        inputs += [(path.name, hashlib.sha256(path.read_bytes()).hexdigest()) for path in paths]
+        inputs: list[Any] = [file_digest(__file__)]
+        inputs += [(path.name, file_digest(path)) for path in paths]
     except OSError:
         return _parse_pack(directory, paths)
     rows = load_json("rules", inputs, lambda: [asdict(rule) for rule in _parse_pack(directory, paths)])

@@ -20,7 +20,7 @@ from typing import Any
 
 from scanner.model import Rule
 
-__all__ = ["cache_dir", "load_database", "load_gate", "load_json", "MISSING"]
+__all__ = ["cache_dir", "file_digest", "load_database", "load_gate", "load_json", "MISSING"]
 
 # Bump when the gate construction changes, so old databases are not reused.
 _FORMAT = "keysweep-hs-7"
@@ -40,6 +40,12 @@ def _key(kind: str, payload: Any) -> str:
     import hyperscan
 
     return _digest([kind, getattr(hyperscan, "__version__", "?"), platform.machine(), payload])
+
+
+def file_digest(path: str | Path) -> str:
+    """SHA-256 of a file's bytes, for cache keys (a rule file, or the source that builds an
+    entry: a change to it must not reuse old entries). OSError when it cannot be read."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def _digest(payload: Any) -> str:

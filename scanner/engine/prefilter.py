@@ -257,11 +257,10 @@ class HyperscanPrefilter:
 def _gate_signature() -> str:
     """This module's source: how a gate is derived from a rule (repeat limits, relaxations,
     proof contexts) lives here, so any change to it keys a new cached gate."""
-    import hashlib
+    from scanner.engine.cache import file_digest
 
     try:
-        with open(__file__, "rb") as handle:
-            return hashlib.sha256(handle.read()).hexdigest()
+        return file_digest(__file__)
     except OSError:
         return "unknown"
 
