@@ -18,7 +18,6 @@ import regex
 
 __all__ = ["FILTERS", "FILTER_GROUPS", "DEFAULT_FILTERS", "rejection", "resolve_filters"]
 
-# Compiled once: module-level regex calls look their pattern up in a cache on every call.
 class _Lazy:
     """A regex compiled on first use: importing the filters (every scan, every pre-commit
     run) compiles none of the dozens below, and a scan compiles only those it needs."""
@@ -36,6 +35,7 @@ class _Lazy:
         return getattr(compiled, name)
 
 
+# Compiled once: module-level regex calls look their pattern up in a cache on every call.
 _SRI_HASH = _Lazy(r"^sha(?:1|256|384|512)-[A-Za-z0-9+/]{20,}={0,2}$")
 _VOWEL = _Lazy(r"[aeiouy]")
 _MEMBER_SEPARATOR = _Lazy(r"\.|::|->|\?\.")
@@ -51,7 +51,7 @@ _TRAILING_DIGITS = _Lazy(r"[\d!._#-]+$")
 _NOT_NAME_CHAR = _Lazy(r"[^A-Za-z0-9_.:\- ]")
 _ANY_VOWEL = _Lazy(r"[aeiouyAEIOUY]")
 _CONSONANT_RUN = _Lazy(r"(?i)[^aeiouy]{5,}")
-_NAME_BEFORE = _Lazy(r"(?i)\b(?:key|name)[\"']?\s*[:=]\s*[\"']?([\w.-]+)[^\n]*$")
+_KEY_OR_NAME_BEFORE = _Lazy(r"(?i)\b(?:key|name)[\"']?\s*[:=]\s*[\"']?([\w.-]+)[^\n]*$")
 _BASE64_ONLY = _Lazy(r"^[A-Za-z0-9+/]+={0,2}$")
 
 Predicate = Callable[[str, str], bool]
@@ -399,7 +399,7 @@ def is_nonsecret_name(secret: str, line: str) -> bool:
         return True  # `"AWS::ApiGateway::ApiKey": …`: a type name, not a setting
     if name.lower() == "value":
         # `<add key="CsrfToken" value="…">`, `{"name": "NEXT_PAGE_TOKEN", "value": …}`
-        paired = _NAME_BEFORE.search(before[: match.start()])
+        paired = _KEY_OR_NAME_BEFORE.search(before[: match.start()])
         name = paired.group(1) if paired else name
     segments = {s.lower() for s in _SEGMENTS.findall(name)}
     return not segments.isdisjoint(_NONSECRET_SEGMENTS)

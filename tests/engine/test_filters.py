@@ -132,7 +132,15 @@ def test_wordish(value: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "line", ["publicKey: {v}", "csrf_token = '{v}'", "max_tokens = {v}", '<add key="CsrfToken" value="{v}" />']
+    "line",
+    [
+        "publicKey: {v}",
+        "csrf_token = '{v}'",
+        "max_tokens = {v}",
+        '<add key="CsrfToken" value="{v}" />',
+        # `value` takes its name from the `name`/`key` entry, not from the nearest one
+        '{{"name": "csrf_token", "type": "hidden", "value": "{v}"}}',
+    ],
 )
 def test_nonsecret_names(line: str) -> None:
     value = token(20)
