@@ -24,6 +24,7 @@ from scanner.errors import ConfigError, KeysweepError, SourceError
 from scanner.findings import Suppressor, load_baseline
 from scanner.rules import Config, RuleSet, build_ruleset, load_config, load_rule_pack
 from scanner.scan import Item, Progress, Reader, ScanResult, scan
+from scanner.sources.pack import PackWalk
 
 __all__ = ["main", "entry", "cli"]
 
@@ -160,6 +161,7 @@ def _run_scan(
     default_jobs: int,
     repository: Callable[[], str] | None = None,
     reader: Reader | None = None,
+    packs: Callable[[], PackWalk | None] | None = None,
 ) -> int:
     """Config -> rules -> scan -> report -> webhooks -> exit code: shared by every scan command."""
     _check_output(opts.output)
@@ -167,7 +169,7 @@ def _run_scan(
     source = items()
     try:
         return _scan_and_report(opts, source, command=command, root=root, scanned=scanned,
-                                default_jobs=default_jobs, repository=repository, reader=reader)
+                                default_jobs=default_jobs, repository=repository, reader=reader, packs=packs)
     finally:
         close = getattr(source, "close", None)
         if close is not None:
@@ -184,6 +186,7 @@ def _scan_and_report(
     default_jobs: int,
     repository: Callable[[], str] | None,
     reader: Reader | None,
+    packs: Callable[[], PackWalk | None] | None,
 ) -> int:
     config = load_config(opts.config, root=root)
     ruleset = _ruleset(config)
@@ -194,7 +197,8 @@ def _scan_and_report(
     jobs = opts.jobs if opts.jobs is not None else default_jobs
     try:
         result = scan(
-            source, ruleset.rules, suppressor, jobs=jobs, backend=opts.prefilter, on_progress=progress, reader=reader
+            source, ruleset.rules, suppressor, jobs=jobs, backend=opts.prefilter, on_progress=progress,
+            reader=reader, packs=packs,
         )
     finally:
         progress.close()
@@ -397,7 +401,14 @@ def stdin_command(label: str, opts: ScanOptions) -> int:
 def git_command(repo: Path, branches: tuple[str, ...], since: str | None, rev_range: str | None,
                 pre_push: bool, opts: ScanOptions) -> int:
     """Scan every blob reachable from every ref of REPO, each unique blob once."""
-    from scanner.sources.git import GitBlobReader, history_refs, pre_push_scope, repository_label, resolve_repo
+    from scanner.sources.git import (
+        GitBlobReader,
+        history_packs,
+        history_refs,
+        pre_push_scope,
+        repository_label,
+        resolve_repo,
+    )
 
     if since and rev_range:
         raise click.UsageError("--since and --range cannot be combined")
@@ -417,6 +428,9 @@ def git_command(repo: Path, branches: tuple[str, ...], since: str | None, rev_ra
         default_jobs=os.cpu_count() or 1,
         repository=lambda: repository_label(top),
         reader=GitBlobReader(top),
+        # The whole history: read from the packs in pack order (a range reads only its blobs).
+        packs=(lambda: history_packs(top, max_file_size=opts.max_file_size))
+        if not (branches or since or rev_range) else None,
     )
 
 

@@ -7,6 +7,7 @@ merged in input order, so the output is the same whatever `jobs` is.
 
 from __future__ import annotations
 
+import itertools
 import signal
 import time
 from collections import deque
@@ -14,8 +15,11 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from scanner.engine.matcher import Matcher
+from scanner.engine.prefilter import GATE_AFTER_BYTES
 from scanner.findings import Suppressor, build_findings, collapse
 from scanner.model import Blob, BlobRef, Finding, Match, Rule, ScanStats, Skipped
+from scanner.sources import is_binary, normalize_text
+from scanner.sources.pack import PackedBlob, PackWalk, WalkTask
 
 __all__ = ["Item", "Reader", "ScanResult", "Progress", "scan"]
 
@@ -75,17 +79,74 @@ def _batches(items: Iterable[Item], skipped: list[Skipped]) -> Iterator[list[Blo
 # Worker-process state: built once per worker by the pool initializer.
 _worker_matcher: Matcher | None = None
 _worker_reader: Reader | None = None
+_worker_walk: PackWalk | None = None
 
 
-def _init_worker(rules: tuple[Rule, ...], backend: str, matcher: Matcher | None, reader: Reader | None) -> None:
+def _init_worker(
+    rules: tuple[Rule, ...], backend: str, matcher: Matcher | None, reader: Reader | None, walk: PackWalk | None
+) -> None:
     """A forked worker inherits the parent's ready matcher (no recompiling, no reloading of
-    the compiled databases); a spawned one builds its own (from the on-disk cache)."""
-    global _worker_matcher, _worker_reader
+    the compiled databases) and pack walk; a spawned one builds its own matcher (from the
+    on-disk cache) and never walks."""
+    global _worker_matcher, _worker_reader, _worker_walk
     # Ctrl-C reaches the whole process group: the parent alone handles it (exit 130); a
     # worker that also raised KeyboardInterrupt would print one traceback per worker.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker_matcher = matcher if matcher is not None else Matcher(rules, backend=backend)
     _worker_reader = reader
+    _worker_walk = walk
+
+
+@dataclass(frozen=True)
+class _Walked:
+    """What one pack walk task found: the ids of every blob it matched (20 bytes each), and
+    the results worth sending back (matches, binary, or transcoded: size differs)."""
+
+    oids: bytes
+    results: dict[bytes, _Result]
+    blobs: int
+    bytes: int
+    warnings: tuple[str, ...]
+
+
+def _walk(matcher: Matcher, walk: PackWalk, task: WalkTask) -> _Walked:
+    """Match every blob of the task's delta trees: a blob built by a delta from one already
+    matched is matched by its edit (Matcher.scan_edit), the rest whole."""
+    oids = bytearray()
+    results: dict[bytes, _Result] = {}
+    count = total = 0
+
+    def visit(blob: PackedBlob, previous: list[Match] | None) -> list[Match] | None:
+        nonlocal count, total
+        if len(blob.data) > walk.max_blob:
+            return None  # the listing skips it as too large
+        oids.extend(blob.oid)
+        blob_id = blob.oid.hex()
+        if is_binary(blob.data):
+            results[blob.oid] = Skipped("", "binary")
+            return None
+        data = normalize_text(blob.data)
+        where = f"blob {blob_id[:12]}"
+        if previous is not None and blob.edit is not None and data is blob.data:
+            matches = matcher.scan_edit(data, blob_id, blob.edit, previous, where=where)
+        else:
+            matches = matcher.scan(data, blob_id, where=where)
+        count += 1
+        total += len(data)
+        if matches or data is not blob.data:
+            results[blob.oid] = (len(data), matches)
+        # The edits of deltas built from it are in its stored bytes, not transcoded ones.
+        return matches if data is blob.data else None
+
+    walk.walk(task, visit)
+    warnings = tuple(matcher.warnings)
+    matcher.warnings.clear()
+    return _Walked(bytes(oids), results, count, total, warnings)
+
+
+def _walk_in_worker(task: WalkTask) -> _Walked:
+    assert _worker_matcher is not None and _worker_walk is not None
+    return _walk(_worker_matcher, _worker_walk, task)
 
 
 def _match(matcher: Matcher, batch: _Batch, reader: Reader | None) -> list[_Result]:
@@ -163,8 +224,14 @@ def scan(
     backend: str = "auto",
     on_progress: Callable[[Progress], None] | None = None,
     reader: Reader | None = None,
+    packs: Callable[[], PackWalk | None] | None = None,
 ) -> ScanResult:
-    """`reader` reads the content of BlobRef items, in whichever process matches them."""
+    """`reader` reads the content of BlobRef items, in whichever process matches them.
+
+    `packs` opens the repository's pack walk (scanner.sources.pack), for a scan of the
+    whole history: its blobs are matched in pack order while the listing is read, and only
+    the listed blobs no pack holds are read through `reader`. Same result either way.
+    """
     started = time.monotonic()
     rules = tuple(rules)
     by_id = {rule.id: rule for rule in rules}
@@ -190,50 +257,102 @@ def scan(
             in_flight.append(kept)
             yield marked
 
-    def handle(results: list[_Result]) -> None:
+    def record(item: Blob | BlobRef, fresh: bool, result: _Result) -> None:
         nonlocal blobs, total_bytes, suppressed, baselined
+        if isinstance(result, Skipped):
+            skipped.append(result)
+            return
+        size, matches = result
+        if fresh:
+            blobs += 1
+            total_bytes += size
+            if matches:
+                cache[item.id] = matches
+        else:
+            # Same content at another path: matched once, reported at every path.
+            matches = cache.get(item.id, [])
+        if matches:
+            blob = item if isinstance(item, Blob) else Blob(item.id, b"", item.provenance)
+            found, dropped, base = build_findings(blob, matches, by_id, suppressor)
+            findings.extend(found)
+            suppressed += dropped
+            baselined += base
+
+    def handle(results: list[_Result]) -> None:
         batch = in_flight.popleft()
         for (item, fresh), result in zip(batch, results, strict=True):
-            if isinstance(result, Skipped):
-                skipped.append(result)
-                continue
-            size, matches = result
-            if fresh:
-                blobs += 1
-                total_bytes += size
-                if matches:
-                    cache[item.id] = matches
-            else:
-                # Same content at another path: matched once, reported at every path.
-                matches = cache.get(item.id, [])
-            if matches:
-                blob = item if isinstance(item, Blob) else Blob(item.id, b"", item.provenance)
-                found, dropped, base = build_findings(blob, matches, by_id, suppressor)
-                findings.extend(found)
-                suppressed += dropped
-                baselined += base
+            record(item, fresh, result)
         if on_progress is not None:
             on_progress(Progress(blobs, total_bytes))
 
-    batches = unique(_batches(items, skipped))
+    walked: set[bytes] = set()
+    answers: dict[bytes, _Result] = {}
+
+    def take(walks: Iterable[_Walked]) -> None:
+        """Gather the pack walk's answers (progress: what the walk has matched so far)."""
+        count = size = 0
+        for done in walks:
+            view = done.oids
+            walked.update(view[at : at + 20] for at in range(0, len(view), 20))
+            answers.update(done.results)
+            warnings.extend(w for w in done.warnings if w not in warnings)
+            count += done.blobs
+            size += done.bytes
+            if on_progress is not None:
+                on_progress(Progress(count, size))
+
+    def unwalked(listed: Iterable[Item]) -> Iterator[Item]:
+        """The listing, with each blob the walk matched recorded here: the rest go on to
+        be read and matched in batches."""
+        for item in listed:
+            if not isinstance(item, BlobRef) or len(item.id) != 40:
+                yield item
+                continue
+            key = bytes.fromhex(item.id)
+            if key not in walked:
+                yield item
+                continue
+            fresh = item.id not in seen
+            seen.add(item.id)
+            result = answers.get(key, (item.size, []))
+            if isinstance(result, Skipped):
+                where = item.provenance[0].path if item.provenance else ""
+                result = Skipped(where, "binary", f"blob {item.id}, {item.size} bytes")
+            record(item, fresh, result)
+
     matcher = Matcher(rules, backend=backend)
     backend_name = matcher.backend
+    fork = _can_fork()
+    # The walk is built before workers fork: they share it (a spawned worker could not).
+    walk = packs() if packs is not None and (jobs <= 1 or fork) else None
+    if walk is not None and walk.size >= GATE_AFTER_BYTES:
+        # A history this large is worth the gate's compile, once (it is cached on disk).
+        matcher.prepare()
     if jobs <= 1:
-        for batch in batches:
+        if walk is not None:
+            take(_walk(matcher, walk, task) for task in walk.tasks(1))
+        for batch in unique(_batches(unwalked(items), skipped)):
             handle(_match(matcher, batch, reader))
-        warnings.extend(matcher.warnings)
+        warnings.extend(w for w in matcher.warnings if w not in warnings)
     else:
         import multiprocessing
 
         # Fork before the source starts: a worker forked later would inherit the pipes of
         # the source's git processes and keep them open (git would never see end of input).
-        fork = _can_fork()
         if fork:
             # Load the cached gate once for all workers; a small scan never compiles it.
             matcher.prepare(compile=False)
         context = multiprocessing.get_context("fork" if fork else "spawn")
-        initargs = (rules, backend, matcher if fork else None, reader)
+        initargs = (rules, backend, matcher if fork else None, reader, walk)
         with context.Pool(jobs, initializer=_init_worker, initargs=initargs) as pool:
+            listed = iter(items)
+            if walk is not None:
+                running = pool.imap_unordered(_walk_in_worker, walk.tasks(jobs), chunksize=1)
+                # The first item ends the listing's `git log` pass: read while the workers walk.
+                first = next(listed, None)
+                take(running)
+                listed = itertools.chain([first] if first is not None else [], listed)
+            batches = unique(_batches(unwalked(listed), skipped))
             # imap keeps input order: the output is the same whatever the worker count.
             for results, worker_warnings in pool.imap(_match_in_worker, batches, chunksize=1):
                 handle(results)

@@ -14,9 +14,23 @@ rules that look further (multiline, or without keywords) are checked on the whol
 
 from __future__ import annotations
 
+import bisect
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["Change", "changes", "common_prefix", "common_suffix", "ZONE_LINES", "CONTEXT_LINES"]
+from scanner.model import Match
+
+__all__ = [
+    "Change",
+    "Edit",
+    "changes",
+    "edit_changes",
+    "carried",
+    "common_prefix",
+    "common_suffix",
+    "ZONE_LINES",
+    "CONTEXT_LINES",
+]
 
 # A keyword's window reaches one line either side of its own; two more is slack.
 ZONE_LINES = 3
@@ -31,6 +45,8 @@ _ANCHOR_REACH = 64 * 1024
 _MAX_SPANS = 32
 # Common runs are measured to within this many bytes (fewer memcmp rounds).
 _GRAIN = 64
+# Changes closer than this share one zone (their regions would overlap anyway).
+_NEAR = 1024
 
 
 @dataclass(frozen=True)
@@ -39,6 +55,17 @@ class Change:
 
     region: tuple[int, int]
     zone: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Edit:
+    """How a blob was built from another one (a git pack delta): its pieces in order, as
+    (start, end, origin) ranges of the new blob, each copied from source[origin:] or, with
+    origin -1, inserted. Unlike `changes`, an edit says where each unchanged byte came from,
+    so the source's matches can be carried over instead of found again."""
+
+    pieces: tuple[tuple[int, int, int], ...]
+    source_size: int
 
 
 def _forward(a: bytes, a_start: int, b: bytes, b_start: int, limit: int) -> int:
@@ -158,8 +185,70 @@ def _differing(new: bytes, old: bytes) -> list[tuple[int, int]]:
 
 def changes(new: bytes, old: bytes) -> list[Change]:
     """Zones and regions of `new` around what differs from `old`, sorted, regions disjoint."""
+    return _around(new, _differing(new, old))
+
+
+def edit_changes(new: bytes, edit: Edit) -> list[Change]:
+    """Zones and regions of `new` around what its edit did not copy: inserted bytes, every
+    seam between pieces copied from different places, and the ends of a copy that stops
+    short of the source's own ends."""
+    pieces = edit.pieces
+    spans: list[tuple[int, int]] = []
+    if not pieces:
+        return []
+    if pieces[0][2] != 0:
+        spans.append((0, pieces[0][1] if pieces[0][2] < 0 else 0))
+    for index, (start, end, origin) in enumerate(pieces):
+        if origin < 0:
+            if index:
+                spans.append((start, end))
+        elif index and pieces[index - 1][2] >= 0:
+            spans.append((start, start))
+    last_start, last_end, last_origin = pieces[-1]
+    if last_origin >= 0 and last_origin + last_end - last_start != edit.source_size:
+        spans.append((last_end, last_end))
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and start - merged[-1][1] < _NEAR:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return _around(new, merged)
+
+
+def carried(previous: Sequence[Match], edit: Edit, found: Sequence[Change]) -> list[tuple[Match, int]]:
+    """The source's matches that the edit copies whole and that touch no zone: each with its
+    start in the new blob (a match copied twice is there twice).
+
+    `previous` holds every match of the source, sorted by start. Away from the zones, the
+    new blob reads as the source does over each match and all the matcher looks at around it.
+    """
+    starts = [match.start for match in previous]
+    zone_starts = [change.zone[0] for change in found]
+    out: list[tuple[Match, int]] = []
+    for start, end, origin in edit.pieces:
+        if origin < 0:
+            continue
+        shift = start - origin
+        for index in range(bisect.bisect_left(starts, origin), len(previous)):
+            match = previous[index]
+            if match.start >= origin + end - start:
+                break
+            new_start, new_end = match.start + shift, match.end + shift
+            if new_end > end:
+                continue
+            # The zone starting last before new_end is the only one that could overlap.
+            zone = bisect.bisect_left(zone_starts, new_end) - 1
+            if zone >= 0 and found[zone].zone[1] > new_start:
+                continue
+            out.append((match, new_start))
+    return out
+
+
+def _around(new: bytes, spans: Sequence[tuple[int, int]]) -> list[Change]:
+    """Zones (ZONE_LINES around each span) and regions (CONTEXT_LINES more), merged."""
     found: list[Change] = []
-    for first, last in _differing(new, old):
+    for first, last in spans:
         # Bytes around a pure deletion are joined anew: the byte before it belongs to the change.
         anchor = first - 1 if first > 0 and first == last else first
         zone_start = _lines_back(new, anchor, ZONE_LINES)

@@ -16,7 +16,7 @@ import regex
 
 from scanner.engine.decode import MAX_DEPTH as MAX_DECODE_DEPTH
 from scanner.engine.decode import RUN_PREFIX, scan_encoded
-from scanner.engine.delta import changes
+from scanner.engine.delta import Change, Edit, carried, changes, edit_changes
 from scanner.engine.entropy import shannon_entropy
 from scanner.engine.filters import rejection
 from scanner.engine.lines import MULTILINE_SPAN, REACH, LineTexts, bounded_line, keyword_windows, merge
@@ -35,6 +35,8 @@ _CHUNK = 32 * 1024
 _BUDGET_BYTES = 1024 * 1024
 # A rule that times out this often is switched off for the rest of the scan.
 _TIMEOUT_LIMIT = 3
+# Between regions matched in one call: blank lines, so no keyword window spans two.
+_SEPARATOR = b"\n\n\n\n"
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,63 @@ class Matcher:
                 )
                 for match in here
             )
+        return kept
+
+    def scan_edit(
+        self, data: bytes, blob_id: str, edit: Edit, previous: Sequence[Match], *, where: str = ""
+    ) -> list[Match]:
+        """`scan(data)`, for a blob built by `edit` from a source whose matches (all of
+        them, as `scan` gives them) are `previous`: the zones around what the edit did not
+        copy are matched, and the source's matches elsewhere are carried over.
+
+        Unlike `scan(base=...)`, the result is the blob's own, whatever the source is: an
+        older or a newer version, at any path (scanner.engine.delta).
+        """
+        if self._wide is not None and self._wide.fired(data):
+            return self.scan(data, blob_id, where=where)
+        found = edit_changes(data, edit)
+        if sum(end - start for start, end in (change.region for change in found)) >= len(data):
+            return self.scan(data, blob_id, where=where)
+        kept = self._scan_zones(data, blob_id, found, where)
+        for match, start in carried(previous, edit, found):
+            kept.append(
+                replace(match, blob_id=blob_id, start=start, end=start + match.end - match.start, line=0,
+                        end_line=match.end_line - match.line)
+            )
+        if not kept:
+            return kept
+        kept.sort(key=lambda m: (m.start, m.end, m.rule_id))
+        numbered = []
+        line = 1
+        counted = 0
+        for match in kept:
+            line += data.count(b"\n", counted, match.start)
+            counted = match.start
+            numbered.append(replace(match, line=line, end_line=line + match.end_line))
+        return _deduplicate(numbered, self._priorities)
+
+    def _scan_zones(self, data: bytes, blob_id: str, found: Sequence[Change], where: str) -> list[Match]:
+        """Matches touching the zones, each numbered from its region's first line (0).
+
+        The regions are matched in one call, joined by blank lines: no window reaches past
+        one line either side of its keyword, so none reaches from one region into the next,
+        and a region keeps its own lines whole (each ends in a newline, but the blob's last).
+        """
+        parts = [data[start:end] for start, end in (change.region for change in found)]
+        joined = _SEPARATOR.join(parts)
+        offsets = []  # start of each region in `joined`
+        at = 0
+        for part in parts:
+            offsets.append(at)
+            at += len(part) + len(_SEPARATOR)
+        kept = []
+        for match in self.scan(joined, blob_id, where=where):
+            index = bisect.bisect_right(offsets, match.start) - 1
+            change = found[index]
+            shift = change.region[0] - offsets[index]
+            start, end = match.start + shift, match.end + shift
+            if end > change.zone[0] and start < change.zone[1]:
+                kept.append(replace(match, start=start, end=end, line=0, end_line=match.end_line - match.line))
         return kept
 
     def candidates(self, data: bytes) -> list[Candidate]:

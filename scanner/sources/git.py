@@ -22,11 +22,13 @@ from urllib.parse import urlsplit, urlunsplit
 from scanner.errors import NotARepositoryError, SourceError
 from scanner.model import Blob, BlobRef, Provenance, Skipped, blob_id
 from scanner.sources import is_binary, normalize_text, scrubbed_env
+from scanner.sources.pack import PackWalk, open_packs
 
 __all__ = [
     "GitBlobReader",
     "HistoryListing",
     "PushScope",
+    "history_packs",
     "history_refs",
     "iter_history",
     "iter_staged",
@@ -639,6 +641,22 @@ def history_refs(
     stashes = _stash_commits(repo) if everything else []
     proc = _start_log(repo, _log_args(refs, since, rev_range, stashes))
     return HistoryListing(proc, _listed_blobs(repo, proc, max_file_size))
+
+
+def history_packs(repo: Path, *, max_file_size: int) -> PackWalk | None:
+    """The pack walk over the repository's own packs (scanner.sources.pack), for a scan of
+    the whole history; None where packs cannot be read here (a SHA-256 repository)."""
+    try:
+        out = _run(Path(repo), "rev-parse", "--git-common-dir", "--show-object-format=storage")
+    except SourceError:
+        return None
+    lines = out.decode("utf-8", "surrogateescape").splitlines()
+    if len(lines) != 2 or lines[1] != "sha1":
+        return None
+    common = Path(lines[0])
+    if not common.is_absolute():
+        common = Path(repo) / common
+    return open_packs(common / "objects", max_file_size)
 
 
 class HistoryListing:

@@ -1,0 +1,397 @@
+"""Every blob of a repository's pack files, read in pack order without git.
+
+A history is mostly deltas: git stores each version of a file as the instructions that
+build it from another one (its delta base), and `git cat-file` rebuilds every blob by
+replaying those chains. Read in pack order instead, as `git index-pack` resolves them,
+each object is inflated once and each delta applied once, in this process, with no pipe:
+a tree of deltas is walked depth first, a blob's content kept only while the blobs built
+from it are made. Each blob comes with its `Edit` (scanner.engine.delta): what of it the
+delta copied from its base and what it inserted, which is what matching needs to know.
+
+Only what this module can read with certainty is walked: version 2 pack indexes of a
+SHA-1 repository, and blobs whose delta chain resolves inside their pack. Everything else
+(loose objects, alternates, odd or corrupt packs) is left to `git cat-file`, and so is any
+tree of deltas this reader fails on: `PackedBlob`s name only blobs read in full and checked.
+"""
+
+from __future__ import annotations
+
+import bisect
+import mmap
+import os
+import sys
+import zlib
+from array import array
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from scanner.engine.delta import Edit
+
+__all__ = ["PackedBlob", "PackWalk", "WalkTask", "open_packs"]
+
+_IDX_MAGIC = b"\xfftOc"
+_OID = 20
+_BLOB = 3
+_OFS_DELTA = 6
+_REF_DELTA = 7
+# Tasks per worker: smaller tasks balance the workers and report progress more often.
+_TASKS_PER_JOB = 8
+# Content held at once along one chain of deltas (its blobs are kept until their own
+# deltas are made); a deeper chain is left to git.
+_MAX_HELD = 256 * 1024 * 1024
+_MAX_READ = 64 * 1024 * 1024
+
+State = TypeVar("State")
+
+
+@dataclass(frozen=True)
+class PackedBlob:
+    """A blob read from a pack: `edit` says how it was built from its delta base (None for
+    a blob stored whole)."""
+
+    oid: bytes
+    data: bytes
+    edit: Edit | None
+
+
+@dataclass(frozen=True)
+class WalkTask:
+    """Roots of delta trees of one pack (positions in pack order), walked by one worker."""
+
+    pack: int
+    roots: tuple[int, ...]
+    weight: int
+
+
+class _Pack:
+    """One pack and its index, by position in pack (offset) order."""
+
+    def __init__(self, pack_path: Path, idx_path: Path) -> None:
+        index = idx_path.read_bytes()
+        if len(index) < 8 + 1024 or index[:4] != _IDX_MAGIC or int.from_bytes(index[4:8], "big") != 2:
+            raise ValueError("not a version 2 pack index")
+        count = int.from_bytes(index[8 + 255 * 4 : 8 + 256 * 4], "big")
+        names_at = 8 + 1024
+        offsets_at = names_at + count * (_OID + 4)
+        large_at = offsets_at + count * 4
+        if len(index) < large_at + 2 * _OID:
+            raise ValueError("truncated pack index")
+        raw = array("I")
+        raw.frombytes(index[offsets_at:large_at])
+        if raw.itemsize != 4:
+            raise ValueError("no 32-bit array type")
+        if sys.byteorder == "little":
+            raw.byteswap()
+        offsets = array("Q", raw)
+        for entry, offset in enumerate(raw):
+            if offset & 0x80000000:
+                at = large_at + 8 * (offset & 0x7FFFFFFF)
+                if at + 8 > len(index) - 2 * _OID:
+                    raise ValueError("bad large offset")
+                offsets[entry] = int.from_bytes(index[at : at + 8], "big")
+        with open(pack_path, "rb") as handle:
+            self.data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        data = self.data
+        if len(data) < 12 + _OID or data[:4] != b"PACK" or int.from_bytes(data[4:8], "big") not in (2, 3):
+            raise ValueError("not a pack file")
+        if int.from_bytes(data[8:12], "big") != count:
+            raise ValueError("pack and index disagree on the object count")
+        self.names = index[names_at : names_at + count * _OID]
+        # Positions in offset order; entry = the object's place in the index (its name).
+        self.entry = array("l", sorted(range(count), key=offsets.__getitem__))
+        self.offset = array("Q", (offsets[e] for e in self.entry))
+        self.offset.append(len(data) - _OID)
+        self.count = count
+        self._parse()
+
+    def oid(self, position: int) -> bytes:
+        entry = self.entry[position]
+        return self.names[entry * _OID : (entry + 1) * _OID]
+
+    def _find(self, oid: bytes) -> int:
+        """Index entry of `oid`, or -1 (binary search of the sorted names)."""
+        names = self.names
+        low, high = 0, self.count
+        while low < high:
+            middle = (low + high) // 2
+            name = names[middle * _OID : (middle + 1) * _OID]
+            if name < oid:
+                low = middle + 1
+            elif name > oid:
+                high = middle
+            else:
+                return middle
+        return -1
+
+    def _parse(self) -> None:
+        """Each object's header: where its data starts, its size, its kind once the delta
+        chains are resolved, and which base it is built from (-1: stored whole)."""
+        data, offset, count = self.data, self.offset, self.count
+        starts = array("Q", bytes(8 * count))
+        sizes = array("Q", bytes(8 * count))
+        kinds = bytearray(count)
+        bases = array("l", [-1]) * count
+        pending: list[tuple[int, bytes]] = []
+        for position in range(count):
+            at = offset[position]
+            byte = data[at]
+            kind = (byte >> 4) & 7
+            size = byte & 15
+            shift = 4
+            at += 1
+            while byte & 0x80:
+                byte = data[at]
+                at += 1
+                size |= (byte & 0x7F) << shift
+                shift += 7
+            if kind == _OFS_DELTA:
+                byte = data[at]
+                at += 1
+                back = byte & 0x7F
+                while byte & 0x80:
+                    byte = data[at]
+                    at += 1
+                    back = ((back + 1) << 7) | (byte & 0x7F)
+                base = bisect.bisect_left(offset, offset[position] - back, 0, position)
+                if base >= position or offset[base] != offset[position] - back:
+                    continue  # not an object start: left unread (kind 0)
+                bases[position] = base
+                kinds[position] = kinds[base]
+            elif kind == _REF_DELTA:
+                pending.append((position, data[at : at + _OID]))
+                at += _OID
+            elif 1 <= kind <= 4:
+                kinds[position] = kind
+            else:
+                continue
+            starts[position] = at
+            sizes[position] = size
+        if pending:
+            # A base named by id may come later in the pack (a fetched pack made whole).
+            by_entry = {entry: position for position, entry in enumerate(self.entry)}
+            for position, name in pending:
+                entry = self._find(name)
+                bases[position] = by_entry.get(entry, -1) if entry >= 0 else -1
+            for position in range(count):
+                if not kinds[position] and bases[position] >= 0:
+                    kinds[position] = _chain_kind(kinds, bases, position)
+        self.starts, self.sizes, self.kinds, self.bases = starts, sizes, kinds, bases
+
+    def blob_trees(self) -> tuple[list[int], dict[int, list[int]], dict[int, int]]:
+        """Roots of the blob delta trees, each object's deltas, and each root's weight
+        (its size times the blobs its tree holds: the work of walking it)."""
+        kinds, bases, sizes = self.kinds, self.bases, self.sizes
+        roots: list[int] = []
+        children: dict[int, list[int]] = {}
+        root_of = array("l", [-1]) * self.count
+        members: dict[int, int] = {}
+        for position in range(self.count):
+            if kinds[position] != _BLOB:
+                continue
+            base = bases[position]
+            if base < 0:
+                roots.append(position)
+                root_of[position] = position
+                members[position] = 1
+            else:
+                children.setdefault(base, []).append(position)
+        # Roots of deltas whose base comes later are found by walking down from the roots.
+        stack = list(roots)
+        while stack:
+            position = stack.pop()
+            for child in children.get(position, ()):
+                root_of[child] = root_of[position]
+                members[root_of[position]] += 1
+                stack.append(child)
+        weights = {root: (sizes[root] + 1) * members[root] for root in roots}
+        return roots, children, weights
+
+    def inflate(self, position: int, limit: int) -> bytes:
+        """The object's stored data (whole object, or delta), checked against its size."""
+        size = self.sizes[position]
+        if size > limit:
+            raise ValueError("too large to read here")
+        body = zlib.decompressobj()
+        out = body.decompress(memoryview(self.data)[self.starts[position] : self.offset[position + 1]], size + 1)
+        if len(out) != size or not body.eof:
+            raise ValueError("object does not inflate to its size")
+        return out
+
+
+def _chain_kind(kinds: bytearray, bases: array[int], position: int) -> int:
+    """The kind at the end of an object's chain of bases (0: broken, or a cycle)."""
+    chain: list[int] = []
+    while not kinds[position]:
+        base = bases[position]
+        if base < 0 or len(chain) > len(kinds):
+            return 0
+        chain.append(position)
+        position = base
+    for member in chain:
+        kinds[member] = kinds[position]
+    return kinds[position]
+
+
+def _varint(delta: bytes, at: int) -> tuple[int, int]:
+    value = shift = 0
+    while True:
+        byte = delta[at]
+        at += 1
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            return value, at
+
+
+def apply_delta(base: bytes, delta: bytes, limit: int) -> tuple[bytes, Edit]:
+    """Git's delta format: the new object, and which of its bytes came from where."""
+    source_size, at = _varint(delta, 0)
+    target_size, at = _varint(delta, at)
+    if source_size != len(base):
+        raise ValueError("delta does not fit its base")
+    if target_size > limit:
+        raise ValueError("too large to read here")
+    out = bytearray()
+    view = memoryview(base)
+    pieces: list[tuple[int, int, int]] = []
+    end = len(delta)
+    while at < end:
+        op = delta[at]
+        at += 1
+        written = len(out)
+        if op & 0x80:
+            origin = size = 0
+            if op & 0x01:
+                origin = delta[at]
+                at += 1
+            if op & 0x02:
+                origin |= delta[at] << 8
+                at += 1
+            if op & 0x04:
+                origin |= delta[at] << 16
+                at += 1
+            if op & 0x08:
+                origin |= delta[at] << 24
+                at += 1
+            if op & 0x10:
+                size = delta[at]
+                at += 1
+            if op & 0x20:
+                size |= delta[at] << 8
+                at += 1
+            if op & 0x40:
+                size |= delta[at] << 16
+                at += 1
+            if size == 0:
+                size = 0x10000
+            if origin + size > len(base):
+                raise ValueError("delta copies past its base")
+            out += view[origin : origin + size]
+            if pieces and pieces[-1][2] >= 0 and pieces[-1][2] + pieces[-1][1] - pieces[-1][0] == origin:
+                first, _, source = pieces[-1]
+                pieces[-1] = (first, written + size, source)  # git splits long copies
+            else:
+                pieces.append((written, written + size, origin))
+        elif op:
+            if at + op > end:
+                raise ValueError("delta ends inside an insert")
+            out += delta[at : at + op]
+            at += op
+            pieces.append((written, written + op, -1))
+        else:
+            raise ValueError("reserved delta opcode")
+    if len(out) != target_size:
+        raise ValueError("delta does not make its size")
+    return bytes(out), Edit(tuple(pieces), len(base))
+
+
+class PackWalk:
+    """The blob delta trees of a repository's packs, split into tasks for the workers.
+
+    Built in the main process before workers fork (they share it); `walk` runs in each.
+    """
+
+    def __init__(self, packs: Sequence[_Pack], max_blob: int) -> None:
+        self._packs = list(packs)
+        # Blobs larger than this are not matched (the listing skips them), but may be read
+        # as the base of smaller ones, up to _MAX_READ.
+        self.max_blob = max_blob
+        self._limit = max(max_blob, _MAX_READ)
+        self._trees = [pack.blob_trees() for pack in self._packs]
+
+    @property
+    def size(self) -> int:
+        """About how many bytes the walk will match."""
+        return sum(sum(weights.values()) for _, _, weights in self._trees)
+
+    def tasks(self, jobs: int) -> list[WalkTask]:
+        """Roots in pack order, cut into runs of about equal weight."""
+        total = sum(sum(weights.values()) for _, _, weights in self._trees)
+        target = max(1, total // max(1, jobs * _TASKS_PER_JOB))
+        tasks: list[WalkTask] = []
+        for number, (roots, _children, weights) in enumerate(self._trees):
+            run: list[int] = []
+            weight = 0
+            for root in roots:
+                run.append(root)
+                weight += weights[root]
+                if weight >= target:
+                    tasks.append(WalkTask(number, tuple(run), weight))
+                    run, weight = [], 0
+            if run:
+                tasks.append(WalkTask(number, tuple(run), weight))
+        # Heaviest first: a big task started last would leave the other workers idle.
+        tasks.sort(key=lambda task: -task.weight)
+        return tasks
+
+    def walk(self, task: WalkTask, visit: Callable[[PackedBlob, State | None], State | None]) -> None:
+        """Call `visit(blob, state of its base)` for every blob of the task's trees, bases
+        first; what visit returns is handed to the blobs built from that one. A tree this
+        reader cannot read (corrupt, too large) is left off from the failing blob down."""
+        pack = self._packs[task.pack]
+        _roots, children, _weights = self._trees[task.pack]
+        limit = self._limit
+        for root in task.roots:
+            try:
+                data = pack.inflate(root, limit)
+            except (ValueError, zlib.error, IndexError):
+                continue
+            state = visit(PackedBlob(pack.oid(root), data, None), None)
+            stack: list[tuple[bytes, State | None, Iterator[int]]] = [(data, state, iter(children.get(root, ())))]
+            held = len(data)
+            while stack:
+                base, base_state, pending = stack[-1]
+                child = next(pending, None)
+                if child is None:
+                    stack.pop()
+                    held -= len(base)
+                    continue
+                try:
+                    made, edit = apply_delta(base, pack.inflate(child, limit), limit)
+                except (ValueError, zlib.error, IndexError):
+                    continue
+                state = visit(PackedBlob(pack.oid(child), made, edit), base_state)
+                deeper = children.get(child)
+                if deeper and held + len(made) <= _MAX_HELD:
+                    stack.append((made, state, iter(deeper)))
+                    held += len(made)
+
+
+def open_packs(objects: Path, max_blob: int) -> PackWalk | None:
+    """The walk over every readable pack under `objects`, or None when there is none."""
+    packs = []
+    try:
+        names = sorted(os.listdir(objects / "pack"))
+    except OSError:
+        return None
+    for name in names:
+        if not name.endswith(".pack"):
+            continue
+        pack_path = objects / "pack" / name
+        try:
+            packs.append(_Pack(pack_path, pack_path.with_suffix(".idx")))
+        except (OSError, ValueError, IndexError):
+            continue  # git reads it instead
+    return PackWalk(packs, max_blob) if packs else None
