@@ -14,7 +14,17 @@ from pathlib import Path
 
 import pytest
 
-from scanner.engine.delta import _GRAIN, CONTEXT_LINES, ZONE_LINES, changes, common_prefix, common_suffix
+from scanner.engine.delta import (
+    _GRAIN,
+    CONTEXT_LINES,
+    ZONE_LINES,
+    Edit,
+    carried,
+    changes,
+    common_prefix,
+    common_suffix,
+    edit_changes,
+)
 from scanner.engine.matcher import Matcher
 from scanner.engine.prefilter import available_backends
 from scanner.findings import Suppressor
@@ -252,3 +262,81 @@ def test_history_scan_by_change_reports_what_a_whole_blob_scan_reports(tmp_path:
         ("github.classic-pat", "vendored/settings.py"),
     }
     assert _report(refs, repo) == expected
+
+
+def _rebuilt(rnd: random.Random, old: bytes, samples: list[bytes]) -> tuple[bytes, Edit]:
+    """A new blob made as a git delta makes it: pieces of `old` (anywhere, in any order,
+    cut on or off line ends) and inserted bytes; with the Edit that says which is which."""
+    pieces: list[tuple[int, int, int]] = []
+    out = bytearray()
+    at = 0
+    for _ in range(rnd.choice([1, 2, 3, 5])):
+        kind = rnd.choice(["keep", "keep", "move", "insert"])
+        if kind == "insert" or not old:
+            text = rnd.choice(samples) + rnd.choice([b"\n", b"", b" "])
+            pieces.append((len(out), len(out) + len(text), -1))
+            out += text
+            continue
+        start = at if kind == "keep" else rnd.randrange(len(old))
+        end = min(len(old), start + rnd.randrange(1, max(2, len(old) // 2)))
+        if rnd.random() < 0.5:  # snap to a line end, as most edits are
+            newline = old.find(b"\n", end)
+            end = newline + 1 if newline >= 0 else len(old)
+        if start >= end:
+            continue
+        pieces.append((len(out), len(out) + end - start, start))
+        out += old[start:end]
+        at = end
+    if rnd.random() < 0.5 and at < len(old):  # the rest of the file, as most edits keep it
+        pieces.append((len(out), len(out) + len(old) - at, at))
+        out += old[at:]
+    merged: list[tuple[int, int, int]] = []
+    for start, end, origin in pieces:
+        last = merged[-1] if merged else None
+        if last and origin >= 0 and last[2] >= 0 and last[2] + last[1] - last[0] == origin:
+            merged[-1] = (last[0], end, last[2])
+        else:
+            merged.append((start, end, origin))
+    return bytes(out), Edit(tuple(merged), len(old))
+
+
+@pytest.mark.parametrize("backend", available_backends())
+def test_an_edit_scan_is_the_whole_scan(backend: str) -> None:
+    """scan_edit gives a blob's own matches (not only what its source lacks), whichever way
+    the edit built it: a newer or an older version, with moves, cut anywhere."""
+    matcher = Matcher(PACK, backend=backend)
+    matcher.prepare()
+    rnd = random.Random(23)
+    samples = [s.encode("utf-8") for rule in PACK for s in rule.examples + rule.negative_examples]
+    carried_over = re_found = 0
+    for blob in corpus(seed=6, files=8):
+        old, old_matches = blob, matcher.scan(blob, "old")
+        for _ in range(5):
+            new, edit = _rebuilt(rnd, old, samples)
+            full = matcher.scan(new, "new")
+            found = edit_changes(new, edit)
+            carried_over += len(carried(old_matches, edit, found))
+            re_found += sum(1 for m in full if any(c.zone[0] < m.end and m.start < c.zone[1] for c in found))
+            assert matcher.scan_edit(new, "new", edit, old_matches) == full
+            old, old_matches = new, full
+    # Both sides are exercised: matches carried from the source, and matches found again.
+    assert carried_over > 100 and re_found > 50
+
+
+def test_an_edit_that_cuts_the_source_short_rescans_its_end() -> None:
+    """A version that stops inside the source (an older, shorter one) ends where the source
+    went on: its last lines are matched again, not carried."""
+    rule = Rule(
+        id="custom.tail",
+        description="a value that must end its line",
+        provider="custom",
+        pattern=r"tail_token = (?P<secret>[a-z0-9]{24})$",
+        keywords=("tail_token",),
+    )
+    matcher = Matcher([rule], backend="aho-corasick")
+    value = random_chars("tail", 24).lower()
+    old = b"".join(b"value_%d = %d\n" % (n, n) for n in range(30)) + f"tail_token = {value}x\nend\n".encode()
+    new = old[: old.index(b"x\nend")]
+    assert matcher.scan(old) == []
+    edit = Edit(((0, len(new), 0),), len(old))
+    assert [m.secret for m in matcher.scan_edit(new, "", edit, [])] == [value] == [m.secret for m in matcher.scan(new)]

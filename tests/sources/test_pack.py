@@ -1,0 +1,247 @@
+"""Reading blobs from pack files in pack order (scanner.sources.pack), and the history scan
+built on it: every blob git holds, byte for byte, and the same report as `git cat-file`."""
+
+from __future__ import annotations
+
+import codecs
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from scanner.engine.delta import Edit
+from scanner.findings import Suppressor
+from scanner.rules import Allowlist, load_rule_pack
+from scanner.scan import ScanResult, scan
+from scanner.sources.git import GitBlobReader, history_packs, history_refs
+from scanner.sources.pack import PackedBlob, PackWalk, open_packs
+from tests.helpers import git, github_token, stripe_key
+
+MAX_SIZE = 64 * 1024
+
+
+def _commit(repo: Path, files: dict[str, bytes | None], step: int) -> None:
+    for name, content in files.items():
+        path = repo / name
+        if content is None:
+            path.unlink()
+            git(repo, "rm", "-q", name)
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+        git(repo, "add", name)
+    stamp = f"@{1_700_000_000 + step * 60} +0000"
+    git(repo, "commit", "-q", "-m", f"step {step}", env={"GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp})
+
+
+def _history(repo: Path, steps: int = 14) -> None:
+    """Files edited over many commits: text edited at the top, middle and end (a token
+    added, then removed), a binary file, UTF-16 text, a file larger than MAX_SIZE, an
+    empty file and a copy at a second path."""
+    git(repo, "init", "-q", "-b", "main")
+    lines = [f"value_{n} = {n}  # some ordinary configuration line" for n in range(200)]
+    token, stripe = github_token(31), stripe_key(32)
+    for step in range(steps):
+        if step == 3:
+            lines.insert(100, f"GITHUB_TOKEN = '{token}'")
+        elif step == 8:
+            lines.remove(f"GITHUB_TOKEN = '{token}'")
+        elif step == 5:
+            lines.insert(0, f"STRIPE_KEY = '{stripe}'")
+        elif step % 3 == 0:
+            del lines[50 + step]
+        else:
+            lines.append(f"step_{step} = {step}")
+        config = ("\n".join(lines) + "\n").encode()
+        files: dict[str, bytes | None] = {
+            "app/config.py": config,
+            "bin/data.bin": bytes(range(256)) * 8 + b"\0" * step + bytes([step]) * 100,
+            "docs/notes.txt": codecs.BOM_UTF16_LE
+            + (f"note {step}\ntoken = '{github_token(40)}'\n" + "filler line\n" * 50).encode("utf-16-le"),
+            "big.txt": b"".join(b"row %d of a large file\n" % n for n in range(4000 + step)),
+        }
+        if step == 0:
+            files["empty.txt"] = b""
+        if step == 9:
+            files["copy/config.py"] = config
+        _commit(repo, files, step)
+
+
+def _blobs(repo: Path) -> dict[bytes, bytes]:
+    """Every blob git holds, by id, read by git itself."""
+    listing = subprocess.run(
+        ["git", "cat-file", "--batch-all-objects", "--batch-check=%(objectname) %(objecttype)"],
+        cwd=repo, capture_output=True, check=True, text=True,
+    ).stdout.split("\n")
+    oids = [line.split()[0] for line in listing if line.endswith(" blob")]
+    out = {}
+    for oid in oids:
+        out[bytes.fromhex(oid)] = subprocess.run(["git", "cat-file", "blob", oid], cwd=repo, capture_output=True, check=True).stdout
+    return out
+
+
+def _walked(walk: PackWalk, jobs: int = 3) -> tuple[dict[bytes, bytes], int]:
+    """Every blob the walk visits (checking each edit against its base), and how many came by an edit."""
+    seen: dict[bytes, bytes] = {}
+    edits = 0
+
+    def visit(blob: PackedBlob, base: bytes | None) -> bytes:
+        nonlocal edits
+        assert blob.oid not in seen
+        seen[blob.oid] = blob.data
+        if blob.edit is not None:
+            assert base is not None
+            edits += 1
+            _check_edit(blob.data, blob.edit, base)
+        return blob.data
+
+    for task in walk.tasks(jobs):
+        walk.walk(task, visit)
+    return seen, edits
+
+
+def _check_edit(data: bytes, edit: Edit, base: bytes) -> None:
+    assert edit.source_size == len(base)
+    at = 0
+    for start, end, origin in edit.pieces:
+        assert start == at
+        if origin >= 0:
+            assert data[start:end] == base[origin : origin + end - start]
+        at = end
+    assert at == len(data)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    _history(repo)
+    git(repo, "gc", "-q", "--aggressive")
+    return repo
+
+
+def test_the_walk_reads_every_blob_as_git_does(repo: Path) -> None:
+    walk = history_packs(repo, max_file_size=MAX_SIZE)
+    assert walk is not None
+    seen, edits = _walked(walk)
+    assert seen == _blobs(repo)
+    assert edits >= 20  # most versions come by a delta
+
+
+def test_packs_that_name_their_delta_bases_by_id_are_read_too(repo: Path) -> None:
+    git(repo, "-c", "repack.useDeltaBaseOffset=false", "repack", "-q", "-adf")
+    walk = history_packs(repo, max_file_size=MAX_SIZE)
+    assert walk is not None
+    seen, edits = _walked(walk)
+    assert seen == _blobs(repo) and edits >= 20
+
+
+def _pack_entries(repo: Path) -> list[tuple[str, str, int, int]]:
+    """(id, kind, size in pack, offset) of every object in the repository's one pack."""
+    [idx] = (repo / ".git" / "objects" / "pack").glob("*.idx")
+    out = subprocess.run(["git", "verify-pack", "-v", str(idx)], cwd=repo, capture_output=True, text=True).stdout
+    entries = []
+    for line in out.splitlines():
+        fields = line.split()
+        if len(fields) >= 5 and fields[1] in ("blob", "tree", "commit", "tag") and len(fields[0]) == 40:
+            entries.append((fields[0], fields[1], int(fields[3]), int(fields[4])))
+    return entries
+
+
+def test_a_corrupt_object_is_left_to_git_and_the_rest_is_read(repo: Path) -> None:
+    entries = _pack_entries(repo)
+    # A stored-whole blob with deltas built on it: the biggest entry of app/config.py's family.
+    config = git(repo, "rev-parse", "HEAD:app/config.py").strip()
+    victim = next(oid for oid, kind, size, offset in entries if kind == "blob" and size > 2000 and oid != config)
+    [pack_path] = (repo / ".git" / "objects" / "pack").glob("*.pack")
+    _oid, _kind, size, offset = next(e for e in entries if e[0] == victim)
+    pack_path.chmod(0o644)
+    data = bytearray(pack_path.read_bytes())
+    data[offset + size // 2] ^= 0xFF
+    pack_path.write_bytes(bytes(data))
+    walk = history_packs(repo, max_file_size=MAX_SIZE)
+    assert walk is not None
+    seen, _edits = _walked(walk)
+    assert bytes.fromhex(victim) not in seen
+    blobs = _blobs_readable(repo)
+    assert seen and all(blobs[oid] == content for oid, content in seen.items())
+    # The scan still ends, and reports what the git-only path reports (git names the damage).
+    assert _result(repo, packs=True) == _result(repo, packs=False)
+
+
+def _blobs_readable(repo: Path) -> dict[bytes, bytes]:
+    out = {}
+    listing = subprocess.run(
+        ["git", "cat-file", "--batch-all-objects", "--batch-check=%(objectname) %(objecttype)"],
+        cwd=repo, capture_output=True, text=True,
+    ).stdout.split("\n")
+    for line in listing:
+        if line.endswith(" blob"):
+            proc = subprocess.run(["git", "cat-file", "blob", line.split()[0]], cwd=repo, capture_output=True)
+            if proc.returncode == 0:
+                out[bytes.fromhex(line.split()[0])] = proc.stdout
+    return out
+
+
+def _result(repo: Path, *, packs: bool, jobs: int = 1) -> tuple:
+    listing = history_refs(repo, max_file_size=MAX_SIZE)
+    try:
+        result: ScanResult = scan(
+            listing,
+            load_rule_pack(),
+            Suppressor(Allowlist()),
+            jobs=jobs,
+            reader=GitBlobReader(repo),
+            packs=(lambda: history_packs(repo, max_file_size=MAX_SIZE)) if packs else None,
+        )
+    finally:
+        listing.close()
+    stats = result.stats
+    return (
+        result.findings,
+        sorted(result.skipped, key=lambda s: (s.path, s.reason, s.detail)),
+        (stats.blobs, stats.bytes, stats.skipped_binary, stats.skipped_large, stats.skipped_other),
+    )
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_history_scan_from_packs_reports_what_cat_file_reports(repo: Path, jobs: int) -> None:
+    # Later commits stay loose: those blobs are read through git, the rest from the pack.
+    more = repo / "app" / "config.py"
+    more.write_bytes(more.read_bytes() + f"LATE_TOKEN = '{github_token(77)}'\n".encode())
+    git(repo, "commit", "-q", "-am", "late")
+    expected = _result(repo, packs=False, jobs=jobs)
+    findings, skipped, stats = expected
+    assert {f.file for f in findings} >= {"app/config.py", "copy/config.py", "docs/notes.txt"}
+    assert any(f.rule_id.startswith("stripe") for f in findings)
+    assert {s.reason for s in skipped} == {"binary", "too-large"}
+    assert _result(repo, packs=True, jobs=jobs) == expected
+
+
+def test_garbage_in_the_pack_directory_is_ignored(repo: Path) -> None:
+    pack_dir = repo / ".git" / "objects" / "pack"
+    (pack_dir / "pack-junk.pack").write_bytes(b"PACK\0\0\0\2" + b"\xff" * 100)
+    (pack_dir / "pack-junk.idx").write_bytes(b"\xfftOc\0\0\0\2" + b"\0" * 50)
+    (pack_dir / "pack-lonely.pack").write_bytes(b"not a pack")
+    walk = open_packs(repo / ".git" / "objects", MAX_SIZE)
+    assert walk is not None
+    seen, _edits = _walked(walk)
+    assert seen == _blobs(repo)
+
+
+def test_no_walk_without_packs_or_for_sha256(tmp_path: Path) -> None:
+    loose = tmp_path / "loose"
+    loose.mkdir()
+    git(loose, "init", "-q")
+    (loose / "a.txt").write_text("hello\n")
+    git(loose, "add", "a.txt")
+    git(loose, "commit", "-q", "-m", "one")
+    assert history_packs(loose, max_file_size=MAX_SIZE) is None
+    sha256 = tmp_path / "sha256"
+    sha256.mkdir()
+    git(sha256, "init", "-q", "--object-format=sha256")
+    (sha256 / "a.txt").write_text("hello\n")
+    git(sha256, "add", "a.txt")
+    git(sha256, "commit", "-q", "-m", "one")
+    git(sha256, "gc", "-q")
+    assert history_packs(sha256, max_file_size=MAX_SIZE) is None
