@@ -70,6 +70,7 @@ class Matcher:
         # without keywords): a blob where one may match is scanned whole, never by its change.
         wide = [rule for rule in self.rules if rule.multiline or not rule.keywords]
         self._wide = build_prefilter(wide, self.prefilter.name) if wide else None
+        self._wide_indices = frozenset(i for i, rule in enumerate(self.rules) if rule.multiline or not rule.keywords)
         # Where base64 runs may be (Hyperscan only; the fallback searches everything, same result).
         self._run_lines = LineFinder(RUN_PREFIX) if self.prefilter.name == "hyperscan" else None
         self._timeouts: dict[int, int] = defaultdict(int)
@@ -91,9 +92,18 @@ class Matcher:
         return self.prefilter.name
 
     def scan(
-        self, data: bytes, blob_id: str = "", *, depth: int = 0, where: str = "", base: bytes | None = None
+        self,
+        data: bytes,
+        blob_id: str = "",
+        *,
+        depth: int = 0,
+        where: str = "",
+        base: bytes | None = None,
+        local: bool = False,
     ) -> list[Match]:
-        """`where` names the input (a path) in warnings.
+        """`where` names the input (a path) in warnings. `local`: leave out the rules whose
+        matches reach past the lines around a keyword (for lines cut out of a blob where
+        none of them matches: joined, such lines could make a match the blob does not hold).
 
         With `base` (the previous version of the same file), matches that `base` holds too,
         unchanged in every line the matcher looks at, may be left out: what the change can
@@ -102,7 +112,7 @@ class Matcher:
         if base is not None and depth == 0:
             return self._scan_change(data, base, blob_id, where)
         texts = LineTexts(data, INLINE_ALLOW_MARKERS)
-        candidates = self._confirm(data, self._windows(data), where=where)
+        candidates = self._confirm(data, self._windows(data, local=local), where=where)
         matches = _deduplicate(self._to_matches(data, blob_id, candidates, texts), self._priorities)
         if depth < MAX_DECODE_DEPTH:
             # Base64 values that decode to text are scanned again, decoded (scanner.engine.decode).
@@ -197,7 +207,7 @@ class Matcher:
             offsets.append(at)
             at += len(part) + len(_SEPARATOR)
         kept = []
-        for match in self.scan(joined, blob_id, where=where):
+        for match in self.scan(joined, blob_id, where=where, local=True):
             index = bisect.bisect_right(offsets, match.start) - 1
             change = found[index]
             shift = change.region[0] - offsets[index]
@@ -228,7 +238,7 @@ class Matcher:
             if rule.provider == "generic":
                 self._compile(index)
 
-    def _windows(self, data: bytes) -> dict[int, list[tuple[int, int]]]:
+    def _windows(self, data: bytes, *, local: bool = False) -> dict[int, list[tuple[int, int]]]:
         """Per rule that may match, merged byte ranges around its keyword hits (a line either
         side, at most lines.REACH bytes on long lines; see scanner.engine.lines).
 
@@ -236,6 +246,8 @@ class Matcher:
         hits alone, so they are the same whichever prefilter backend ran.
         """
         fired, present = self.prefilter.fired_keywords(data)
+        if local and fired:
+            fired = [index for index in fired if index not in self._wide_indices]
         if not fired:
             return {}
         lowered = data.lower()

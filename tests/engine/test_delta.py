@@ -340,3 +340,43 @@ def test_an_edit_that_cuts_the_source_short_rescans_its_end() -> None:
     assert matcher.scan(old) == []
     edit = Edit(((0, len(new), 0),), len(old))
     assert [m.secret for m in matcher.scan_edit(new, "", edit, [])] == [value] == [m.secret for m in matcher.scan(new)]
+
+
+@pytest.mark.parametrize("backend", available_backends())
+def test_regions_matched_together_make_no_match_across_them(backend: str) -> None:
+    """The regions of an edit are matched in one call, joined by blank lines. A rule that
+    may span lines must not join the end of one region to the start of the next: here a
+    Terraform `variable` ends one region and a `"db_password" {...}` block starts the next,
+    far apart in the blob. (Hyperscan's gate knows the blob holds no such block, so the
+    blob is not scanned whole; without Hyperscan, the keyword alone makes it whole.)"""
+    rule = next(r for r in PACK if r.id == "generic.terraform-variable")
+    matcher = Matcher([rule, *[r for r in PACK if not r.multiline][:20]], backend=backend)
+    matcher.prepare()
+    width = 48
+    lines = [f"filler line {n:03d}".ljust(width - 1).encode() for n in range(120)]
+    old = b"\n".join(lines) + b"\n"
+    first, second = b"# one inserted line\n", b"# another\n"
+    a, b = old.index(b"filler line 020"), old.index(b"filler line 080")
+    new = old[:a] + first + old[a:b] + second + old[b:]
+    edit = Edit(((0, a, 0), (a, a + len(first), -1), (a + len(first), b + len(first), a),
+                 (b + len(first), b + len(first) + len(second), -1),
+                 (b + len(first) + len(second), len(new), b)), len(old))
+    one, two = edit_changes(new, edit)
+    # Where the first region ends and the second starts, in `old`'s bytes (copied as they
+    # are), and the second zone's first line: the secret must touch a zone to be kept.
+    end_line = new.rfind(b"\n", 0, one.region[1] - 1) + 1 - len(first)
+    start_line = two.region[0] - len(first)
+    zone_line = two.zone[0] - len(first)
+    assert start_line - end_line > 20 * width and zone_line - start_line == 3 * width
+    secret = random_chars("tf", 16)
+    for at, text in (
+        (end_line, "x = variable"),
+        (start_line, '"db_password" {'),
+        (zone_line, f'  default = "{secret}" }}'),
+    ):
+        old = old[:at] + text.encode().ljust(width - 1) + old[at + width - 1 :]
+    new = old[:a] + first + old[a:b] + second + old[b:]
+    assert matcher.scan(new) == [] == matcher.scan(old)
+    joined = b"x = variable\n\n\n\n" + new[two.region[0] : two.region[1]]
+    assert [m.secret for m in matcher.scan(joined)] == [secret]  # what joining would make
+    assert matcher.scan_edit(new, "", edit, []) == []
