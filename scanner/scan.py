@@ -285,16 +285,16 @@ def scan(
         if on_progress is not None:
             on_progress(Progress(blobs, total_bytes))
 
-    walked: set[bytes] = set()
-    answers: dict[bytes, _Result] = {}
+    walked: set[str] = set()
+    answers: dict[str, _Result] = {}
 
     def take(walks: Iterable[_Walked]) -> None:
         """Gather the pack walk's answers (progress: what the walk has matched so far)."""
         count = size = 0
         for done in walks:
-            view = done.oids
-            walked.update(view[at : at + 20] for at in range(0, len(view), 20))
-            answers.update(done.results)
+            ids = done.oids.hex()
+            walked.update(ids[at : at + 40] for at in range(0, len(ids), 40))
+            answers.update((oid.hex(), result) for oid, result in done.results.items())
             warnings.extend(w for w in done.warnings if w not in warnings)
             count += done.blobs
             size += done.bytes
@@ -305,16 +305,12 @@ def scan(
         """The listing, with each blob the walk matched recorded here: the rest go on to
         be read and matched in batches."""
         for item in listed:
-            if not isinstance(item, BlobRef) or len(item.id) != 40:
-                yield item
-                continue
-            key = bytes.fromhex(item.id)
-            if key not in walked:
+            if not isinstance(item, BlobRef) or item.id not in walked:
                 yield item
                 continue
             fresh = item.id not in seen
             seen.add(item.id)
-            result = answers.get(key, (item.size, []))
+            result = answers.get(item.id, (item.size, []))
             if isinstance(result, Skipped):
                 where = item.provenance[0].path if item.provenance else ""
                 result = Skipped(where, "binary", f"blob {item.id}, {item.size} bytes")

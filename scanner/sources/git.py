@@ -588,14 +588,18 @@ def _record(history: _History, path_index: dict[bytes, int], meta: bytes, path: 
 
 
 def _provenance(history: _History, position: int, paths: dict[int, str]) -> tuple[Provenance, ...]:
-    out = []
-    for pidx, commit in history.places(position):
-        sha, name, email, date = history.commits[commit]
-        path = paths.get(pidx)
-        if path is None:
-            path = paths[pidx] = _decode_path(history.paths[pidx])
-        out.append(Provenance(path, sha, name, email, date))
-    return tuple(out)
+    extra = history.more.get(position)
+    if extra is None:  # most blobs: one path
+        return (_place(history, history.first_path[position], history.first_commit[position], paths),)
+    return tuple(_place(history, pidx, commit, paths) for pidx, commit in history.places(position))
+
+
+def _place(history: _History, pidx: int, commit: int, paths: dict[int, str]) -> Provenance:
+    sha, name, email, date = history.commits[commit]
+    path = paths.get(pidx)
+    if path is None:
+        path = paths[pidx] = _decode_path(history.paths[pidx])
+    return Provenance(path, sha, name, email, date)
 
 
 def iter_history(
@@ -769,10 +773,15 @@ def _base(history: _History, position: int, unread: set[int]) -> str | None:
     if base < 0 or base in unread or position in history.more:
         return None
     path, commit = history.first_path[position], history.first_commit[position]
-    for base_path, base_commit in history.places(base):
-        if base_path == path:
-            return history.keys[base].hex() if history.times[base_commit] < history.times[commit] else None
-    return None
+    if history.first_path[base] == path:
+        base_commit = history.first_commit[base]
+    else:
+        extra = history.more.get(base, ())
+        found = [extra[i + 1] for i in range(0, len(extra), 2) if extra[i] == path]
+        if not found:
+            return None
+        base_commit = found[0]
+    return history.keys[base].hex() if history.times[base_commit] < history.times[commit] else None
 
 
 def _first_path(history: _History, position: int) -> str:
