@@ -4,6 +4,7 @@ built on it: every blob git holds, byte for byte, and the same report as `git ca
 from __future__ import annotations
 
 import codecs
+import re
 import subprocess
 from pathlib import Path
 
@@ -245,3 +246,39 @@ def test_no_walk_without_packs_or_for_sha256(tmp_path: Path) -> None:
     git(sha256, "commit", "-q", "-m", "one")
     git(sha256, "gc", "-q")
     assert history_packs(sha256, max_file_size=MAX_SIZE) is None
+
+
+def _unpacked_copy(repo: Path, dest: Path) -> Path:
+    """The same repository with every object loose (no pack for the walk to read)."""
+    subprocess.run(["cp", "-a", str(repo), str(dest)], check=True)
+    pack_dir = dest / ".git" / "objects" / "pack"
+    moved = dest.parent / "packs-moved"
+    moved.mkdir()
+    for path in pack_dir.iterdir():
+        path.rename(moved / path.name)
+    for pack in moved.glob("*.pack"):
+        with open(pack, "rb") as stream:
+            subprocess.run(["git", "unpack-objects", "-q"], cwd=dest, stdin=stream, check=True)
+    assert not list(pack_dir.glob("*.pack"))
+    return dest
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_the_cli_reports_a_packed_history_as_the_same_history_loose(
+    repo: Path, tmp_path: Path, jobs: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.helpers import run_cli
+
+    loose = _unpacked_copy(repo, tmp_path / "loose")
+    assert history_packs(loose, max_file_size=MAX_SIZE) is None
+    outputs = []
+    for target in (repo, loose):
+        result = run_cli(
+            ["git", str(target), "--format", "json", "--jobs", jobs, "--max-file-size", str(MAX_SIZE)],
+            capsys=capsys, monkeypatch=monkeypatch,
+        )
+        assert result.code == 1, result.err
+        err = re.sub(r"[0-9.]+ s\b", "T s", result.err.replace(str(target), "REPO"))
+        outputs.append((result.out, err))
+    assert outputs[0] == outputs[1]
+    assert '"app/config.py"' in outputs[0][0]
