@@ -42,6 +42,9 @@ _TASKS_PER_JOB = 8
 # deltas are made); a deeper chain is left to git.
 _MAX_HELD = 256 * 1024 * 1024
 _MAX_READ = 64 * 1024 * 1024
+# Pages of the pack read since they were last handed back: a pack is read once, and its
+# pages would otherwise count in every process's resident memory until the scan ends.
+_RELEASE_BYTES = 8 * 1024 * 1024
 
 State = TypeVar("State")
 
@@ -134,8 +137,11 @@ class _Pack:
         kinds = bytearray(count)
         bases = array("l", [-1]) * count
         pending: list[tuple[int, bytes]] = []
+        released = 0
         for position in range(count):
             at = offset[position]
+            if at - released >= _RELEASE_BYTES:
+                released = self.release(released, at)
             byte = data[at]
             kind = (byte >> 4) & 7
             size = byte & 15
@@ -178,6 +184,20 @@ class _Pack:
                 if not kinds[position] and bases[position] >= 0:
                     kinds[position] = _chain_kind(kinds, bases, position)
         self.starts, self.sizes, self.kinds, self.bases = starts, sizes, kinds, bases
+        self.release(0, len(data))
+
+    def release(self, start: int, end: int) -> int:
+        """Hand back this process's pages of the pack in [start, end) (the file stays in the
+        page cache); returns where the released range ends (a page boundary)."""
+        start -= start % mmap.PAGESIZE
+        end -= end % mmap.PAGESIZE
+        advise = getattr(self.data, "madvise", None)
+        if advise is not None and hasattr(mmap, "MADV_DONTNEED") and end > start:
+            try:
+                advise(mmap.MADV_DONTNEED, start, end - start)
+            except (OSError, ValueError):
+                pass
+        return end
 
     def blob_trees(self) -> tuple[list[int], dict[int, list[int]], dict[int, int]]:
         """Roots of the blob delta trees, each object's deltas, and each root's weight
@@ -353,7 +373,12 @@ class PackWalk:
         pack = self._packs[task.pack]
         _roots, children, _weights = self._trees[task.pack]
         limit = self._limit
+        read = 0
         for root in task.roots:
+            read += pack.offset[root + 1] - pack.offset[root]
+            if read >= _RELEASE_BYTES:
+                pack.release(0, len(pack.data))
+                read = 0
             try:
                 data = pack.inflate(root, limit)
             except (ValueError, zlib.error, IndexError):
@@ -368,6 +393,7 @@ class PackWalk:
                     stack.pop()
                     held -= len(base)
                     continue
+                read += pack.offset[child + 1] - pack.offset[child]
                 try:
                     made, edit = apply_delta(base, pack.inflate(child, limit), limit)
                 except (ValueError, zlib.error, IndexError):
@@ -377,6 +403,7 @@ class PackWalk:
                 if deeper and held + len(made) <= _MAX_HELD:
                     stack.append((made, state, iter(deeper)))
                     held += len(made)
+        pack.release(0, len(pack.data))
 
 
 def open_packs(objects: Path, max_blob: int) -> PackWalk | None:
