@@ -174,12 +174,13 @@ class Matcher:
         found = edit_changes(data, edit)
         if sum(end - start for start, end in (change.region for change in found)) >= len(data):
             return self.scan(data, blob_id, where=where)
+        # No match kept here overlaps a carried one: a match found near a zone sees the same
+        # lines as in the source (its window reaches one line from its keyword's; a zone has
+        # three more), so the source's own scan already chose between the two.
         kept = self._scan_zones(data, blob_id, found, where)
         for match, start in carried(previous, edit, found):
-            kept.append(
-                replace(match, blob_id=blob_id, start=start, end=start + match.end - match.start, line=0,
-                        end_line=match.end_line - match.line)
-            )
+            end = start + match.end - match.start
+            kept.append(replace(match, blob_id=blob_id, start=start, end=end, line=0, end_line=match.end_line - match.line))
         if not kept:
             return kept
         kept.sort(key=lambda m: (m.start, m.end, m.rule_id))
@@ -190,7 +191,7 @@ class Matcher:
             line += data.count(b"\n", counted, match.start)
             counted = match.start
             numbered.append(replace(match, line=line, end_line=line + match.end_line))
-        return _deduplicate(numbered, self._priorities)
+        return numbered
 
     def _scan_zones(self, data: bytes, blob_id: str, found: Sequence[Change], where: str) -> list[Match]:
         """Matches touching the zones, each numbered from its region's first line (0).

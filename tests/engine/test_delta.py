@@ -380,3 +380,28 @@ def test_regions_matched_together_make_no_match_across_them(backend: str) -> Non
     joined = b"x = variable\n\n\n\n" + new[two.region[0] : two.region[1]]
     assert [m.secret for m in matcher.scan(joined)] == [secret]  # what joining would make
     assert matcher.scan_edit(new, "", edit, []) == []
+
+
+def test_an_edit_scan_keeps_matches_that_share_their_span() -> None:
+    """Decoding gives a match on top of the ordinary one (a cli flag whose value is valid
+    base64, reported raw and decoded; a Basic header decoded at two depths): both are
+    carried over an edit, as a whole scan reports both."""
+    import base64
+
+    matcher = Matcher(PACK, backend=available_backends()[0])
+    matcher.prepare()
+    # Base64 of text with a two-byte character: decodes where it is a value.
+    flag = base64.b64encode("hRe\u07daT".encode()).decode()
+    password = flag + "#" + random_chars("basic", 10)
+    basic = base64.b64encode(f"ops:{password}".encode()).decode()
+    lines = [f"const value_{n} = {n};" for n in range(40)]
+    lines[20] = f'./deploy --database-password "n={flag}"'
+    lines[30] = f'curl -H "Authorization: Basic {basic}" https://ci.example.test/api/json'
+    old = ("\n".join(lines) + "\n").encode()
+    old_matches = matcher.scan(old)
+    overlapping = [(a, b) for a in old_matches for b in old_matches if a is not b and a.start < b.end and b.start < a.end]
+    assert {a.rule_id for a, _ in overlapping} == {"generic.cli-flag", "generic.basic-auth"}
+    inserted = b"// one more line\n"
+    new = inserted + old
+    edit = Edit(((0, len(inserted), -1), (len(inserted), len(new), 0)), len(old))
+    assert matcher.scan_edit(new, "", edit, old_matches) == matcher.scan(new)
