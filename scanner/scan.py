@@ -327,6 +327,7 @@ def scan(
     if jobs <= 1:
         if walk is not None:
             take(_walk(matcher, walk, task) for task in walk.tasks(1))
+            _settle(items, walked.difference(answers))
         for batch in unique(_batches(unwalked(items), skipped)):
             handle(_match(matcher, batch, reader))
         warnings.extend(w for w in matcher.warnings if w not in warnings)
@@ -347,6 +348,7 @@ def scan(
                 # The first item ends the listing's `git log` pass: read while the workers walk.
                 first = next(listed, None)
                 take(running)
+                _settle(items, walked.difference(answers))
                 listed = itertools.chain([first] if first is not None else [], listed)
             batches = unique(_batches(unwalked(listed), skipped))
             # imap keeps input order: the output is the same whatever the worker count.
@@ -365,6 +367,14 @@ def scan(
         seconds=time.monotonic() - started,
     )
     return ScanResult(tuple(collapse(findings)), stats, tuple(skipped), tuple(warnings), backend_name)
+
+
+def _settle(items: Iterable[Item], ids: set[str]) -> None:
+    """Tell a source that can list blobs more cheaply without their provenance (a history
+    listing: HistoryListing.settle) which blobs are matched already, with nothing found."""
+    settle = getattr(items, "settle", None)
+    if settle is not None:
+        settle(ids)
 
 
 def _can_fork() -> bool:

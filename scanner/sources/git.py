@@ -645,7 +645,8 @@ def history_refs(
     everything = refs is None and since is None and rev_range is None
     stashes = _stash_commits(repo) if everything else []
     proc = _start_log(repo, _log_args(refs, since, rev_range, stashes))
-    return HistoryListing(proc, _listed_blobs(repo, proc, max_file_size))
+    settled: set[str] = set()
+    return HistoryListing(proc, _listed_blobs(repo, proc, max_file_size, settled), settled)
 
 
 def history_packs(repo: Path, *, max_file_size: int) -> PackWalk | None:
@@ -667,9 +668,17 @@ def history_packs(repo: Path, *, max_file_size: int) -> PackWalk | None:
 class HistoryListing:
     """The items of history_refs; close() stops git if they are never read."""
 
-    def __init__(self, proc: subprocess.Popen[bytes], items: Generator[BlobRef | Skipped, None, None]) -> None:
+    def __init__(
+        self, proc: subprocess.Popen[bytes], items: Generator[BlobRef | Skipped, None, None], settled: set[str]
+    ) -> None:
         self._proc = proc
         self._items = items
+        self._settled = settled
+
+    def settle(self, ids: Iterable[str]) -> None:
+        """Blobs the caller already has a result for, and no use for their provenance: they
+        are listed from now on as bare refs (id and size), which cost a fraction to build."""
+        self._settled.update(ids)
 
     def __iter__(self) -> Iterator[BlobRef | Skipped]:
         return self._items
@@ -685,7 +694,7 @@ class HistoryListing:
 
 
 def _listed_blobs(
-    repo: Path, proc: subprocess.Popen[bytes], max_file_size: int
+    repo: Path, proc: subprocess.Popen[bytes], max_file_size: int, settled: set[str]
 ) -> Generator[BlobRef | Skipped, None, None]:
     probe = _SizeProbe(repo)
     try:
@@ -718,12 +727,11 @@ def _listed_blobs(
     small.sort(key=lambda item: (first_path[item[0]], item[0]))
     paths: dict[int, str] = {}  # decoded once per path, not once per version
     for position, size in small:
-        yield BlobRef(
-            history.keys[position].hex(),
-            size,
-            _provenance(history, position, paths),
-            _base(history, position, unread),
-        )
+        oid = history.keys[position].hex()
+        if oid in settled:
+            yield BlobRef(oid, size)
+            continue
+        yield BlobRef(oid, size, _provenance(history, position, paths), _base(history, position, unread))
 
 
 def _checked(
