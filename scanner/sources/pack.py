@@ -240,6 +240,11 @@ class _Pack:
         return out
 
 
+# A copy instruction's flag bits: which bytes of its offset and size follow (little end first).
+_OFFSET_BYTES = ((0x01, 0), (0x02, 8), (0x04, 16), (0x08, 24))
+_SIZE_BYTES = ((0x10, 0), (0x20, 8), (0x40, 16))
+
+
 def _chain_kind(kinds: bytearray, bases: array[int], position: int) -> int:
     """The kind at the end of an object's chain of bases (0: broken, or a cycle)."""
     chain: list[int] = []
@@ -283,27 +288,14 @@ def apply_delta(base: bytes, delta: bytes, limit: int) -> tuple[bytes, Edit]:
         written = len(out)
         if op & 0x80:
             origin = size = 0
-            if op & 0x01:
-                origin = delta[at]
-                at += 1
-            if op & 0x02:
-                origin |= delta[at] << 8
-                at += 1
-            if op & 0x04:
-                origin |= delta[at] << 16
-                at += 1
-            if op & 0x08:
-                origin |= delta[at] << 24
-                at += 1
-            if op & 0x10:
-                size = delta[at]
-                at += 1
-            if op & 0x20:
-                size |= delta[at] << 8
-                at += 1
-            if op & 0x40:
-                size |= delta[at] << 16
-                at += 1
+            for bit, shift in _OFFSET_BYTES:
+                if op & bit:
+                    origin |= delta[at] << shift
+                    at += 1
+            for bit, shift in _SIZE_BYTES:
+                if op & bit:
+                    size |= delta[at] << shift
+                    at += 1
             if size == 0:
                 size = 0x10000
             if origin + size > len(base):

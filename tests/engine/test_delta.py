@@ -36,6 +36,10 @@ from tests.engine.test_prefilter import PACK, corpus
 from tests.helpers import git, github_token, random_chars, stripe_key
 
 
+def _custom_rule(name: str, pattern: str, keyword: str) -> Rule:
+    return Rule(id=f"custom.{name}", description=f"custom {name}", provider="custom", pattern=pattern, keywords=(keyword,))
+
+
 def _lines(count: int) -> bytes:
     return b"".join(b"line %d = value\n" % n for n in range(count))
 
@@ -186,13 +190,7 @@ def test_rules_that_reach_past_their_lines_see_the_whole_blob() -> None:
 def test_a_secret_whose_keyword_is_lines_above_the_edit_is_found() -> None:
     """A user rule may let whitespace run across lines: the keyword on the line above the
     edited value must be in the region the change is matched in."""
-    rule = Rule(
-        id="custom.spread",
-        description="a token whose value may sit lines below its name",
-        provider="custom",
-        pattern=r"deploy_token\s*=\s*(?P<secret>[a-z0-9]{24})\b",
-        keywords=("deploy_token",),
-    )
+    rule = _custom_rule("spread", r"deploy_token\s*=\s*(?P<secret>[a-z0-9]{24})\b", "deploy_token")
     matcher = Matcher([rule], backend="aho-corasick")
     filler = [f"value_{n} = {n}" for n in range(30)]
     old_value, new_value = random_chars("spread-old", 24).lower(), random_chars("spread-new", 24).lower()
@@ -326,13 +324,7 @@ def test_an_edit_scan_is_the_whole_scan(backend: str) -> None:
 def test_an_edit_that_cuts_the_source_short_rescans_its_end() -> None:
     """A version that stops inside the source (an older, shorter one) ends where the source
     went on: its last lines are matched again, not carried."""
-    rule = Rule(
-        id="custom.tail",
-        description="a value that must end its line",
-        provider="custom",
-        pattern=r"tail_token = (?P<secret>[a-z0-9]{24})$",
-        keywords=("tail_token",),
-    )
+    rule = _custom_rule("tail", r"tail_token = (?P<secret>[a-z0-9]{24})$", "tail_token")
     matcher = Matcher([rule], backend="aho-corasick")
     value = random_chars("tail", 24).lower()
     old = b"".join(b"value_%d = %d\n" % (n, n) for n in range(30)) + f"tail_token = {value}x\nend\n".encode()
