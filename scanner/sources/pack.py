@@ -83,10 +83,14 @@ class _Pack:
             raise ValueError("truncated pack index")
         raw = array("I")
         raw.frombytes(index[offsets_at:large_at])
+        # Each object's CRC-32 over its bytes in the pack, as `git index-pack` checks them.
+        self.crcs = array("I")
+        self.crcs.frombytes(index[names_at + count * _OID : offsets_at])
         if raw.itemsize != 4:
             raise ValueError("no 32-bit array type")
         if sys.byteorder == "little":
             raw.byteswap()
+            self.crcs.byteswap()
         offsets = array("Q", raw)
         for entry, offset in enumerate(raw):
             if offset & 0x80000000:
@@ -229,12 +233,16 @@ class _Pack:
         return roots, children, weights
 
     def inflate(self, position: int, limit: int) -> bytes:
-        """The object's stored data (whole object, or delta), checked against its size."""
+        """The object's stored data (whole object, or delta), checked against its size and
+        its CRC: a damaged header could pass for another kind or another base."""
         size = self.sizes[position]
         if size > limit:
             raise ValueError("too large to read here")
+        stored = memoryview(self.data)[self.offset[position] : self.offset[position + 1]]
+        if zlib.crc32(stored) != self.crcs[self.entry[position]]:
+            raise ValueError("object does not match its CRC")
         body = zlib.decompressobj()
-        out = body.decompress(memoryview(self.data)[self.starts[position] : self.offset[position + 1]], size + 1)
+        out = body.decompress(stored[self.starts[position] - self.offset[position] :], size + 1)
         if len(out) != size or not body.eof:
             raise ValueError("object does not inflate to its size")
         return out
