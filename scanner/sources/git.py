@@ -10,6 +10,7 @@ Only plain subprocesses are used, so the staged path (pre-commit) starts fast.
 from __future__ import annotations
 
 import os
+import queue
 import re
 import subprocess
 import threading
@@ -43,6 +44,8 @@ _GITLINK = "160000"
 # A corrupt repository should end the scan with a clear error, not respawn git forever.
 _MAX_UNREADABLE = 100
 _CHUNK = 1 << 20
+# Log output read ahead of the parser, at most this many chunks (of up to _CHUNK bytes).
+_PREFETCH_CHUNKS = 64
 _LOG_FORMAT = "%x01%H%x00%an%x00%ae%x00%aI%x00%at"
 _NO_SIZE = -1
 
@@ -401,7 +404,7 @@ def _start_log(repo: Path, revs: list[str]) -> subprocess.Popen[bytes]:
     return proc
 
 
-def _parse_log(repo: Path, proc: subprocess.Popen[bytes], sizes: _SizeProbe) -> _History:
+def _parse_log(repo: Path, proc: subprocess.Popen[bytes], prefetch: _Prefetch, sizes: _SizeProbe) -> _History:
     history = _History()
     path_index: dict[bytes, int] = {}
     people: dict[str, str] = {}
@@ -409,12 +412,13 @@ def _parse_log(repo: Path, proc: subprocess.Popen[bytes], sizes: _SizeProbe) -> 
     errors: list[bytes] = []
     err_thread = threading.Thread(target=_drain, args=(proc.stderr, errors), daemon=True)
     err_thread.start()
+    done = False
     try:
         commit = -1
         header: list[bytes] = []
         in_header = False
         meta: bytes | None = None
-        for token in _tokens(proc.stdout):
+        for token in _tokens(prefetch.chunks()):
             if in_header:
                 header.append(token)
                 if len(header) == 5:
@@ -439,7 +443,11 @@ def _parse_log(repo: Path, proc: subprocess.Popen[bytes], sizes: _SizeProbe) -> 
             elif token.startswith(b":"):
                 meta = token
             # anything else (an empty token) separates records
+        done = True
     finally:
+        prefetch.stop()
+        if not done and proc.poll() is None:
+            proc.kill()  # the prefetch thread's read then ends, and the stream can close
         proc.stdout.close()
         returncode = proc.wait()
         err_thread.join()
@@ -530,14 +538,52 @@ class _SizeProbe:
             self._proc.kill()
 
 
-def _tokens(stream: IO[bytes]) -> Iterator[bytes]:
-    # read1: whatever git has written so far, so parsing runs while git still walks.
-    read = getattr(stream, "read1", stream.read)
+class _Prefetch:
+    """Reads a stream from a thread into a bounded queue of chunks, so that git goes on
+    walking while the caller is busy elsewhere (loading rules, reading the packs) instead
+    of waiting on a full pipe. read1: whatever git has written so far."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=_PREFETCH_CHUNKS)
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _run(self, stream: IO[bytes]) -> None:
+        read = getattr(stream, "read1", stream.read)
+        try:
+            while not self._stopped.is_set():
+                chunk = read(_CHUNK)
+                if not chunk:
+                    break
+                self._put(chunk)
+        except (OSError, ValueError):
+            pass  # closed under us: the reader has stopped
+        finally:
+            self._put(None)
+
+    def _put(self, chunk: bytes | None) -> None:
+        while not self._stopped.is_set():
+            try:
+                self._queue.put(chunk, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def chunks(self) -> Iterator[bytes]:
+        while True:
+            chunk = self._queue.get()
+            if chunk is None:
+                return
+            yield chunk
+
+    def stop(self) -> None:
+        self._stopped.set()
+
+
+def _tokens(chunks: Iterable[bytes]) -> Iterator[bytes]:
     rest = b""
-    while True:
-        chunk = read(_CHUNK)
-        if not chunk:
-            break
+    for chunk in chunks:
         parts = (rest + chunk).split(b"\0")
         rest = parts.pop()
         yield from parts
@@ -645,8 +691,10 @@ def history_refs(
     everything = refs is None and since is None and rev_range is None
     stashes = _stash_commits(repo) if everything else []
     proc = _start_log(repo, _log_args(refs, since, rev_range, stashes))
+    assert proc.stdout is not None
+    prefetch = _Prefetch(proc.stdout)
     settled: set[str] = set()
-    return HistoryListing(proc, _listed_blobs(repo, proc, max_file_size, settled), settled)
+    return HistoryListing(proc, _listed_blobs(repo, proc, prefetch, max_file_size, settled), settled, prefetch)
 
 
 def history_packs(repo: Path, *, max_file_size: int) -> PackWalk | None:
@@ -669,11 +717,16 @@ class HistoryListing:
     """The items of history_refs; close() stops git if they are never read."""
 
     def __init__(
-        self, proc: subprocess.Popen[bytes], items: Generator[BlobRef | Skipped, None, None], settled: set[str]
+        self,
+        proc: subprocess.Popen[bytes],
+        items: Generator[BlobRef | Skipped, None, None],
+        settled: set[str],
+        prefetch: _Prefetch,
     ) -> None:
         self._proc = proc
         self._items = items
         self._settled = settled
+        self._prefetch = prefetch
 
     def settle(self, ids: Iterable[str]) -> None:
         """Blobs the caller already has a result for, and no use for their provenance: they
@@ -684,9 +737,10 @@ class HistoryListing:
         return self._items
 
     def close(self) -> None:
-        self._items.close()
+        self._prefetch.stop()
         if self._proc.poll() is None:
             self._proc.kill()
+        self._items.close()
         for stream in (self._proc.stdout, self._proc.stderr):
             if stream is not None:
                 stream.close()
@@ -694,11 +748,11 @@ class HistoryListing:
 
 
 def _listed_blobs(
-    repo: Path, proc: subprocess.Popen[bytes], max_file_size: int, settled: set[str]
+    repo: Path, proc: subprocess.Popen[bytes], prefetch: _Prefetch, max_file_size: int, settled: set[str]
 ) -> Generator[BlobRef | Skipped, None, None]:
     probe = _SizeProbe(repo)
     try:
-        history = _parse_log(repo, proc, probe)
+        history = _parse_log(repo, proc, prefetch, probe)
     except BaseException:
         probe.kill()
         probe.close()

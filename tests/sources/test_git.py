@@ -16,6 +16,7 @@ from scanner.errors import NotARepositoryError, SourceError
 from scanner.model import Blob, Skipped
 from scanner.sources.git import (
     PushScope,
+    history_refs,
     iter_history,
     iter_staged,
     pre_push_scope,
@@ -690,3 +691,45 @@ def test_sizes_git_did_not_give_while_listing_are_asked_again(repo: Repo, monkey
     close = source._SizeProbe.close
     monkeypatch.setattr(source._SizeProbe, "close", lambda self: (close(self), ({}, {}))[1])
     assert history(repo, max_file_size=100) == expected
+
+
+def _many_files(repo: Path, count: int) -> None:
+    """One commit of `count` small files, made by fast-import (quick at any count)."""
+    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True, capture_output=True)
+    stream = b"commit refs/heads/main\ncommitter T <t@example.test> 1700000000 +0000\ndata 4\nmany\n"
+    for n in range(count):
+        body = b"file %d\n" % n
+        stream += b"M 100644 inline dir/file_%04d.txt\ndata %d\n%s\n" % (n, len(body), body)
+    subprocess.run(["git", "fast-import", "--quiet"], cwd=repo, input=stream + b"done\n", check=True)
+
+
+def test_a_listing_closed_unread_stops_git_and_its_reader(tmp_path: Path) -> None:
+    """The log is read ahead from a thread while the caller loads its rules; a scan that
+    ends early (a bad config) closes the listing: git is stopped and the thread ends."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    _many_files(repo, 3000)
+    listing = history_refs(repo, max_file_size=1 << 20)
+    listing.close()
+    prefetch = listing._prefetch
+    prefetch._thread.join(timeout=5)
+    assert not prefetch._thread.is_alive()
+    assert listing._proc.poll() is not None
+
+
+def test_a_listing_read_after_git_is_done_is_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """git writes its whole log into the read-ahead before the caller reads a token, even
+    when the log is larger than the pipe (kept at its default 64 KiB here)."""
+    import scanner.sources.git as git_source
+
+    monkeypatch.setattr(git_source, "_widen_pipe", lambda stream: None)
+    repo = tmp_path / "wide"
+    repo.mkdir()
+    _many_files(repo, 1500)
+    listing = history_refs(repo, max_file_size=1 << 20)
+    try:
+        listing._proc.wait(timeout=20)  # git never waits on a full pipe
+        items = list(listing)
+    finally:
+        listing.close()
+    assert len(items) == 1500

@@ -311,3 +311,4 @@ def test_damaged_packs_never_stop_the_walk(repo: Path, tmp_path: Path) -> None:
         assert all(truth.get(oid) == content for oid, content in seen.items())
         read_any += len(seen)
     assert read_any > 0
+
