@@ -10,10 +10,11 @@ Only plain subprocesses are used, so the staged path (pre-commit) starts fast.
 from __future__ import annotations
 
 import os
-import queue
 import re
 import subprocess
+import tempfile
 import threading
+import time
 from array import array
 from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -44,8 +45,8 @@ _GITLINK = "160000"
 # A corrupt repository should end the scan with a clear error, not respawn git forever.
 _MAX_UNREADABLE = 100
 _CHUNK = 1 << 20
-# Log output read ahead of the parser, at most this many chunks (of up to _CHUNK bytes).
-_PREFETCH_CHUNKS = 64
+# How long the log parser waits for git to write more (seconds).
+_LOG_POLL = 0.001
 _LOG_FORMAT = "%x01%H%x00%an%x00%ae%x00%aI%x00%at"
 _NO_SIZE = -1
 
@@ -370,7 +371,7 @@ def _log_args(
     return ["--end-of-options", *revs]
 
 
-def _start_log(repo: Path, revs: list[str]) -> subprocess.Popen[bytes]:
+def _start_log(repo: Path, revs: list[str]) -> _Log:
     cmd = _git_cmd(
         repo,
         "log",
@@ -389,36 +390,85 @@ def _start_log(repo: Path, revs: list[str]) -> subprocess.Popen[bytes]:
         *revs,
         "--",
     )
+    # Into files where it can (see _Log), else a pipe.
+    out = tempfile.TemporaryFile() if hasattr(os, "pread") else None
+    err = tempfile.TemporaryFile()
     try:
         proc = subprocess.Popen(
             cmd,
             stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stdout=out if out is not None else subprocess.PIPE,
+            stderr=err,
             env=scrubbed_env(),
         )
     except FileNotFoundError as exc:
+        for file in (out, err):
+            if file is not None:
+                file.close()
         raise SourceError("git is not installed or not on PATH") from exc
-    assert proc.stdout is not None
-    _widen_pipe(proc.stdout)
-    return proc
+    if proc.stdout is not None:
+        _widen_pipe(proc.stdout)
+    return _Log(proc, out, err)
 
 
-def _parse_log(repo: Path, proc: subprocess.Popen[bytes], prefetch: _Prefetch, sizes: _SizeProbe) -> _History:
+class _Log:
+    """A running `git log` and its output. git writes into an unlinked temporary file, not
+    a pipe, so it never stops on a full pipe while this process is busy elsewhere (loading
+    rules, reading the packs), and no thread has to drain it (worker processes are forked
+    meanwhile). The file is read with pread, at an offset of our own: git's descriptor
+    shares the file position. Where pread is missing, a pipe."""
+
+    def __init__(self, proc: subprocess.Popen[bytes], out: IO[bytes] | None, err: IO[bytes]) -> None:
+        self.proc = proc
+        self._out = out
+        self._err = err
+
+    def chunks(self) -> Iterator[bytes]:
+        """The output as git writes it, to its end."""
+        if self._out is None:
+            assert self.proc.stdout is not None
+            read = getattr(self.proc.stdout, "read1", self.proc.stdout.read)
+            while chunk := read(_CHUNK):
+                yield chunk
+            return
+        fd = self._out.fileno()
+        offset = 0
+        while True:
+            done = self.proc.poll() is not None  # before reading: then all it wrote is read
+            chunk = os.pread(fd, _CHUNK, offset)
+            if chunk:
+                offset += len(chunk)
+                yield chunk
+            elif done:
+                return
+            else:
+                time.sleep(_LOG_POLL)
+
+    def errors(self) -> bytes:
+        self._err.seek(0)
+        return self._err.read(64 * 1024)
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        for stream in (self.proc.stdout, self._out, self._err):
+            if stream is not None:
+                stream.close()
+
+
+
+
+def _parse_log(repo: Path, log: _Log, sizes: _SizeProbe) -> _History:
     history = _History()
     path_index: dict[bytes, int] = {}
     people: dict[str, str] = {}
-    assert proc.stdout is not None and proc.stderr is not None
-    errors: list[bytes] = []
-    err_thread = threading.Thread(target=_drain, args=(proc.stderr, errors), daemon=True)
-    err_thread.start()
-    done = False
     try:
         commit = -1
         header: list[bytes] = []
         in_header = False
         meta: bytes | None = None
-        for token in _tokens(prefetch.chunks()):
+        for token in _tokens(log.chunks()):
             if in_header:
                 header.append(token)
                 if len(header) == 5:
@@ -443,17 +493,12 @@ def _parse_log(repo: Path, proc: subprocess.Popen[bytes], prefetch: _Prefetch, s
             elif token.startswith(b":"):
                 meta = token
             # anything else (an empty token) separates records
-        done = True
-    finally:
-        prefetch.stop()
-        if not done and proc.poll() is None:
-            proc.kill()  # the prefetch thread's read then ends, and the stream can close
-        proc.stdout.close()
-        returncode = proc.wait()
-        err_thread.join()
-        proc.stderr.close()
+    except BaseException:
+        log.close()
+        raise
+    returncode = log.proc.wait()
     if returncode != 0:
-        message = _first_line(b"".join(errors))
+        message = _first_line(log.errors())
         if "does not have any commits" in message:
             return history
         raise SourceError(f"cannot read the history of {repo}: {message}")
@@ -536,49 +581,6 @@ class _SizeProbe:
     def kill(self) -> None:
         if self._proc is not None and self._proc.poll() is None:
             self._proc.kill()
-
-
-class _Prefetch:
-    """Reads a stream from a thread into a bounded queue of chunks, so that git goes on
-    walking while the caller is busy elsewhere (loading rules, reading the packs) instead
-    of waiting on a full pipe. read1: whatever git has written so far."""
-
-    def __init__(self, stream: IO[bytes]) -> None:
-        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=_PREFETCH_CHUNKS)
-        self._stopped = threading.Event()
-        self._thread = threading.Thread(target=self._run, args=(stream,), daemon=True)
-        self._thread.start()
-
-    def _run(self, stream: IO[bytes]) -> None:
-        read = getattr(stream, "read1", stream.read)
-        try:
-            while not self._stopped.is_set():
-                chunk = read(_CHUNK)
-                if not chunk:
-                    break
-                self._put(chunk)
-        except (OSError, ValueError):
-            pass  # closed under us: the reader has stopped
-        finally:
-            self._put(None)
-
-    def _put(self, chunk: bytes | None) -> None:
-        while not self._stopped.is_set():
-            try:
-                self._queue.put(chunk, timeout=0.1)
-                return
-            except queue.Full:
-                continue
-
-    def chunks(self) -> Iterator[bytes]:
-        while True:
-            chunk = self._queue.get()
-            if chunk is None:
-                return
-            yield chunk
-
-    def stop(self) -> None:
-        self._stopped.set()
 
 
 def _tokens(chunks: Iterable[bytes]) -> Iterator[bytes]:
@@ -690,11 +692,9 @@ def history_refs(
     repo = Path(repo)
     everything = refs is None and since is None and rev_range is None
     stashes = _stash_commits(repo) if everything else []
-    proc = _start_log(repo, _log_args(refs, since, rev_range, stashes))
-    assert proc.stdout is not None
-    prefetch = _Prefetch(proc.stdout)
+    log = _start_log(repo, _log_args(refs, since, rev_range, stashes))
     settled: set[str] = set()
-    return HistoryListing(proc, _listed_blobs(repo, proc, prefetch, max_file_size, settled), settled, prefetch)
+    return HistoryListing(log, _listed_blobs(repo, log, max_file_size, settled), settled)
 
 
 def history_packs(repo: Path, *, max_file_size: int) -> PackWalk | None:
@@ -716,17 +716,10 @@ def history_packs(repo: Path, *, max_file_size: int) -> PackWalk | None:
 class HistoryListing:
     """The items of history_refs; close() stops git if they are never read."""
 
-    def __init__(
-        self,
-        proc: subprocess.Popen[bytes],
-        items: Generator[BlobRef | Skipped, None, None],
-        settled: set[str],
-        prefetch: _Prefetch,
-    ) -> None:
-        self._proc = proc
+    def __init__(self, log: _Log, items: Generator[BlobRef | Skipped, None, None], settled: set[str]) -> None:
+        self._log = log
         self._items = items
         self._settled = settled
-        self._prefetch = prefetch
 
     def settle(self, ids: Iterable[str]) -> None:
         """Blobs the caller already has a result for, and no use for their provenance: they
@@ -737,22 +730,16 @@ class HistoryListing:
         return self._items
 
     def close(self) -> None:
-        self._prefetch.stop()
-        if self._proc.poll() is None:
-            self._proc.kill()
         self._items.close()
-        for stream in (self._proc.stdout, self._proc.stderr):
-            if stream is not None:
-                stream.close()
-        self._proc.wait()
+        self._log.close()
 
 
 def _listed_blobs(
-    repo: Path, proc: subprocess.Popen[bytes], prefetch: _Prefetch, max_file_size: int, settled: set[str]
+    repo: Path, log: _Log, max_file_size: int, settled: set[str]
 ) -> Generator[BlobRef | Skipped, None, None]:
     probe = _SizeProbe(repo)
     try:
-        history = _parse_log(repo, proc, prefetch, probe)
+        history = _parse_log(repo, log, probe)
     except BaseException:
         probe.kill()
         probe.close()

@@ -703,23 +703,20 @@ def _many_files(repo: Path, count: int) -> None:
     subprocess.run(["git", "fast-import", "--quiet"], cwd=repo, input=stream + b"done\n", check=True)
 
 
-def test_a_listing_closed_unread_stops_git_and_its_reader(tmp_path: Path) -> None:
-    """The log is read ahead from a thread while the caller loads its rules; a scan that
-    ends early (a bad config) closes the listing: git is stopped and the thread ends."""
+def test_a_listing_closed_unread_stops_git(tmp_path: Path) -> None:
+    """git writes the log while the caller loads its rules; a scan that ends early (a bad
+    config) closes the listing: git is stopped and waited for."""
     repo = tmp_path / "repo"
     repo.mkdir()
     _many_files(repo, 3000)
     listing = history_refs(repo, max_file_size=1 << 20)
     listing.close()
-    prefetch = listing._prefetch
-    prefetch._thread.join(timeout=5)
-    assert not prefetch._thread.is_alive()
-    assert listing._proc.poll() is not None
+    assert listing._log.proc.returncode is not None
 
 
 def test_a_listing_read_after_git_is_done_is_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """git writes its whole log into the read-ahead before the caller reads a token, even
-    when the log is larger than the pipe (kept at its default 64 KiB here)."""
+    """git writes its whole log before the caller reads a token, even when the log is
+    larger than a pipe (kept at its default 64 KiB here, were the log read from one)."""
     import scanner.sources.git as git_source
 
     monkeypatch.setattr(git_source, "_widen_pipe", lambda stream: None)
@@ -728,7 +725,7 @@ def test_a_listing_read_after_git_is_done_is_whole(tmp_path: Path, monkeypatch: 
     _many_files(repo, 1500)
     listing = history_refs(repo, max_file_size=1 << 20)
     try:
-        listing._proc.wait(timeout=20)  # git never waits on a full pipe
+        listing._log.proc.wait(timeout=20)  # git never waits on a full pipe
         items = list(listing)
     finally:
         listing.close()
