@@ -312,3 +312,29 @@ def test_damaged_packs_never_stop_the_walk(repo: Path, tmp_path: Path) -> None:
         read_any += len(seen)
     assert read_any > 0
 
+
+
+def test_an_index_with_large_offsets_is_read(repo: Path, tmp_path: Path) -> None:
+    """Packs over 2 GiB keep their offsets in a second table of the index: the same pack,
+    indexed with every other offset moved there, reads the same."""
+    import shutil
+
+    [pack] = (repo / ".git" / "objects" / "pack").glob("*.pack")
+    index = pack.with_suffix(".idx").read_bytes()
+    count = int.from_bytes(index[8 + 255 * 4 : 8 + 256 * 4], "big")
+    offsets_at = 8 + 1024 + count * 24
+    small = bytearray(index[offsets_at : offsets_at + 4 * count])
+    large = bytearray()
+    for entry in range(0, count, 2):
+        real = int.from_bytes(small[4 * entry : 4 * entry + 4], "big")
+        small[4 * entry : 4 * entry + 4] = (0x80000000 | len(large) // 8).to_bytes(4, "big")
+        large += real.to_bytes(8, "big")
+    moved = index[:offsets_at] + bytes(small) + bytes(large) + index[-40:]
+    copy = tmp_path / "objects" / "pack"
+    copy.mkdir(parents=True)
+    shutil.copy(pack, copy / pack.name)
+    (copy / pack.with_suffix(".idx").name).write_bytes(moved)
+    walk = open_packs(tmp_path / "objects", MAX_SIZE)
+    assert walk is not None
+    seen, _edits = _walked(walk)
+    assert seen == _blobs(repo)
