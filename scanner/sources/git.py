@@ -390,15 +390,15 @@ def _start_log(repo: Path, revs: list[str]) -> _Log:
         *revs,
         "--",
     )
-    # Into files where it can (see _Log), else a pipe.
-    out = tempfile.TemporaryFile() if hasattr(os, "pread") else None
-    err = tempfile.TemporaryFile()
+    # Into files where it can (see _Log), else a pipe (and its errors are not kept).
+    out = _temporary_file() if hasattr(os, "pread") else None
+    err = _temporary_file()
     try:
         proc = subprocess.Popen(
             cmd,
             stdin=subprocess.DEVNULL,
             stdout=out if out is not None else subprocess.PIPE,
-            stderr=err,
+            stderr=err if err is not None else subprocess.DEVNULL,
             env=scrubbed_env(),
         )
     except FileNotFoundError as exc:
@@ -411,6 +411,13 @@ def _start_log(repo: Path, revs: list[str]) -> _Log:
     return _Log(proc, out, err)
 
 
+def _temporary_file() -> IO[bytes] | None:
+    try:
+        return tempfile.TemporaryFile()
+    except OSError:
+        return None  # an unwritable temporary directory
+
+
 class _Log:
     """A running `git log` and its output. git writes into an unlinked temporary file, not
     a pipe, so it never stops on a full pipe while this process is busy elsewhere (loading
@@ -418,7 +425,7 @@ class _Log:
     meanwhile). The file is read with pread, at an offset of our own: git's descriptor
     shares the file position. Where pread is missing, a pipe."""
 
-    def __init__(self, proc: subprocess.Popen[bytes], out: IO[bytes] | None, err: IO[bytes]) -> None:
+    def __init__(self, proc: subprocess.Popen[bytes], out: IO[bytes] | None, err: IO[bytes] | None) -> None:
         self.proc = proc
         self._out = out
         self._err = err
@@ -445,6 +452,8 @@ class _Log:
                 time.sleep(_LOG_POLL)
 
     def errors(self) -> bytes:
+        if self._err is None:
+            return b""
         self._err.seek(0)
         return self._err.read(64 * 1024)
 
@@ -455,8 +464,6 @@ class _Log:
         for stream in (self.proc.stdout, self._out, self._err):
             if stream is not None:
                 stream.close()
-
-
 
 
 def _parse_log(repo: Path, log: _Log, sizes: _SizeProbe) -> _History:

@@ -11,7 +11,8 @@ delta copied from its base and what it inserted, which is what matching needs to
 Only what this module can read with certainty is walked: version 2 pack indexes of a
 SHA-1 repository, and blobs whose delta chain resolves inside their pack. Everything else
 (loose objects, alternates, odd or corrupt packs) is left to `git cat-file`, and so is any
-tree of deltas this reader fails on: `PackedBlob`s name only blobs read in full and checked.
+tree of deltas this reader fails on: `PackedBlob`s name only blobs read in full and checked
+(each object's CRC-32 from the index, its size, and every delta against its base).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ _TASKS_PER_JOB = 8
 # Content held at once along one chain of deltas (its blobs are kept until their own
 # deltas are made); a deeper chain is left to git.
 _MAX_HELD = 256 * 1024 * 1024
+# No object larger than this is inflated (a larger blob is skipped unread, as too large).
 _MAX_READ = 64 * 1024 * 1024
 # Pages of the pack read since they were last handed back: a pack is read once, and its
 # pages would otherwise count in every process's resident memory until the scan ends.

@@ -730,3 +730,27 @@ def test_a_listing_read_after_git_is_done_is_whole(tmp_path: Path, monkeypatch: 
     finally:
         listing.close()
     assert len(items) == 1500
+
+
+@pytest.mark.parametrize("without", ["pread", "temporary files"])
+def test_the_listing_reads_a_pipe_where_it_cannot_use_a_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, without: str
+) -> None:
+    """Without pread (Windows) or a writable temporary directory, git log writes into a
+    pipe as it used to: the same listing."""
+    import scanner.sources.git as git_source
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    _many_files(repo, 300)
+    expected = [item.id for item in history_refs(repo, max_file_size=1 << 20)]
+    if without == "pread":
+        monkeypatch.delattr(os, "pread")
+    else:
+        monkeypatch.setattr(git_source, "_temporary_file", lambda: None)
+    listing = history_refs(repo, max_file_size=1 << 20)
+    try:
+        assert listing._log._out is None
+        assert [item.id for item in listing] == expected
+    finally:
+        listing.close()
