@@ -338,3 +338,25 @@ def test_an_index_with_large_offsets_is_read(repo: Path, tmp_path: Path) -> None
     assert walk is not None
     seen, _edits = _walked(walk)
     assert seen == _blobs(repo)
+
+
+def test_without_fork_the_workers_read_through_git(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Spawned workers (macOS, Windows) could not share the walk: the scan does not open the
+    packs, reads every blob through `cat-file`, and reports the same."""
+    import scanner.scan as scan_module
+
+    expected = _result(repo, packs=False, jobs=2)
+    opened = []
+
+    def packs() -> PackWalk | None:
+        opened.append(True)
+        return history_packs(repo, max_file_size=MAX_SIZE)
+
+    monkeypatch.setattr(scan_module, "_can_fork", lambda: False)
+    listing = history_refs(repo, max_file_size=MAX_SIZE)
+    try:
+        result = scan(listing, load_rule_pack(), Suppressor(Allowlist()), jobs=2, reader=GitBlobReader(repo), packs=packs)
+    finally:
+        listing.close()
+    assert not opened
+    assert result.findings == expected[0]
