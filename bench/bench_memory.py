@@ -1,8 +1,9 @@
 """Peak memory of `keysweep git` on histories of growing size: it must stay flat.
 
-Blobs are streamed one at a time (git cat-file --batch) and matched in batches of a few
-MiB, so peak RSS should not grow with the history; only the provenance index (one entry
-per unique blob and path) does, by bytes per blob. Histories come from gen_history.py.
+Blobs are read from the packs a delta chain at a time (scanner.sources.pack), or streamed
+through git cat-file --batch for what no pack holds, so peak RSS should not grow with the
+content; only the indexes (the listing's, one entry per unique blob and path, and the
+pack's, a few bytes per object) do. Histories come from gen_history.py.
 
     python bench/bench_memory.py [--commits 100,300,900] [--runs 1]
 """
