@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 import time
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import regex
@@ -128,36 +128,20 @@ class Matcher:
         return matches
 
     def _scan_change(self, data: bytes, base: bytes, blob_id: str, where: str) -> list[Match]:
+        found = self._zones_or_none(data, lambda: changes(data, base))
+        if found is None:
+            return self.scan(data, blob_id, where=where)
+        return _numbered(data, self._scan_zones(data, blob_id, found, where))
+
+    def _zones_or_none(self, data: bytes, find: Callable[[], list[Change]]) -> list[Change] | None:
+        """What changed, or None when the blob is better matched whole: a rule that reaches
+        past its lines may match in it, or the regions would cover it all."""
         if self._wide is not None and self._wide.fired(data):
-            return self.scan(data, blob_id, where=where)
-        found = changes(data, base)
+            return None
+        found = find()
         if sum(end - start for start, end in (change.region for change in found)) >= len(data):
-            return self.scan(data, blob_id, where=where)
-        kept: list[Match] = []
-        lines = counted = 0  # data[:counted] holds `lines` newlines (regions are in order)
-        for change in found:
-            region_start, region_end = change.region
-            zone_start, zone_end = change.zone
-            here = [
-                match
-                for match in self.scan(data[region_start:region_end], blob_id, where=where)
-                if match.end + region_start > zone_start and match.start + region_start < zone_end
-            ]
-            if not here:
-                continue
-            lines += data.count(b"\n", counted, region_start)
-            counted = region_start
-            kept.extend(
-                replace(
-                    match,
-                    start=match.start + region_start,
-                    end=match.end + region_start,
-                    line=match.line + lines,
-                    end_line=match.end_line + lines,
-                )
-                for match in here
-            )
-        return kept
+            return None
+        return found
 
     def scan_edit(
         self, data: bytes, blob_id: str, edit: Edit, previous: Sequence[Match], *, where: str = ""
@@ -169,10 +153,8 @@ class Matcher:
         Unlike `scan(base=...)`, the result is the blob's own, whatever the source is: an
         older or a newer version, at any path (scanner.engine.delta).
         """
-        if self._wide is not None and self._wide.fired(data):
-            return self.scan(data, blob_id, where=where)
-        found = edit_changes(data, edit)
-        if sum(end - start for start, end in (change.region for change in found)) >= len(data):
+        found = self._zones_or_none(data, lambda: edit_changes(data, edit))
+        if found is None:
             return self.scan(data, blob_id, where=where)
         # No match kept here overlaps a carried one: a match found near a zone sees the same
         # lines as in the source (its window reaches one line from its keyword's; a zone has
@@ -181,17 +163,7 @@ class Matcher:
         for match, start in carried(previous, edit, found):
             end = start + match.end - match.start
             kept.append(replace(match, blob_id=blob_id, start=start, end=end, line=0, end_line=match.end_line - match.line))
-        if not kept:
-            return kept
-        kept.sort(key=lambda m: (m.start, m.end, m.rule_id))
-        numbered = []
-        line = 1
-        counted = 0
-        for match in kept:
-            line += data.count(b"\n", counted, match.start)
-            counted = match.start
-            numbered.append(replace(match, line=line, end_line=line + match.end_line))
-        return numbered
+        return _numbered(data, kept)
 
     def _scan_zones(self, data: bytes, blob_id: str, found: Sequence[Change], where: str) -> list[Match]:
         """Matches touching the zones, each numbered from its region's first line (0).
@@ -392,6 +364,20 @@ class Matcher:
                 )
             )
         return matches
+
+
+def _numbered(data: bytes, matches: list[Match]) -> list[Match]:
+    """`matches` (line 0, end_line the number of lines each spans) in start order, with
+    their lines in `data`."""
+    matches.sort(key=lambda m: (m.start, m.end, m.rule_id))
+    numbered = []
+    line = 1
+    counted = 0
+    for match in matches:
+        line += data.count(b"\n", counted, match.start)
+        counted = match.start
+        numbered.append(replace(match, line=line, end_line=line + match.end_line))
+    return numbered
 
 
 def _deduplicate(matches: list[Match], priority: Mapping[str, int]) -> list[Match]:
