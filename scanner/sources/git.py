@@ -3,7 +3,8 @@
 History is read the way the fast scanners read it: one `git log --raw` pass lists the
 blobs that commits added (with provenance), then one long-lived `git cat-file --batch`
 streams their contents; for the whole history, the blobs of the repository's packs are
-read by scanner.sources.pack instead (history_packs), and cat-file reads only the rest. Nothing is checked out and no content is held beyond one blob.
+read by scanner.sources.pack instead (history_packs), and cat-file reads only the rest.
+Nothing is checked out and no content is held beyond one chain of versions.
 Only plain subprocesses are used, so the staged path (pre-commit) starts fast.
 """
 
