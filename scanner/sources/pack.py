@@ -250,11 +250,6 @@ class _Pack:
         return out
 
 
-# A copy instruction's flag bits: which bytes of its offset and size follow (little end first).
-_OFFSET_BYTES = ((0x01, 0), (0x02, 8), (0x04, 16), (0x08, 24))
-_SIZE_BYTES = ((0x10, 0), (0x20, 8), (0x40, 16))
-
-
 def _chain_kind(kinds: bytearray, bases: array[int], position: int) -> int:
     """The kind at the end of an object's chain of bases (0: broken, or a cycle)."""
     chain: list[int] = []
@@ -284,49 +279,69 @@ def apply_delta(base: bytes, delta: bytes, limit: int) -> tuple[bytes, Edit]:
     """Git's delta format: the new object, and which of its bytes came from where."""
     source_size, at = _varint(delta, 0)
     target_size, at = _varint(delta, at)
-    if source_size != len(base):
+    size_of_base = len(base)
+    if source_size != size_of_base:
         raise ValueError("delta does not fit its base")
     if target_size > limit:
         raise ValueError("too large to read here")
-    out = bytearray()
     view = memoryview(base)
+    parts: list[memoryview | bytes] = []
     pieces: list[tuple[int, int, int]] = []
+    written = 0
+    # The last piece copied, while it can grow (git splits long copies): start, origin.
+    copy_start = copy_origin = -1
     end = len(delta)
     while at < end:
         op = delta[at]
         at += 1
-        written = len(out)
         if op & 0x80:
+            # Which bytes of the copy's offset and size follow, little end first.
             origin = size = 0
-            for bit, shift in _OFFSET_BYTES:
-                if op & bit:
-                    origin |= delta[at] << shift
-                    at += 1
-            for bit, shift in _SIZE_BYTES:
-                if op & bit:
-                    size |= delta[at] << shift
-                    at += 1
+            if op & 0x01:
+                origin = delta[at]
+                at += 1
+            if op & 0x02:
+                origin |= delta[at] << 8
+                at += 1
+            if op & 0x04:
+                origin |= delta[at] << 16
+                at += 1
+            if op & 0x08:
+                origin |= delta[at] << 24
+                at += 1
+            if op & 0x10:
+                size = delta[at]
+                at += 1
+            if op & 0x20:
+                size |= delta[at] << 8
+                at += 1
+            if op & 0x40:
+                size |= delta[at] << 16
+                at += 1
             if size == 0:
                 size = 0x10000
-            if origin + size > len(base):
+            if origin + size > size_of_base:
                 raise ValueError("delta copies past its base")
-            out += view[origin : origin + size]
-            if pieces and pieces[-1][2] >= 0 and pieces[-1][2] + pieces[-1][1] - pieces[-1][0] == origin:
-                first, _, source = pieces[-1]
-                pieces[-1] = (first, written + size, source)  # git splits long copies
+            parts.append(view[origin : origin + size])
+            if copy_start >= 0 and copy_origin + written - copy_start == origin:
+                pieces[-1] = (copy_start, written + size, copy_origin)
             else:
                 pieces.append((written, written + size, origin))
+                copy_start, copy_origin = written, origin
+            written += size
         elif op:
             if at + op > end:
                 raise ValueError("delta ends inside an insert")
-            out += delta[at : at + op]
-            at += op
+            parts.append(delta[at : at + op])
             pieces.append((written, written + op, -1))
+            copy_start = -1
+            written += op
+            at += op
         else:
             raise ValueError("reserved delta opcode")
-    if len(out) != target_size:
+    if written != target_size:
         raise ValueError("delta does not make its size")
-    return bytes(out), Edit(tuple(pieces), len(base))
+    return b"".join(parts), Edit(tuple(pieces), size_of_base)
 
 
 class PackWalk:

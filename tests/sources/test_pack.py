@@ -15,7 +15,7 @@ from scanner.findings import Suppressor
 from scanner.rules import Allowlist, load_rule_pack
 from scanner.scan import ScanResult, scan
 from scanner.sources.git import GitBlobReader, history_packs, history_refs
-from scanner.sources.pack import PackedBlob, PackWalk, open_packs
+from scanner.sources.pack import PackedBlob, PackWalk, apply_delta, open_packs
 from tests.helpers import git, github_token, stripe_key
 
 MAX_SIZE = 64 * 1024
@@ -112,6 +112,70 @@ def _check_edit(data: bytes, edit: Edit, base: bytes) -> None:
             assert data[start:end] == base[origin : origin + end - start]
         at = end
     assert at == len(data)
+
+
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, value = value & 0x7F, value >> 7
+        out.append(byte | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
+
+
+def _copy(origin: int, size: int) -> bytes:
+    """A delta copy instruction: only the non-zero bytes of offset and size are written."""
+    op, args = 0x80, bytearray()
+    for number, (value, width) in enumerate(((origin, 4), (size if size != 0x10000 else 0, 3))):
+        for index in range(width):
+            byte = (value >> (8 * index)) & 0xFF
+            if byte:
+                op |= 1 << (index + 4 * number)
+                args.append(byte)
+    return bytes([op]) + bytes(args)
+
+
+def _delta(base: bytes, *ops: tuple[int, int] | bytes) -> bytes:
+    body = b"".join(_copy(*op) if isinstance(op, tuple) else bytes([len(op)]) + op for op in ops)
+    size = sum(op[1] if isinstance(op, tuple) else len(op) for op in ops)
+    return _varint(len(base)) + _varint(size) + body
+
+
+def test_a_delta_builds_its_blob_and_says_which_bytes_were_copied_from_where() -> None:
+    base = bytes(range(256)) * 1024  # 256 KiB: copies longer than 64 KiB are split by git
+    delta = _delta(base, (0, 0x10000), (0x10000, 0x10000), (0x20000, 5), b"new", (7, 9), (16, 4))
+    data, edit = apply_delta(base, delta, 1 << 20)
+    assert data == base[:0x20005] + b"new" + base[7:20]
+    # A copy that carries on where the last one stopped is one piece (no seam to match at);
+    # after an insert, or from elsewhere in the base, a new piece starts.
+    assert edit.pieces == ((0, 0x20005, 0), (0x20005, 0x20008, -1), (0x20008, 0x20015, 7))
+    assert edit.source_size == len(base)
+    _check_edit(data, edit, base)
+    moved, moved_edit = apply_delta(base, _delta(base, (100, 10), (50, 10)), 1 << 20)
+    assert moved == base[100:110] + base[50:60]
+    assert moved_edit.pieces == ((0, 10, 100), (10, 20, 50))
+    # The copy after an insert lines up with the one before it, but the insert replaced
+    # two bytes of the base: a new piece.
+    replaced, replaced_edit = apply_delta(base, _delta(base, (0, 5), b"ab", (7, 3)), 1 << 20)
+    assert replaced == base[:5] + b"ab" + base[7:10]
+    assert replaced_edit.pieces == ((0, 5, 0), (5, 7, -1), (7, 10, 7))
+
+
+@pytest.mark.parametrize(
+    ("delta", "problem"),
+    [
+        (_varint(11) + _varint(4) + _copy(0, 4), "does not fit its base"),
+        (_varint(10) + _varint(4) + _copy(8, 4), "copies past its base"),
+        (_varint(10) + _varint(4) + bytes([5]) + b"abcd", "ends inside an insert"),
+        (_varint(10) + _varint(4) + b"\0", "reserved delta opcode"),
+        (_varint(10) + _varint(5) + _copy(0, 4), "does not make its size"),
+        (_varint(10) + _varint(4) + _copy(0, 4), "too large"),
+    ],
+)
+def test_a_delta_that_does_not_fit_is_refused(delta: bytes, problem: str) -> None:
+    limit = 3 if problem == "too large" else 100
+    with pytest.raises(ValueError, match=problem):
+        apply_delta(b"0123456789", delta, limit)
 
 
 @pytest.fixture
