@@ -279,6 +279,17 @@ def intercom_token(secret: str) -> bool:
     return raw is not None and raw.startswith(b"tok:") and len(raw) > 20 and all(32 < c < 127 for c in raw)
 
 
+def vonage_secret(secret: str) -> bool:
+    """Vonage's dashboard issues 16 letters and digits; a secret set through its Secret
+    Management API is 8-25 characters holding a lowercase letter, an uppercase letter and
+    a digit."""
+    if len(secret) == 16 and secret.isascii() and secret.isalnum():
+        return True
+    return (
+        any(c.islower() for c in secret) and any(c.isupper() for c in secret) and any(c.isdigit() for c in secret)
+    )
+
+
 def jwt_structure(secret: str) -> bool:
     """Three dot-separated parts whose header (with `alg`) and payload decode to JSON objects."""
     parts = secret.split(".")
@@ -347,6 +358,7 @@ VALIDATORS: Mapping[str, Validator] = MappingProxyType(
         "pgp-private-key": pgp_private_key,
         "discord-bot-token": discord_bot_token,
         "intercom-token": intercom_token,
+        "vonage-secret": vonage_secret,
         "jwt-structure": jwt_structure,
     }
 )

@@ -81,6 +81,19 @@ def test_intercom_token_validator() -> None:
     assert not check("dG9rO" + "!" * 10)
 
 
+def test_vonage_secret_validator_and_rule(matcher: Matcher) -> None:
+    check = VALIDATORS["vonage-secret"]
+    lower, upper = string.ascii_lowercase, string.ascii_uppercase
+    dashboard = _chars("vd", 16, lower + upper)  # 16 letters and digits: any mix
+    rotated = _chars("vr1", 5, lower) + "-" + _chars("vr2", 4, upper) + "_" + _chars("vr3", 3, string.digits)
+    assert check(dashboard) and check(rotated)
+    assert not check(_chars("vn", 12, lower + upper))  # set through the API: needs a digit
+    assert not check(_chars("vn", 12, lower + string.digits))  # and an uppercase letter
+    for value, found in ((rotated, True), (rotated + _chars("vl", 14, ALNUM), False)):
+        hits = [m.rule_id for m in matcher.scan(f"VONAGE_API_SECRET={value}\n".encode())]
+        assert ("vonage.api-secret" in hits) is found, value
+
+
 def test_jwt_structure_validator() -> None:
     check = VALIDATORS["jwt-structure"]
     header = _b64url(json.dumps({"alg": "RS256", "typ": "JWT"}).encode())
