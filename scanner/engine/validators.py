@@ -285,9 +285,7 @@ def vonage_secret(secret: str) -> bool:
     a digit."""
     if len(secret) == 16 and secret.isascii() and secret.isalnum():
         return True
-    return (
-        any(c.islower() for c in secret) and any(c.isupper() for c in secret) and any(c.isdigit() for c in secret)
-    )
+    return any(c.islower() for c in secret) and any(c.isupper() for c in secret) and any(c.isdigit() for c in secret)
 
 
 def jwt_structure(secret: str) -> bool:
