@@ -516,27 +516,29 @@ def _parse_log(repo: Path, log: _Log, sizes: _SizeProbe) -> _History:
 class _SizeProbe:
     """`git cat-file --batch-check`, asked about each new blob while the log is still being
     read, so that sizes are known when the listing ends. git answers each id with one line,
-    in the order asked, so answers are kept by position: a size, or _NO_SIZE. Anything odd
-    (a corrupt object ends git) leaves the rest unanswered; the caller asks again the
-    careful way (_cat_file)."""
+    in the order asked, into an unlinked temporary file (as `git log` does, see _Log: it
+    never waits on a full pipe, so no thread has to drain it); the answers are read when
+    the listing ends and kept by position: a size, or _NO_SIZE. Anything odd (a corrupt
+    object ends git) leaves the rest unanswered; the caller asks again the careful way
+    (_cat_file)."""
 
     def __init__(self, repo: Path) -> None:
-        self._sizes = array("q")
-        self._kinds: dict[int, str] = {}  # position -> kind, for what is no blob
         self._asked: list[bytes] = []
         self._proc: subprocess.Popen[bytes] | None = None
+        self._out = _temporary_file()
+        if self._out is None:
+            return  # every size is asked the careful way
         try:
             self._proc = subprocess.Popen(
                 _git_cmd(repo, "cat-file", "--batch-check"),
                 stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
+                stdout=self._out,
                 stderr=subprocess.DEVNULL,
                 env=scrubbed_env(),
             )
         except OSError:
-            return
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
+            self._out.close()
+            self._out = None
 
     def ask(self, oid: bytes) -> None:
         self._asked.append(oid)
@@ -552,39 +554,39 @@ class _SizeProbe:
                 pass
         self._asked = []
 
-    def _read(self) -> None:
-        assert self._proc is not None and self._proc.stdout is not None
-        sizes = self._sizes
-        try:
-            for line in self._proc.stdout:
-                fields = line.split()
-                if len(fields) == 3 and fields[2].isdigit():
-                    if fields[1] != b"blob":
-                        self._kinds[len(sizes)] = fields[1].decode("ascii", "replace")
-                    sizes.append(int(fields[2]))
-                elif len(fields) == 2:
-                    sizes.append(_NO_SIZE)  # missing or ambiguous: the careful path says which
-                else:
-                    break  # not the protocol: positions can no longer be trusted
-        except (OSError, ValueError):
-            pass
-
     def close(self) -> tuple[array[int], dict[int, str]]:
         """Sizes by the position each id was asked at (fewer than asked if git stopped
         early), and the kinds of those that are no blob."""
-        if self._proc is None:
-            return self._sizes, self._kinds
+        sizes = array("q")
+        kinds: dict[int, str] = {}  # position -> kind, for what is no blob
+        if self._proc is None or self._out is None:
+            return sizes, kinds
         self._send()
         if self._proc.stdin is not None:
             try:
                 self._proc.stdin.close()
             except OSError:
                 pass
-        self._reader.join()
-        assert self._proc.stdout is not None
-        self._proc.stdout.close()
         self._proc.wait()
-        return self._sizes, self._kinds
+        out = self._out
+        self._out = None
+        with out:
+            out.seek(0)
+            rest = b""
+            while chunk := out.read(_CHUNK):
+                lines = (rest + chunk).split(b"\n")
+                rest = lines.pop()
+                for line in lines:
+                    fields = line.split()
+                    if len(fields) == 3 and fields[2].isdigit():
+                        if fields[1] != b"blob":
+                            kinds[len(sizes)] = fields[1].decode("ascii", "replace")
+                        sizes.append(int(fields[2]))
+                    elif len(fields) == 2:
+                        sizes.append(_NO_SIZE)  # missing or ambiguous: the careful path says which
+                    else:
+                        return sizes, kinds  # not the protocol: positions can no longer be trusted
+        return sizes, kinds
 
     def kill(self) -> None:
         if self._proc is not None and self._proc.poll() is None:

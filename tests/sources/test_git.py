@@ -693,6 +693,25 @@ def test_sizes_git_did_not_give_while_listing_are_asked_again(repo: Repo, monkey
     assert history(repo, max_file_size=100) == expected
 
 
+def test_the_size_probe_answers_each_id_in_the_order_asked(repo: Repo) -> None:
+    """Sizes come from the probe while the log is read (the careful path is for what it
+    leaves unanswered): one answer per id, by position, missing ids and trees told apart."""
+    import scanner.sources.git as source
+
+    repo.write("a.txt", "first\n")
+    repo.write("b.txt", "x" * 70000 + "\n")
+    repo.commit("two files")
+    ids = [repo.git("rev-parse", f"HEAD:{name}").strip() for name in ("a.txt", "b.txt")]
+    tree = repo.git("rev-parse", "HEAD^{tree}").strip()
+    probe = source._SizeProbe(repo.path)
+    asked = [ids[0], "0" * 40, tree] + [ids[1]] * 300  # more than one batch of 256
+    for oid in asked:
+        probe.ask(oid.encode())
+    sizes, kinds = probe.close()
+    assert list(sizes) == [6, source._NO_SIZE, int(repo.git("cat-file", "-s", tree))] + [70001] * 300
+    assert kinds == {2: "tree"}
+
+
 def _many_files(repo: Path, count: int) -> None:
     """One commit of `count` small files, made by fast-import (quick at any count)."""
     subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True, capture_output=True)
