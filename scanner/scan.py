@@ -285,16 +285,16 @@ def scan(
         if on_progress is not None:
             on_progress(Progress(blobs, total_bytes))
 
-    walked: set[str] = set()
-    answers: dict[str, _Result] = {}
+    walked: set[bytes] = set()  # raw ids of the blobs the pack walk matched
+    answers: dict[bytes, _Result] = {}
 
     def take(walks: Iterable[_Walked]) -> None:
         """Gather the pack walk's answers (progress: what the walk has matched so far)."""
         count = size = 0
         for done in walks:
-            ids = done.oids.hex()
-            walked.update(ids[at : at + 40] for at in range(0, len(ids), 40))
-            answers.update((oid.hex(), result) for oid, result in done.results.items())
+            oids = done.oids
+            walked.update(oids[at : at + 20] for at in range(0, len(oids), 20))
+            answers.update(done.results)
             warnings.extend(w for w in done.warnings if w not in warnings)
             count += done.blobs
             size += done.bytes
@@ -303,18 +303,25 @@ def scan(
 
     def unwalked(listed: Iterable[Item]) -> Iterator[Item]:
         """The listing, with each blob the walk matched recorded here: the rest go on to
-        be read and matched in batches."""
+        be read and matched in batches. Blobs it matched with nothing found are left out
+        of a history listing (settled), which only counts them."""
+        nonlocal blobs, total_bytes
         for item in listed:
-            if not isinstance(item, BlobRef) or item.id not in walked:
+            if not isinstance(item, BlobRef) or (raw := bytes.fromhex(item.id)) not in walked:
                 yield item
                 continue
             fresh = item.id not in seen
             seen.add(item.id)
-            result = answers.get(item.id, (item.size, []))
+            result = answers.get(raw, (item.size, []))
             if isinstance(result, Skipped):
                 where = item.provenance[0].path if item.provenance else ""
                 result = Skipped(where, "binary", f"blob {item.id}, {item.size} bytes")
             record(item, fresh, result)
+        left_out = getattr(items, "left_out", None)
+        if left_out is not None:
+            count, size = left_out()
+            blobs += count
+            total_bytes += size
 
     matcher = Matcher(rules, backend=backend)
     backend_name = matcher.backend
@@ -369,9 +376,9 @@ def scan(
     return ScanResult(tuple(collapse(findings)), stats, tuple(skipped), tuple(warnings), backend_name)
 
 
-def _settle(items: Iterable[Item], ids: set[str]) -> None:
-    """Tell a source that can list blobs more cheaply without their provenance (a history
-    listing: HistoryListing.settle) which blobs are matched already, with nothing found."""
+def _settle(items: Iterable[Item], ids: set[bytes]) -> None:
+    """Tell a source that can leave blobs out (a history listing: HistoryListing.settle)
+    which blobs are matched already, with nothing found (raw ids): it only counts them."""
     settle = getattr(items, "settle", None)
     if settle is not None:
         settle(ids)

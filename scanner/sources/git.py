@@ -703,7 +703,7 @@ def history_refs(
     everything = refs is None and since is None and rev_range is None
     stashes = _stash_commits(repo) if everything else []
     log = _start_log(repo, _log_args(refs, since, rev_range, stashes))
-    settled: set[str] = set()
+    settled = _Settled()
     return HistoryListing(log, _listed_blobs(repo, log, max_file_size, settled), settled)
 
 
@@ -723,18 +723,32 @@ def history_packs(repo: Path, *, max_file_size: int) -> PackWalk | None:
     return open_packs(common / "objects", max_file_size)
 
 
+@dataclass
+class _Settled:
+    """Blobs the caller has a result for already (raw ids), and those of them listed."""
+
+    ids: set[bytes] = field(default_factory=set)
+    blobs: int = 0
+    bytes: int = 0
+
+
 class HistoryListing:
     """The items of history_refs; close() stops git if they are never read."""
 
-    def __init__(self, log: _Log, items: Generator[BlobRef | Skipped, None, None], settled: set[str]) -> None:
+    def __init__(self, log: _Log, items: Generator[BlobRef | Skipped, None, None], settled: _Settled) -> None:
         self._log = log
         self._items = items
         self._settled = settled
 
-    def settle(self, ids: Iterable[str]) -> None:
-        """Blobs the caller already has a result for, and no use for their provenance: they
-        are listed from now on as bare refs (id and size), which cost a fraction to build."""
-        self._settled.update(ids)
+    def settle(self, ids: Iterable[bytes]) -> None:
+        """Blobs (raw 20-byte ids) the caller already has a result for, and no use for: from
+        now on they are left out of the listing, only counted (see `left_out`)."""
+        self._settled.ids.update(ids)
+
+    def left_out(self) -> tuple[int, int]:
+        """How many settled blobs the listing has left out so far, and their bytes: the
+        settled blobs that are in the history (the caller may have had results for more)."""
+        return self._settled.blobs, self._settled.bytes
 
     def __iter__(self) -> Iterator[BlobRef | Skipped]:
         return self._items
@@ -745,7 +759,7 @@ class HistoryListing:
 
 
 def _listed_blobs(
-    repo: Path, log: _Log, max_file_size: int, settled: set[str]
+    repo: Path, log: _Log, max_file_size: int, settled: _Settled
 ) -> Generator[BlobRef | Skipped, None, None]:
     probe = _SizeProbe(repo)
     try:
@@ -762,15 +776,16 @@ def _listed_blobs(
 
     small: list[tuple[int, int]] = []  # (position, size) of the blobs to read
     unread: set[int] = set()  # the few listed blobs that are not read (no base for others)
-    for position, obj in _checked(repo, history, sizes, kinds):
-        if obj.kind != "blob":
+    keys = history.keys
+    for position, kind, size, obj in _checked(repo, history, sizes, kinds):
+        if kind != "blob":
             unread.add(position)
-            yield _unreadable(_first_path(history, position), obj)
-        elif obj.size > max_file_size:
+            yield _unreadable(_first_path(history, position), obj or _Object(keys[position].hex(), kind, size, None))
+        elif size > max_file_size:
             unread.add(position)
-            yield Skipped(_first_path(history, position), "too-large", f"blob {obj.id}, {obj.size} bytes")
+            yield Skipped(_first_path(history, position), "too-large", f"blob {keys[position].hex()}, {size} bytes")
         else:
-            small.append((position, obj.size))
+            small.append((position, size))
     del sizes, kinds
     # All versions of a path together (log order within it): git inflates delta chains
     # from its base cache instead of from scratch, about twice as fast on real histories.
@@ -778,28 +793,32 @@ def _listed_blobs(
     small.sort(key=lambda item: (first_path[item[0]], item[0]))
     paths: dict[int, str] = {}  # decoded once per path, not once per version
     for position, size in small:
-        oid = history.keys[position].hex()
-        if oid in settled:
-            yield BlobRef(oid, size)
+        # Checked here, not above: the caller settles blobs while it reads the listing.
+        if keys[position] in settled.ids:
+            settled.blobs += 1
+            settled.bytes += size
             continue
-        yield BlobRef(oid, size, _provenance(history, position, paths), _base(history, position, unread))
+        yield BlobRef(
+            keys[position].hex(), size, _provenance(history, position, paths), _base(history, position, unread)
+        )
 
 
 def _checked(
     repo: Path, history: _History, sizes: array[int], kinds: dict[int, str]
-) -> Iterator[tuple[int, _Object]]:
-    """(position, kind and size) of every listed blob: the size probe's answers, then the
-    careful per-object path for the ids it did not answer (missing, corrupt, or git gone).
-    The probe was asked about each blob as it entered the index: positions match."""
+) -> Iterator[tuple[int, str, int, _Object | None]]:
+    """(position, kind, size, and what git said of it where the careful path asked) of every
+    listed blob: the size probe's answers, then the careful per-object path for the ids it
+    did not answer (missing, corrupt, or git gone). The probe was asked about each blob as
+    it entered the index: positions match."""
     unanswered: list[str] = []
     for position, key in enumerate(history.keys):
         size = sizes[position] if position < len(sizes) else _NO_SIZE
         if size == _NO_SIZE:
             unanswered.append(key.hex())
         else:
-            yield position, _Object(key.hex(), kinds.get(position, "blob"), size, None)
+            yield position, kinds.get(position, "blob"), size, None
     for obj in _cat_file(repo, unanswered, contents=False):
-        yield history.blobs[bytes.fromhex(obj.id)], obj
+        yield history.blobs[bytes.fromhex(obj.id)], obj.kind, obj.size, obj
 
 
 @dataclass(frozen=True)

@@ -271,6 +271,29 @@ def test_a_history_scan_from_packs_reports_what_cat_file_reports(repo: Path, job
     assert _result(repo, packs=True, jobs=jobs) == expected
 
 
+def test_blobs_no_commit_reaches_are_read_but_neither_reported_nor_counted(repo: Path) -> None:
+    """A pack may hold blobs of dropped commits (kept by `repack -k`, or fetched): the walk
+    reads them, the history does not list them, so they are not in the report or its counts."""
+    dangling = [
+        f"DROPPED_TOKEN = '{github_token(91)}'\n".encode(),
+        b"a dropped draft, nothing secret in it\n" * 20,
+    ]
+    write = ["git", "hash-object", "-w", "--stdin"]
+    ids = {
+        subprocess.run(write, cwd=repo, input=data, capture_output=True, check=True).stdout.strip().decode()
+        for data in dangling
+    }
+    git(repo, "repack", "-a", "-d", "-k", "-q")
+    walk = history_packs(repo, max_file_size=MAX_SIZE)
+    assert walk is not None
+    seen, _edits = _walked(walk)
+    assert {bytes.fromhex(oid) for oid in ids} <= set(seen)
+    expected = _result(repo, packs=False)
+    assert not any(finding.commit is None for finding in expected[0])
+    assert _result(repo, packs=True) == expected
+    assert _result(repo, packs=True, jobs=2) == expected
+
+
 def test_garbage_in_the_pack_directory_is_ignored(repo: Path) -> None:
     pack_dir = repo / ".git" / "objects" / "pack"
     (pack_dir / "pack-junk.pack").write_bytes(b"PACK\0\0\0\2" + b"\xff" * 100)
