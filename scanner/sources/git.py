@@ -17,6 +17,7 @@ import tempfile
 import threading
 import time
 from array import array
+from binascii import unhexlify
 from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +51,7 @@ _CHUNK = 1 << 20
 _LOG_POLL = 0.001
 _LOG_FORMAT = "%x01%H%x00%an%x00%ae%x00%aI%x00%at"
 _NO_SIZE = -1
+_NULL_ID = b"0" * 40
 
 
 # ---------------------------------------------------------------------------
@@ -609,8 +611,8 @@ def _record(history: _History, path_index: dict[bytes, int], meta: bytes, path: 
     fields = meta[1:].split()
     if len(fields) < 5:
         return None
-    old_mode, new_mode, old_sha, new_sha, status = fields[0], fields[1], fields[2], fields[3], fields[4][:1]
-    if status == b"D" or new_sha == b"0" * 40:
+    old_mode, new_mode, old_sha, new_sha, status = fields[:5]
+    if status.startswith(b"D") or new_sha == _NULL_ID:
         return None
     if new_mode == b"160000":
         history.submodules.setdefault(path, None)
@@ -621,7 +623,7 @@ def _record(history: _History, path_index: dict[bytes, int], meta: bytes, path: 
     if pidx is None:
         pidx = path_index[path] = len(history.paths)
         history.paths.append(path)
-    key = bytes.fromhex(new_sha.decode("ascii"))
+    key = unhexlify(new_sha)
     position = history.blobs.get(key)
     if position is None:
         history.blobs[key] = len(history.keys)
@@ -631,8 +633,8 @@ def _record(history: _History, path_index: dict[bytes, int], meta: bytes, path: 
         # The previous version was listed before (parents come first), unless the range
         # scanned starts after it: then there is none to match against.
         base = -1
-        if old_mode.startswith(b"10") and old_sha != b"0" * 40:
-            base = history.blobs.get(bytes.fromhex(old_sha.decode("ascii")), -1)
+        if old_mode.startswith(b"10") and old_sha != _NULL_ID:
+            base = history.blobs.get(unhexlify(old_sha), -1)
         history.base.append(base)
         return new_sha
     # First seen is earliest (parents before children, then by date): keep it per path.
