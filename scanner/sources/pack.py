@@ -17,7 +17,6 @@ tree of deltas this reader fails on: `PackedBlob`s name only blobs read in full 
 
 from __future__ import annotations
 
-import bisect
 import mmap
 import os
 import sys
@@ -136,12 +135,15 @@ class _Pack:
 
     def _parse(self) -> None:
         """Each object's header: where its data starts, its size, its kind once the delta
-        chains are resolved, and which base it is built from (-1: stored whole)."""
+        chains are resolved, and which base it is built from (-1: stored whole). Only
+        blobs are read later: of commits, trees and tags the kind alone is kept."""
         data, offset, count = self.data, self.offset, self.count
         starts = array("Q", bytes(8 * count))
         sizes = array("Q", bytes(8 * count))
         kinds = bytearray(count)
         bases = array("l", [-1]) * count
+        # Objects start at distinct offsets: a delta's base is found by its offset.
+        position_at = {at: position for position, at in enumerate(offset)}
         pending: list[tuple[int, bytes]] = []
         released = 0
         for position in range(count):
@@ -150,6 +152,9 @@ class _Pack:
                 released = self.release(released, at)
             byte = data[at]
             kind = (byte >> 4) & 7
+            if kind != _BLOB and 1 <= kind <= 4:
+                kinds[position] = kind  # whole commit, tree or tag: never read
+                continue
             size = byte & 15
             shift = 4
             at += 1
@@ -166,15 +171,15 @@ class _Pack:
                     byte = data[at]
                     at += 1
                     back = ((back + 1) << 7) | (byte & 0x7F)
-                base = bisect.bisect_left(offset, offset[position] - back, 0, position)
-                if base >= position or offset[base] != offset[position] - back:
-                    continue  # not an object start: left unread (kind 0)
+                base = position_at.get(offset[position] - back, position)
+                if base >= position:
+                    continue  # not an earlier object's start: left unread (kind 0)
                 bases[position] = base
                 kinds[position] = kinds[base]
             elif kind == _REF_DELTA:
                 pending.append((position, data[at : at + _OID]))
                 at += _OID
-            elif 1 <= kind <= 4:
+            elif kind == _BLOB:
                 kinds[position] = kind
             else:
                 continue
