@@ -300,7 +300,8 @@ def apply_delta(base: bytes, delta: bytes, limit: int) -> tuple[bytes, Edit]:
         op = delta[at]
         at += 1
         if op & 0x80:
-            # Which bytes of the copy's offset and size follow, little end first.
+            # Which bytes of the copy's offset and size follow, little end first; written
+            # out, not looped over: this runs for every copy of every delta in a history.
             origin = size = 0
             if op & 0x01:
                 origin = delta[at]
