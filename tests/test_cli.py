@@ -111,6 +111,21 @@ def test_dir_honours_gitignore_unless_told_not_to(cli, tmp_path: Path) -> None:
     assert sorted(f["file"] for f in everything) == ["ignored.env", "kept.env"]
 
 
+def test_dir_named_that_git_ignores_as_a_whole_is_scanned(cli, tmp_path: Path) -> None:
+    """Build output and vendored trees are ignored by a tree scan, but naming one (or a
+    directory inside one) says to look there: every file of it is scanned."""
+    git(tmp_path, "init", "-q")
+    (tmp_path / ".gitignore").write_text("build/\n")
+    (tmp_path / "build" / "assets").mkdir(parents=True)
+    (tmp_path / "build" / "assets" / "app.js").write_text(f"const t = '{github_token(15)}';\n")
+    (tmp_path / "build" / "config.env").write_text(f"TOKEN={github_token(16)}\n")
+    assert _json(cli(["dir", str(tmp_path), "--format", "json"]).out) == []
+    named = _json(cli(["dir", str(tmp_path / "build"), "--format", "json"]).out)
+    assert sorted(f["file"] for f in named) == ["assets/app.js", "config.env"]
+    inner = _json(cli(["dir", str(tmp_path / "build" / "assets"), "--format", "json"]).out)
+    assert [f["file"] for f in inner] == ["app.js"]
+
+
 def test_dir_paths_are_relative_and_slash_separated(cli, tmp_path: Path) -> None:
     (tmp_path / "a" / "b").mkdir(parents=True)
     (tmp_path / "a" / "b" / "c.yaml").write_text(f"token: {github_token(14)}\n")

@@ -2,7 +2,9 @@
 
 Inside a git work tree the file list comes from git (tracked + untracked-not-ignored),
 so `.gitignore` is honoured exactly as git does; elsewhere, or with --no-gitignore, a
-plain walk. Symlinks are never followed out of the scanned root.
+plain walk. A directory that git ignores as a whole (build output, a vendored tree) is
+walked whole when it is named: ignored by git, it is still where keys leak to, and
+naming it says to look there. Symlinks are never followed out of the scanned root.
 """
 
 from __future__ import annotations
@@ -47,8 +49,10 @@ def _git_top(directory: Path) -> Path | None:
 
 
 def _git_files(directory: Path) -> list[Path] | None:
-    """Tracked and untracked-not-ignored files below `directory`, per git, or None."""
-    if _git_top(directory) is None:
+    """Tracked and untracked-not-ignored files below `directory`, per git; None outside a
+    work tree, and for a directory git ignores as a whole."""
+    top = _git_top(directory)
+    if top is None or (top != directory.resolve() and _ignored(directory)):
         return None
     proc = subprocess.run(
         ["git", "-C", str(directory), "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."],
@@ -60,6 +64,20 @@ def _git_files(directory: Path) -> list[Path] | None:
         return None
     names = [n for n in proc.stdout.split(b"\0") if n]
     return [directory / os.fsdecode(name) for name in dict.fromkeys(names)]
+
+
+def _ignored(directory: Path) -> bool:
+    """git ignores the directory itself (or one it is in)."""
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(directory), "check-ignore", "-q", "."],
+            capture_output=True,
+            env=scrubbed_env(),
+            check=False,
+        )
+    except OSError:
+        return False
+    return out.returncode == 0
 
 
 def _walk(directory: Path) -> Iterator[Path]:
