@@ -216,27 +216,22 @@ class _Pack:
         kinds, bases, sizes = self.kinds, self.bases, self.sizes
         roots: list[int] = []
         children: dict[int, list[int]] = {}
-        root_of = array("l", [-1]) * self.count
-        members: dict[int, int] = {}
         for position in range(self.count):
             if kinds[position] != _BLOB:
                 continue
             base = bases[position]
             if base < 0:
                 roots.append(position)
-                root_of[position] = position
-                members[position] = 1
             else:
                 children.setdefault(base, []).append(position)
-        # Roots of deltas whose base comes later are found by walking down from the roots.
-        stack = list(roots)
-        while stack:
-            position = stack.pop()
-            for child in children.get(position, ()):
-                root_of[child] = root_of[position]
-                members[root_of[position]] += 1
-                stack.append(child)
-        weights = {root: (sizes[root] + 1) * members[root] for root in roots}
+        weights = {}
+        for root in roots:
+            # A tree's blobs, counted down from its root (a base may come after its deltas).
+            members, stack = 0, [root]
+            while stack:
+                members += 1
+                stack.extend(children.get(stack.pop(), ()))
+            weights[root] = (sizes[root] + 1) * members
         return roots, children, weights
 
     def inflate(self, position: int, limit: int) -> bytes:
@@ -371,8 +366,7 @@ class PackWalk:
 
     def tasks(self, jobs: int) -> list[WalkTask]:
         """Roots in pack order, cut into runs of about equal weight."""
-        total = sum(sum(weights.values()) for _, _, weights in self._trees)
-        target = max(1, total // max(1, jobs * _TASKS_PER_JOB))
+        target = max(1, self.size // max(1, jobs * _TASKS_PER_JOB))
         tasks: list[WalkTask] = []
         for number, (roots, _children, weights) in enumerate(self._trees):
             run: list[int] = []
