@@ -22,7 +22,8 @@ sys.path.insert(0, str(ROOT))
 
 from scanner.engine.prefilter import HyperscanPrefilter  # noqa: E402
 from scanner.model import Blob  # noqa: E402
-from scanner.rules import compile_pattern, load_rule_pack  # noqa: E402
+from scanner.patterns import compile_pattern  # noqa: E402
+from scanner.rules import load_rule_pack  # noqa: E402
 from scanner.sources import DEFAULT_MAX_FILE_SIZE  # noqa: E402
 from scanner.sources.git import iter_history  # noqa: E402
 

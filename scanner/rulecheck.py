@@ -8,7 +8,7 @@ import regex
 
 from scanner.engine.matcher import Matcher
 from scanner.model import Rule
-from scanner.rules import compile_pattern
+from scanner.patterns import compile_pattern
 
 __all__ = ["check_rules", "check_rule"]
 

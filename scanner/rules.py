@@ -14,6 +14,7 @@ from scanner.engine.filters import resolve_filters
 from scanner.engine.validators import VALIDATORS
 from scanner.errors import ConfigError, RuleError
 from scanner.model import Rule
+from scanner.patterns import CONTEXT_KINDS, compile_pattern, context_pattern, structural_chars
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -28,7 +29,6 @@ __all__ = [
     "load_rule_file",
     "load_config",
     "parse_rule",
-    "compile_pattern",
     "rule_pack_dir",
     "CONFIG_NAMES",
 ]
@@ -39,7 +39,7 @@ _PACK_ID = regex.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\.[a-z0-9]+(?:[.-][a-z0-9]+)
 _USER_ID = regex.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _RULE_FIELDS = {
     "id", "description", "pattern", "keywords", "min_entropy", "validator", "allow",
-    "references", "examples", "negative_examples", "priority", "filters", "multiline",
+    "references", "examples", "negative_examples", "priority", "filters", "multiline", "context",
 }
 # Compiling a user pattern is bounded too: the `regex` module's timeout covers matching,
 # and a pattern this long is not a token rule but a mistake or an attack.
@@ -74,11 +74,6 @@ class RuleSet:
 
     def by_id(self) -> dict[str, Rule]:
         return {rule.id: rule for rule in self.rules}
-
-
-def compile_pattern(pattern: str) -> regex.Pattern[bytes]:
-    """Rules are matched against bytes; a str pattern is compiled as its UTF-8 bytes."""
-    return regex.compile(pattern.encode("utf-8"))
 
 
 def rule_pack_dir() -> Path:
@@ -151,6 +146,11 @@ def parse_rule(
         raise RuleError(source, rule_id, "description", "missing or not a string")
 
     pattern = table.get("pattern")
+    context = table.get("context")
+    if context is not None:
+        if pattern is not None:
+            raise RuleError(source, rule_id, "context", "a rule has a pattern or a context, not both")
+        pattern, context_names = _context(context, source, rule_id)
     if not isinstance(pattern, str) or not pattern:
         raise RuleError(source, rule_id, "pattern", "missing or not a string")
     if compile_regexes:
@@ -164,6 +164,8 @@ def parse_rule(
         raise RuleError(source, rule_id, "pattern", "has more than one group named 'secret'")
 
     keywords = _str_list(table.get("keywords"), source, rule_id, "keywords")
+    if context is not None and not keywords:
+        keywords = context_names
     if not user and not keywords:
         raise RuleError(source, rule_id, "keywords", "at least one keyword is required")
     if any(not keyword.strip() for keyword in keywords):
@@ -220,6 +222,26 @@ def parse_rule(
         filters=filters,
         multiline=table.get("multiline", False),
     )
+
+
+def _context(table: Any, source: str, rule_id: str) -> tuple[str, tuple[str, ...]]:
+    """A `[rules.context]` table: the pattern built from it (scanner.patterns.context_pattern)
+    and the names, which are the rule's keywords unless it lists its own."""
+    if not isinstance(table, Mapping):
+        raise RuleError(source, rule_id, "context", "must be a table with names and value")
+    bad = set(table) - {"names", "value", "kinds"}
+    if bad:
+        raise RuleError(source, rule_id, f"context.{sorted(bad)[0]}", "unknown field")
+    names = _str_list(table.get("names"), source, rule_id, "context.names")
+    if not names:
+        raise RuleError(source, rule_id, "context.names", "at least one name is required")
+    value = table.get("value")
+    if not isinstance(value, str) or not value:
+        raise RuleError(source, rule_id, "context.value", "missing or not a string")
+    if "(?P<" in value or "(?<" in value.replace("(?<=", "").replace("(?<!", ""):
+        raise RuleError(source, rule_id, "context.value", "the value is the secret: it names no group")
+    kinds = _str_list(table.get("kinds"), source, rule_id, "context.kinds") or CONTEXT_KINDS
+    return context_pattern(names, value, kinds), names
 
 
 def load_rule_file(path: Path, *, compile_regexes: bool = False) -> tuple[str, tuple[Rule, ...]]:
@@ -337,9 +359,6 @@ def _gitleaks_rule(table: Mapping[str, Any], source: str) -> Rule | None:
 
 def _name_group(pattern: str, number: int) -> str:
     """Rename the N-th capturing group to `secret` (gitleaks' secretGroup)."""
-    # Imported here: scanner.rules stays light; it also skips POSIX `[:alpha:]` classes.
-    from scanner.engine.prefilter import structural_chars
-
     count = 0
     for i, char in structural_chars(pattern):
         if char == "(":

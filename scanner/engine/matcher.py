@@ -24,7 +24,7 @@ from scanner.engine.prefilter import LineFinder, build_prefilter, rule_keywords
 from scanner.engine.validators import VALIDATORS
 from scanner.findings import INLINE_ALLOW_MARKERS
 from scanner.model import Match, Rule
-from scanner.rules import compile_pattern
+from scanner.patterns import compile_pattern
 
 __all__ = ["Matcher", "Candidate", "REGEX_TIMEOUT", "MULTILINE_SPAN"]
 

@@ -17,10 +17,11 @@ runs (the keyword windows), so findings are the same with either backend.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from scanner.model import Rule
+from scanner.patterns import class_end, compile_pattern, structural_chars
 
 __all__ = [
     "Prefilter",
@@ -304,8 +305,6 @@ def _build_gate(rules: Sequence[Rule], candidates: Sequence[int]) -> tuple[Any, 
     on their own examples. None when no rule qualifies."""
     import hyperscan
 
-    from scanner.rules import compile_pattern
-
     flags = _gate_flags(hyperscan)
     patterns = {index: compile_pattern(rules[index].pattern) for index in candidates}
     expressions: dict[int, bytes] = {}
@@ -429,7 +428,7 @@ def _single_line(text: str) -> bool:
             i += 2
             continue
         if char == "[":
-            end = _class_end(text, i)
+            end = class_end(text, i)
             if text.startswith("[^", i) or not _single_line(text[i + 1 : end - 1].replace(".", "")):
                 return False
             i = end
@@ -438,40 +437,6 @@ def _single_line(text: str) -> bool:
             return False
         i += 1
     return True
-
-
-def structural_chars(pattern: str, start: int = 0) -> Iterator[tuple[int, str]]:
-    """(index, character) of every character of `pattern` outside escapes and character
-    classes: those that give it its structure (groups, alternation, quantifiers)."""
-    i, n = start, len(pattern)
-    while i < n:
-        char = pattern[i]
-        if char == "\\":
-            i += 2
-            continue
-        if char == "[":
-            i = _class_end(pattern, i)
-            continue
-        yield i, char
-        i += 1
-
-
-def _class_end(pattern: str, i: int) -> int:
-    """Index just past the character class opening at i."""
-    j, n = i + 1, len(pattern)
-    if j < n and pattern[j] == "^":
-        j += 1
-    if j < n and pattern[j] == "]":
-        j += 1
-    while j < n and pattern[j] != "]":
-        if pattern[j] == "\\":
-            j += 2
-        elif pattern.startswith("[:", j):
-            close = pattern.find(":]", j + 2)
-            j = close + 2 if close >= 0 else j + 1
-        else:
-            j += 1
-    return j + 1
 
 
 def _quantifier_end(pattern: str, i: int) -> int:
@@ -530,7 +495,7 @@ def gate_pattern(pattern: str) -> str:
             i = j
             continue
         if char == "[":
-            j = _class_end(pattern, i)
+            j = class_end(pattern, i)
             out.append(pattern[i:j])
             i = j
             continue
