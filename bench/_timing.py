@@ -25,23 +25,31 @@ def env() -> dict[str, str]:
     return scrubbed
 
 
-def run_once(cmd: Sequence[str], *, cwd: Path | None = None, ok: tuple[int, ...] = (0,),
-             shell: bool = False) -> tuple[float, int]:
+def run_once(
+    cmd: Sequence[str], *, cwd: Path | None = None, ok: tuple[int, ...] = (0,), shell: bool = False
+) -> tuple[float, int]:
     """Wall seconds and peak RSS (KiB, largest process of the tree) of one run."""
     wall, rss, _cpu = run_measured(cmd, cwd=cwd, ok=ok, shell=shell)
     return wall, rss
 
 
-def run_measured(cmd: Sequence[str], *, cwd: Path | None = None, ok: tuple[int, ...] = (0,),
-                 shell: bool = False) -> tuple[float, int, float]:
+def run_measured(
+    cmd: Sequence[str], *, cwd: Path | None = None, ok: tuple[int, ...] = (0,), shell: bool = False
+) -> tuple[float, int, float]:
     """Wall seconds, peak RSS (KiB) and CPU seconds of the whole process tree (user +
     system, workers and git included) of one run, output discarded."""
     import resource
 
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd if not shell else " ".join(cmd), cwd=cwd, env=env(), shell=shell,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        cmd if not shell else " ".join(cmd),
+        cwd=cwd,
+        env=env(),
+        shell=shell,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     assert proc.stderr is not None
     err = proc.stderr.read()
     _, status, usage = os.wait4(proc.pid, 0)

@@ -49,10 +49,14 @@ def main(argv: list[str] | None = None) -> int:
         listing = Path(tmp) / "files.txt"
         listing.write_bytes(b"\0".join(str(p).encode() for p in sorted(tree.rglob("*.py"))))
         cat, _ = median(["xargs", "-0", "cat", "<", str(listing), ">", "/dev/null"], args.runs, shell=True)
-        ks, rss = median(keysweep("dir", str(tree), "--format", "json", "-o", str(Path(tmp) / "r.json")),
-                         args.runs, ok=(0, 1))
-        ks1, _ = median(keysweep("dir", str(tree), "--jobs", "1", "--format", "json", "-o", str(Path(tmp) / "r.json")),
-                        args.runs, ok=(0, 1))
+        ks, rss = median(
+            keysweep("dir", str(tree), "--format", "json", "-o", str(Path(tmp) / "r.json")), args.runs, ok=(0, 1)
+        )
+        ks1, _ = median(
+            keysweep("dir", str(tree), "--jobs", "1", "--format", "json", "-o", str(Path(tmp) / "r.json")),
+            args.runs,
+            ok=(0, 1),
+        )
         print(f"cat of every file                : {cat:7.3f} s")
         print(f"keysweep dir (all cores)         : {ks:7.3f} s   {ks / cat:6.1f}x cat   peak RSS {rss / 1024:.0f} MiB")
         print(f"keysweep dir --jobs 1            : {ks1:7.3f} s   {ks1 / cat:6.1f}x cat")

@@ -39,8 +39,9 @@ def own_rss(*args: str) -> tuple[float, int, int]:
     import time
 
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", _PROBE, *args, "--no-progress"], capture_output=True,
-                          text=True, env=env())
+    proc = subprocess.run(
+        [sys.executable, "-c", _PROBE, *args, "--no-progress"], capture_output=True, text=True, env=env()
+    )
     wall = time.perf_counter() - start
     if proc.returncode not in (0, 1):
         raise SystemExit(proc.stderr)
@@ -51,7 +52,9 @@ def own_rss(*args: str) -> tuple[float, int, int]:
 def blob_bytes(repo: Path) -> tuple[int, int]:
     out = subprocess.run(
         ["git", "-C", str(repo), "cat-file", "--batch-all-objects", "--batch-check=%(objecttype) %(objectsize)"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     sizes = [int(line.split()[1]) for line in out.splitlines() if line.startswith("blob ")]
     return len(sizes), sum(sizes)
@@ -72,8 +75,10 @@ def main(argv: list[str] | None = None) -> int:
             report = str(Path(tmp) / "r.json")
             _, rss1, _ = own_rss("git", str(repo), "--jobs", "1", "--format", "json", "-o", report)
             wall, rss, tree = own_rss("git", str(repo), "--format", "json", "-o", report)
-            print(f"{commits:>8} {count:>7} {size / 2**20:>7.1f} {rss1 / 1024:>7.0f} M {rss / 1024:>9.0f} M"
-                  f" {tree / 1024:>6.0f} M {wall:>6.2f}s")
+            print(
+                f"{commits:>8} {count:>7} {size / 2**20:>7.1f} {rss1 / 1024:>7.0f} M {rss / 1024:>9.0f} M"
+                f" {tree / 1024:>6.0f} M {wall:>6.2f}s"
+            )
     return 0
 
 

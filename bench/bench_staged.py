@@ -45,8 +45,9 @@ def main(argv: list[str] | None = None) -> int:
         diff, _ = median(["git", "-C", str(repo), "diff", "--cached"], args.runs)
         bare, _ = median([sys.executable, "-c", "pass"], args.runs)
         parts = [
-            subprocess.run([sys.executable, "-c", _PROBE], capture_output=True, text=True, env=env(), check=True)
-            .stdout.split()
+            subprocess.run(
+                [sys.executable, "-c", _PROBE], capture_output=True, text=True, env=env(), check=True
+            ).stdout.split()
             for _ in range(args.runs)
         ]
         parts.sort(key=lambda p: float(p[0]) + float(p[1]) + float(p[2]))

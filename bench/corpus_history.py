@@ -60,7 +60,12 @@ def _commit(repo: Path, env: dict[str, str], message: str, when: int) -> None:
     stamp = f"{when} +0000"
     _git(repo, "add", "-A", env={**env, "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp})
     _git(
-        repo, "commit", "-q", "--allow-empty", "-m", message,
+        repo,
+        "commit",
+        "-q",
+        "--allow-empty",
+        "-m",
+        message,
         env={**env, "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp},
     )
 
@@ -69,8 +74,10 @@ def build(source: Path, dest: Path, edits: int, seed: int) -> int:
     rnd = random.Random(seed)
     env = {
         **_env(),
-        "GIT_AUTHOR_NAME": "Corpus", "GIT_AUTHOR_EMAIL": "corpus@example.test",
-        "GIT_COMMITTER_NAME": "Corpus", "GIT_COMMITTER_EMAIL": "corpus@example.test",
+        "GIT_AUTHOR_NAME": "Corpus",
+        "GIT_AUTHOR_EMAIL": "corpus@example.test",
+        "GIT_COMMITTER_NAME": "Corpus",
+        "GIT_COMMITTER_EMAIL": "corpus@example.test",
     }
     files = sorted(p for p in source.rglob("*") if p.is_file())
     dest.mkdir(parents=True)

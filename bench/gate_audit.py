@@ -65,8 +65,10 @@ def main(argv: list[str] | None = None) -> int:
         size += len(data)
         if args.limit_mb and size >= args.limit_mb * 1024 * 1024:
             break
-    print(f"{len(gated)} gated rules, {blobs} blobs, {size / 2**20:.1f} MiB, "
-          f"{checked} rule/blob pairs where the gate did not fire checked, {time.monotonic() - started:.0f} s")
+    print(
+        f"{len(gated)} gated rules, {blobs} blobs, {size / 2**20:.1f} MiB, "
+        f"{checked} rule/blob pairs where the gate did not fire checked, {time.monotonic() - started:.0f} s"
+    )
     if misses:
         print("gate missed a regex match (the Hyperscan backend would lose these findings):")
         for rule_id, count in sorted(misses.items()):

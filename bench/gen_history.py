@@ -58,7 +58,9 @@ def _edit_hunks(rnd: random.Random, data: bytes, n: int) -> bytes:
     return b"\n".join(lines)
 
 
-def generate(dest: Path, commits: int, seed: int = 7, edits: str = "append", per_commit_edits: int = 4) -> dict[str, int]:
+def generate(
+    dest: Path, commits: int, seed: int = 7, edits: str = "append", per_commit_edits: int = 4
+) -> dict[str, int]:
     """Write the repository at dest; returns counts (files, commits, planted secrets)."""
     files = stdlib_files()
     if not files:
@@ -122,8 +124,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("dest", type=Path)
     parser.add_argument("--commits", type=int, default=300)
     parser.add_argument("--edits", choices=("append", "hunks"), default="append")
-    parser.add_argument("--edits-per-commit", type=int, default=4,
-                        help="files edited by each commit (12 over 1,000 commits gives about 200 MB)")
+    parser.add_argument(
+        "--edits-per-commit",
+        type=int,
+        default=4,
+        help="files edited by each commit (12 over 1,000 commits gives about 200 MB)",
+    )
     args = parser.parse_args(argv)
     counts = generate(args.dest, args.commits, edits=args.edits, per_commit_edits=args.edits_per_commit)
     print(f"{args.dest}: {counts['commits']} commits, {counts['files']} files, {counts['planted']} secrets planted")

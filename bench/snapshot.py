@@ -28,7 +28,9 @@ def _run(code: Path, args: list[str], out: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(code)}
     proc = subprocess.run(
         [sys.executable, "-m", "scanner", *args, "--format", "json", "--no-redact", "--no-progress", "-o", str(out)],
-        env=env, capture_output=True, check=False,
+        env=env,
+        capture_output=True,
+        check=False,
     )
     if proc.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(args)}: exit {proc.returncode}: {proc.stderr.decode()[-500:]}")

@@ -71,28 +71,64 @@ class ScanOptions:
 
 def scan_options(func: Callable[..., Any]) -> Callable[..., Any]:
     options = [
-        click.option("--format", "format_", type=click.Choice(FORMATS), default="text", show_default=True,
-                     help="Report format."),
-        click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
-                     help="Write the report to FILE instead of standard output."),
-        click.option("--config", type=click.Path(dir_okay=False, path_type=Path),
-                     help="Config file (.keysweep.toml shape, or a gitleaks .gitleaks.toml)."),
-        click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path),
-                     help="A previous JSON report: its findings are not reported again."),
-        click.option("--redact/--no-redact", default=True, show_default=True,
-                     help="Hide secrets in every output."),
-        click.option("--exit-code", type=click.IntRange(0, 255), default=1, show_default=True,
-                     help="Exit code when there are findings."),
-        click.option("--jobs", "-j", type=click.IntRange(1, 256), default=None,
-                     help="Worker processes (default: all cores for git and dir)."),
-        click.option("--progress/--no-progress", default=None,
-                     help="Progress on stderr (default: when stderr is a terminal)."),
-        click.option("--webhook", "webhooks", multiple=True, metavar="URL",
-                     help="Revocation webhook to call for each new finding (repeatable)."),
-        click.option("--max-file-size", default="10M", show_default=True, metavar="SIZE",
-                     help="Skip files and blobs larger than SIZE (512k, 10M, 1G)."),
-        click.option("--prefilter", type=click.Choice(["auto", "hyperscan", "aho-corasick"]), default="auto",
-                     hidden=True, help="First-stage engine (for testing)."),
+        click.option(
+            "--format", "format_", type=click.Choice(FORMATS), default="text", show_default=True, help="Report format."
+        ),
+        click.option(
+            "--output",
+            "-o",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Write the report to FILE instead of standard output.",
+        ),
+        click.option(
+            "--config",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Config file (.keysweep.toml shape, or a gitleaks .gitleaks.toml).",
+        ),
+        click.option(
+            "--baseline",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="A previous JSON report: its findings are not reported again.",
+        ),
+        click.option("--redact/--no-redact", default=True, show_default=True, help="Hide secrets in every output."),
+        click.option(
+            "--exit-code",
+            type=click.IntRange(0, 255),
+            default=1,
+            show_default=True,
+            help="Exit code when there are findings.",
+        ),
+        click.option(
+            "--jobs",
+            "-j",
+            type=click.IntRange(1, 256),
+            default=None,
+            help="Worker processes (default: all cores for git and dir).",
+        ),
+        click.option(
+            "--progress/--no-progress", default=None, help="Progress on stderr (default: when stderr is a terminal)."
+        ),
+        click.option(
+            "--webhook",
+            "webhooks",
+            multiple=True,
+            metavar="URL",
+            help="Revocation webhook to call for each new finding (repeatable).",
+        ),
+        click.option(
+            "--max-file-size",
+            default="10M",
+            show_default=True,
+            metavar="SIZE",
+            help="Skip files and blobs larger than SIZE (512k, 10M, 1G).",
+        ),
+        click.option(
+            "--prefilter",
+            type=click.Choice(["auto", "hyperscan", "aho-corasick"]),
+            default="auto",
+            hidden=True,
+            help="First-stage engine (for testing).",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -168,8 +204,17 @@ def _run_scan(
     # Started first: a history listing runs `git log` while the config, rules and workers load.
     source = items()
     try:
-        return _scan_and_report(opts, source, command=command, root=root, scanned=scanned,
-                                default_jobs=default_jobs, repository=repository, reader=reader, packs=packs)
+        return _scan_and_report(
+            opts,
+            source,
+            command=command,
+            root=root,
+            scanned=scanned,
+            default_jobs=default_jobs,
+            repository=repository,
+            reader=reader,
+            packs=packs,
+        )
     finally:
         close = getattr(source, "close", None)
         if close is not None:
@@ -197,8 +242,14 @@ def _scan_and_report(
     jobs = opts.jobs if opts.jobs is not None else default_jobs
     try:
         result = scan(
-            source, ruleset.rules, suppressor, jobs=jobs, backend=opts.prefilter, on_progress=progress,
-            reader=reader, packs=packs,
+            source,
+            ruleset.rules,
+            suppressor,
+            jobs=jobs,
+            backend=opts.prefilter,
+            on_progress=progress,
+            reader=reader,
+            packs=packs,
         )
     finally:
         progress.close()
@@ -208,15 +259,19 @@ def _scan_and_report(
     for skip in result.skipped:
         # Binary and too-large inputs are only counted; these the user must hear about.
         if skip.reason == "submodule":
-            click.echo(f"keysweep: note: submodule {_safe(skip.path)} not followed (scan its repository separately)", err=True)
+            click.echo(
+                f"keysweep: note: submodule {_safe(skip.path)} not followed (scan its repository separately)", err=True
+            )
         elif skip.reason in ("missing", "corrupt", "not-a-blob"):
             click.echo(f"keysweep: warning: {_safe(skip.path)}: {skip.reason} object skipped ({skip.detail})", err=True)
         elif skip.reason == "unreadable":
             click.echo(f"keysweep: warning: {_safe(skip.path)}: cannot read ({skip.detail}), not scanned", err=True)
         elif command == "stdin":
             # Standard input is the whole scan: "no leaks found" must not hide that it was not read.
-            click.echo(f"keysweep: warning: {_safe(skip.path)}: {_STDIN_SKIPS.get(skip.reason, skip.reason)}, "
-                       "not scanned", err=True)
+            click.echo(
+                f"keysweep: warning: {_safe(skip.path)}: {_STDIN_SKIPS.get(skip.reason, skip.reason)}, not scanned",
+                err=True,
+            )
     click.echo(_summary(result), err=True)
     delivery_failed = False
     if targets and result.findings:
@@ -395,11 +450,15 @@ def stdin_command(label: str, opts: ScanOptions) -> int:
 @click.option("--branch", "branches", multiple=True, metavar="REF", help="Scan only what REF reaches (repeatable).")
 @click.option("--since", metavar="REV", help="Scan only what the commits in REV..HEAD added.")
 @click.option("--range", "rev_range", metavar="A..B", help="Scan only what the commits in A..B added.")
-@click.option("--pre-push", is_flag=True,
-              help="Scan the commits being pushed (pre-commit's pre-push stage sets PRE_COMMIT_FROM_REF/TO_REF).")
+@click.option(
+    "--pre-push",
+    is_flag=True,
+    help="Scan the commits being pushed (pre-commit's pre-push stage sets PRE_COMMIT_FROM_REF/TO_REF).",
+)
 @scan_options
-def git_command(repo: Path, branches: tuple[str, ...], since: str | None, rev_range: str | None,
-                pre_push: bool, opts: ScanOptions) -> int:
+def git_command(
+    repo: Path, branches: tuple[str, ...], since: str | None, rev_range: str | None, pre_push: bool, opts: ScanOptions
+) -> int:
     """Scan every blob reachable from every ref of REPO, each unique blob once."""
     from scanner.sources.git import (
         GitBlobReader,
@@ -420,8 +479,9 @@ def git_command(repo: Path, branches: tuple[str, ...], since: str | None, rev_ra
     top = resolve_repo(repo)
     return _run_scan(
         opts,
-        lambda: history_refs(top, refs=list(branches) or None, since=since, rev_range=rev_range,
-                             max_file_size=opts.max_file_size),
+        lambda: history_refs(
+            top, refs=list(branches) or None, since=since, rev_range=rev_range, max_file_size=opts.max_file_size
+        ),
         command="git",
         root=top,
         scanned=str(top),
@@ -430,7 +490,8 @@ def git_command(repo: Path, branches: tuple[str, ...], since: str | None, rev_ra
         reader=GitBlobReader(top),
         # The whole history: read from the packs in pack order (a range reads only its blobs).
         packs=(lambda: history_packs(top, max_file_size=opts.max_file_size))
-        if not (branches or since or rev_range) else None,
+        if not (branches or since or rev_range)
+        else None,
     )
 
 
@@ -459,8 +520,14 @@ def rules_group() -> None:
 
 
 @rules_group.command("list")
-@click.option("--format", "format_", type=click.Choice(["table", "json", "markdown"]), default="table",
-              show_default=True, help="markdown: the docs/rules.md table.")
+@click.option(
+    "--format",
+    "format_",
+    type=click.Choice(["table", "json", "markdown"]),
+    default="table",
+    show_default=True,
+    help="markdown: the docs/rules.md table.",
+)
 @click.option("--config", type=click.Path(dir_okay=False, path_type=Path), help="Include this config's rules.")
 def rules_list(format_: str, config: Path | None) -> int:
     """List every rule: id, provider, description."""
@@ -530,8 +597,9 @@ def webhook_retry() -> int:
 
 @webhook_group.command("list")
 @click.option("--pending", is_flag=True, help="Only deliveries not sent yet.")
-@click.option("--format", "format_", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Output format.")
+@click.option(
+    "--format", "format_", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format."
+)
 def webhook_list(pending: bool, format_: str) -> int:
     """Show the journalled deliveries: status, attempts, last error (never a secret)."""
     from datetime import datetime, timezone
@@ -557,8 +625,7 @@ def webhook_list(pending: bool, format_: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run keysweep; every failure becomes exit 2 with one line on stderr."""
     try:
-        result = cli.main(args=list(argv) if argv is not None else None, prog_name="keysweep",
-                          standalone_mode=False)
+        result = cli.main(args=list(argv) if argv is not None else None, prog_name="keysweep", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.exceptions.Abort:

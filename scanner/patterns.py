@@ -62,8 +62,19 @@ def class_end(pattern: str, i: int) -> int:
 # What the name of a provider's credential ends with: `OPENWEATHER_API_KEY`,
 # `owm.token`, `"weatherapiSecret"`. A context rule may name its own kinds instead.
 CONTEXT_KINDS = (
-    "api[_.-]?key", "apikey", "access[_.-]?key", "access[_.-]?token", "auth[_.-]?token",
-    "key", "token", "secret", "password", "passwd", "pwd", "credentials?", "auth",
+    "api[_.-]?key",
+    "apikey",
+    "access[_.-]?key",
+    "access[_.-]?token",
+    "auth[_.-]?token",
+    "key",
+    "token",
+    "secret",
+    "password",
+    "passwd",
+    "pwd",
+    "credentials?",
+    "auth",
 )
 
 # The start of a name: not inside a longer word (`here` is no part of `where`), or at a

@@ -32,7 +32,11 @@ def check_rule(rule: Rule, *, backend: str = "auto") -> list[str]:
         data = example.encode("utf-8")
         if not matcher.scan(data):
             verdicts = [c.dropped for c in matcher.candidates(data)]
-            why = f"dropped by {', '.join(v for v in verdicts if v)}" if verdicts else "pattern does not match near a keyword"
+            why = (
+                f"dropped by {', '.join(v for v in verdicts if v)}"
+                if verdicts
+                else "pattern does not match near a keyword"
+            )
             problems.append(f"{where}: example gives no finding ({why}): {example[:80]!r}")
     for example in rule.negative_examples:
         found = matcher.scan(example.encode("utf-8"))

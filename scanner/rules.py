@@ -38,8 +38,20 @@ CONFIG_NAMES = (".keysweep.toml",)
 _PACK_ID = regex.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\.[a-z0-9]+(?:[.-][a-z0-9]+)*$")
 _USER_ID = regex.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _RULE_FIELDS = {
-    "id", "description", "pattern", "keywords", "min_entropy", "validator", "allow",
-    "references", "examples", "negative_examples", "priority", "filters", "multiline", "context",
+    "id",
+    "description",
+    "pattern",
+    "keywords",
+    "min_entropy",
+    "validator",
+    "allow",
+    "references",
+    "examples",
+    "negative_examples",
+    "priority",
+    "filters",
+    "multiline",
+    "context",
 }
 # Compiling a user pattern is bounded too: the `regex` module's timeout covers matching,
 # and a pattern this long is not a token rule but a mistake or an attack.
@@ -406,9 +418,7 @@ def load_config(path: Path | None, *, root: Path | None = None) -> Config:
     data = _read_toml(path)
     source = str(path)
     if _looks_like_gitleaks(data):
-        rules = tuple(
-            rule for table in data.get("rules", []) if (rule := _gitleaks_rule(table, source)) is not None
-        )
+        rules = tuple(rule for table in data.get("rules", []) if (rule := _gitleaks_rule(table, source)) is not None)
         allow_tables = list(data.get("allowlists", []))
         if isinstance(data.get("allowlist"), Mapping):
             allow_tables.insert(0, data["allowlist"])

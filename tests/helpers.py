@@ -69,8 +69,9 @@ def run_cli(args: list[str], *, stdin: bytes = b"", cwd: Path | None = None, cap
     return Result(code, captured.out, captured.err)
 
 
-def run_subprocess(args: list[str], *, stdin: bytes = b"", cwd: Path | None = None,
-                   env: dict[str, str] | None = None) -> Result:
+def run_subprocess(
+    args: list[str], *, stdin: bytes = b"", cwd: Path | None = None, env: dict[str, str] | None = None
+) -> Result:
     """Run `python -m scanner` as users do (real process, real exit code)."""
     full_env = {**os.environ, **(env or {})}
     root = Path(__file__).resolve().parent.parent

@@ -13,8 +13,19 @@ import pytest
 from tests.helpers import git, github_token, random_chars, run_subprocess
 
 SPEC_FIELDS = {
-    "rule_id", "description", "file", "line", "end_line", "column", "secret",
-    "fingerprint", "entropy", "commit", "author", "email", "date",
+    "rule_id",
+    "description",
+    "file",
+    "line",
+    "end_line",
+    "column",
+    "secret",
+    "fingerprint",
+    "entropy",
+    "commit",
+    "author",
+    "email",
+    "date",
 }
 
 
@@ -198,8 +209,11 @@ def test_gitleaks_config_is_read(cli, tmp_path: Path) -> None:
         "[allowlist]\nregexes = ['''^0+$''']\n"
     )
     value = "k3x9q2m7w4z8r1t6y5u0"
-    found = _json(cli(["stdin", "--format", "json", "--no-redact", "--config", str(config)],
-                      stdin=f"key: acme-{value}\n".encode()).out)
+    found = _json(
+        cli(
+            ["stdin", "--format", "json", "--no-redact", "--config", str(config)], stdin=f"key: acme-{value}\n".encode()
+        ).out
+    )
     assert [(f["rule_id"], f["secret"]) for f in found] == [("acme-token", value)]
 
 
@@ -237,7 +251,10 @@ def test_hostile_user_regex_times_out_instead_of_hanging(cli, tmp_path: Path) ->
     ("config_text", "expected"),
     [
         ("[[rules]\nid = 'x'", "invalid TOML"),
-        ("[[rules]]\nid = 'acme.x'\ndescription = 'x'\npattern = '''(?P<secret>[a-z'''\n", "rule 'acme.x': field 'pattern'"),
+        (
+            "[[rules]]\nid = 'acme.x'\ndescription = 'x'\npattern = '''(?P<secret>[a-z'''\n",
+            "rule 'acme.x': field 'pattern'",
+        ),
         ("[[rules]]\nid = 'acme.x'\ndescription = 'x'\npattern = '''[a-z]+'''\n", "needs exactly one named group"),
         ("[[rules]]\nid = 'acme.x'\npattern = '''(?P<secret>a)'''\nvalidator = 'nope'\n", "field 'validator'"),
         ("[allowlist]\npaths = ['(']\n", "allowlist.paths"),

@@ -87,8 +87,13 @@ def test_stdin_that_is_not_scanned_says_so(cli, data: bytes, said: str) -> None:
 
 
 def test_closed_stdin_is_one_line() -> None:
-    proc = _popen(["stdin"], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                  preexec_fn=lambda: os.close(0))
+    proc = _popen(
+        ["stdin"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: os.close(0),
+    )
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 2
     assert "standard input is closed" in _one_error_line(err.decode())
@@ -363,8 +368,12 @@ def test_config_with_a_utf8_bom_is_read(cli, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("data", "said"),
-    [(b"\x00\x01\xff\xfe", "not UTF-8"), ('disabled_rules = []\n'.encode("utf-16"), "UTF-16"),
-     (b"rules = 5\n", "rules"), (b"[allowlist]\npaths = ['(']\n", "invalid regex")],
+    [
+        (b"\x00\x01\xff\xfe", "not UTF-8"),
+        ("disabled_rules = []\n".encode("utf-16"), "UTF-16"),
+        (b"rules = 5\n", "rules"),
+        (b"[allowlist]\npaths = ['(']\n", "invalid regex"),
+    ],
     ids=["binary", "utf-16", "rules-not-tables", "bad-regex"],
 )
 def test_bad_config_is_one_line(cli, tmp_path: Path, data: bytes, said: str) -> None:
@@ -475,8 +484,12 @@ def _interrupt_mid_scan(tmp_path: Path, jobs: str) -> tuple[int, str]:
     line = "password = 'x{0}y{0}z' # key token secret\n"
     for n in range(24):
         (tree / f"f{n}.py").write_text("".join(line.format(i) for i in range(n * 20000, (n + 1) * 20000)))
-    proc = _popen(["dir", str(tree), "-j", jobs, "--progress", "--format", "jsonl"],
-                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    proc = _popen(
+        ["dir", str(tree), "-j", jobs, "--progress", "--format", "jsonl"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     assert proc.stderr is not None
     deadline = time.monotonic() + 60
     seen = b""
@@ -528,8 +541,14 @@ def test_many_findings_on_one_line_stay_small_in_memory(tmp_path: Path) -> None:
         "grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before\n"
         "print(code, grown // 1024)\n"
     )
-    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, cwd=ROOT, timeout=120, check=False,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    proc = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     code, grown_mb = proc.stdout.decode().split()
     assert code == "1", proc.stderr
     assert int(grown_mb) < 150, f"{grown_mb} MB more to scan 130 KB"

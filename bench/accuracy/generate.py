@@ -120,15 +120,60 @@ def random_token(rng: random.Random) -> tuple[str, str]:
             return "alnum", value
 
 
-PASSWORD_NAMES = ["password", "db_password", "admin_password", "mysql_root_password", "postgres_password",
-                  "smtp_password", "redis_password", "db_pass", "ldap_password", "root_password", "passwd",
-                  "app_password", "rabbitmq_password", "mail_pass", "ftp_password", "keystore_password",
-                  "database_password", "service_password", "pwd", "db_passwd", "user_password"]
-TOKEN_NAMES = ["api_key", "secret_key", "client_secret", "auth_token", "access_token", "jwt_secret",
-               "session_secret", "webhook_secret", "encryption_key", "signing_key", "api_token", "app_secret",
-               "private_token", "service_token", "secret", "master_key", "refresh_token", "cookie_secret",
-               "consumer_secret", "access_key", "api_secret", "bot_token", "deploy_token", "hmac_key",
-               "storage_account_key", "license_key", "admin_token", "integration_key", "oauth_client_secret"]
+PASSWORD_NAMES = [
+    "password",
+    "db_password",
+    "admin_password",
+    "mysql_root_password",
+    "postgres_password",
+    "smtp_password",
+    "redis_password",
+    "db_pass",
+    "ldap_password",
+    "root_password",
+    "passwd",
+    "app_password",
+    "rabbitmq_password",
+    "mail_pass",
+    "ftp_password",
+    "keystore_password",
+    "database_password",
+    "service_password",
+    "pwd",
+    "db_passwd",
+    "user_password",
+]
+TOKEN_NAMES = [
+    "api_key",
+    "secret_key",
+    "client_secret",
+    "auth_token",
+    "access_token",
+    "jwt_secret",
+    "session_secret",
+    "webhook_secret",
+    "encryption_key",
+    "signing_key",
+    "api_token",
+    "app_secret",
+    "private_token",
+    "service_token",
+    "secret",
+    "master_key",
+    "refresh_token",
+    "cookie_secret",
+    "consumer_secret",
+    "access_key",
+    "api_secret",
+    "bot_token",
+    "deploy_token",
+    "hmac_key",
+    "storage_account_key",
+    "license_key",
+    "admin_token",
+    "integration_key",
+    "oauth_client_secret",
+]
 
 
 def cased(name: str, style: str) -> str:
@@ -153,33 +198,91 @@ def render(kind: str, name: str, value: str, rng: random.Random) -> list[str]:
     """One assignment of `value` to `name` in the syntax of file kind `kind`."""
     q = rng.choice(['"', "'"])
     if kind == "env":
-        return [rng.choice([f"{cased(name, 'upper')}={value}", f'{cased(name, "upper")}="{value}"',
-                            f"export {cased(name, 'upper')}={q}{value}{q}"])]
+        return [
+            rng.choice(
+                [
+                    f"{cased(name, 'upper')}={value}",
+                    f'{cased(name, "upper")}="{value}"',
+                    f"export {cased(name, 'upper')}={q}{value}{q}",
+                ]
+            )
+        ]
     if kind == "sh":
-        return [rng.choice([f"export {cased(name, 'upper')}={q}{value}{q}", f"{cased(name, 'upper')}={value} ./run.sh",
-                            f"./deploy --{cased(name, 'kebab')} {q}{value}{q}"])]
+        return [
+            rng.choice(
+                [
+                    f"export {cased(name, 'upper')}={q}{value}{q}",
+                    f"{cased(name, 'upper')}={value} ./run.sh",
+                    f"./deploy --{cased(name, 'kebab')} {q}{value}{q}",
+                ]
+            )
+        ]
     if kind == "yaml":
-        return [rng.choice([f"  {name}: {value}", f'  {name}: "{value}"', f"    {cased(name, 'camel')}: '{value}'",
-                            f"  {cased(name, 'upper')}: {value}"])]
+        return [
+            rng.choice(
+                [
+                    f"  {name}: {value}",
+                    f'  {name}: "{value}"',
+                    f"    {cased(name, 'camel')}: '{value}'",
+                    f"  {cased(name, 'upper')}: {value}",
+                ]
+            )
+        ]
     if kind == "json":
         return [f'  "{rng.choice([name, cased(name, "camel")])}": "{value}",']
     if kind == "py":
-        return [rng.choice([f"{cased(name, 'upper')} = {q}{value}{q}", f"    {name}={q}{value}{q},",
-                            f"    {q}{name}{q}: {q}{value}{q},", f"{name}: str = {q}{value}{q}"])]
+        return [
+            rng.choice(
+                [
+                    f"{cased(name, 'upper')} = {q}{value}{q}",
+                    f"    {name}={q}{value}{q},",
+                    f"    {q}{name}{q}: {q}{value}{q},",
+                    f"{name}: str = {q}{value}{q}",
+                ]
+            )
+        ]
     if kind == "js":
-        return [rng.choice([f"const {cased(name, 'camel')} = {q}{value}{q};", f"  {cased(name, 'camel')}: {q}{value}{q},",
-                            f"export const {cased(name, 'upper')} = `{value}`;", f"  {name}: {q}{value}{q},"])]
+        return [
+            rng.choice(
+                [
+                    f"const {cased(name, 'camel')} = {q}{value}{q};",
+                    f"  {cased(name, 'camel')}: {q}{value}{q},",
+                    f"export const {cased(name, 'upper')} = `{value}`;",
+                    f"  {name}: {q}{value}{q},",
+                ]
+            )
+        ]
     if kind == "go":
-        return [rng.choice([f'\t{cased(name, "pascal")}: "{value}",', f'\t{cased(name, "camel")} := "{value}"',
-                            f'const {cased(name, "camel")} = "{value}"'])]
+        return [
+            rng.choice(
+                [
+                    f'\t{cased(name, "pascal")}: "{value}",',
+                    f'\t{cased(name, "camel")} := "{value}"',
+                    f'const {cased(name, "camel")} = "{value}"',
+                ]
+            )
+        ]
     if kind == "java":
-        return [rng.choice([f'    private static final String {cased(name, "upper")} = "{value}";',
-                            f'        config.set{cased(name, "pascal")}("{value}");',
-                            f'        props.put("{cased(name, "dotted")}", "{value}");',
-                            f'    String {cased(name, "camel")} = "{value}";'])]
+        return [
+            rng.choice(
+                [
+                    f'    private static final String {cased(name, "upper")} = "{value}";',
+                    f'        config.set{cased(name, "pascal")}("{value}");',
+                    f'        props.put("{cased(name, "dotted")}", "{value}");',
+                    f'    String {cased(name, "camel")} = "{value}";',
+                ]
+            )
+        ]
     if kind == "properties":
-        return [rng.choice([f"app.{cased(name, 'dotted')}={value}", f"spring.datasource.{cased(name, 'dotted')} = {value}",
-                            f"{name}={value}"])]
+        return [
+            rng.choice(
+                [
+                    f"app.{cased(name, 'dotted')}={value}",
+                    f"spring.datasource.{cased(name, 'dotted')} = {value}",
+                    f"{name}={value}",
+                ]
+            )
+        ]
     if kind == "ini":
         return [rng.choice([f"{name} = {value}", f"{name}={value}"])]
     if kind == "toml":
@@ -187,45 +290,126 @@ def render(kind: str, name: str, value: str, rng: random.Random) -> list[str]:
     if kind == "tf":
         return [rng.choice([f'  {name} = "{value}"', f'  master_{name} = "{value}"'])]
     if kind == "dockerfile":
-        return [rng.choice([f"ENV {cased(name, 'upper')}={value}", f"ENV {cased(name, 'upper')} {value}",
-                            f"ARG {cased(name, 'upper')}={value}"])]
+        return [
+            rng.choice(
+                [
+                    f"ENV {cased(name, 'upper')}={value}",
+                    f"ENV {cased(name, 'upper')} {value}",
+                    f"ARG {cased(name, 'upper')}={value}",
+                ]
+            )
+        ]
     if kind == "xml":
-        return [rng.choice([f"    <{cased(name, 'camel')}>{value}</{cased(name, 'camel')}>",
-                            f'    <add key="{cased(name, "pascal")}" value="{value}" />',
-                            f'    <property name="{cased(name, "dotted")}" value="{value}"/>'])]
+        return [
+            rng.choice(
+                [
+                    f"    <{cased(name, 'camel')}>{value}</{cased(name, 'camel')}>",
+                    f'    <add key="{cased(name, "pascal")}" value="{value}" />',
+                    f'    <property name="{cased(name, "dotted")}" value="{value}"/>',
+                ]
+            )
+        ]
     if kind == "php":
-        return [rng.choice([f"${cased(name, 'camel')} = '{value}';", f"    '{name}' => '{value}',",
-                            f"define('{cased(name, 'upper')}', '{value}');"])]
+        return [
+            rng.choice(
+                [
+                    f"${cased(name, 'camel')} = '{value}';",
+                    f"    '{name}' => '{value}',",
+                    f"define('{cased(name, 'upper')}', '{value}');",
+                ]
+            )
+        ]
     if kind == "rb":
-        return [rng.choice([f"  config.{name} = '{value}'", f"  {name}: '{value}',", f"{cased(name, 'upper')} = \"{value}\""])]
+        return [
+            rng.choice([f"  config.{name} = '{value}'", f"  {name}: '{value}',", f'{cased(name, "upper")} = "{value}"'])
+        ]
     if kind == "ps1":
-        return [rng.choice([f'$env:{cased(name, "upper")} = "{value}"', f'${cased(name, "camel")} = \'{value}\'',
-                            f'[Environment]::SetEnvironmentVariable("{cased(name, "upper")}", "{value}")'])]
+        return [
+            rng.choice(
+                [
+                    f'$env:{cased(name, "upper")} = "{value}"',
+                    f"${cased(name, 'camel')} = '{value}'",
+                    f'[Environment]::SetEnvironmentVariable("{cased(name, "upper")}", "{value}")',
+                ]
+            )
+        ]
     if kind == "kt":
-        return [rng.choice([f'    val {cased(name, "camel")} = "{value}"', f'    const val {cased(name, "upper")}: String = "{value}"'])]
+        return [
+            rng.choice(
+                [
+                    f'    val {cased(name, "camel")} = "{value}"',
+                    f'    const val {cased(name, "upper")}: String = "{value}"',
+                ]
+            )
+        ]
     if kind == "cs":
-        return [rng.choice([f'        public const string {cased(name, "pascal")} = "{value}";',
-                            f'            {cased(name, "pascal")} = "{value}",', f'    "{cased(name, "pascal")}": "{value}",'])]
+        return [
+            rng.choice(
+                [
+                    f'        public const string {cased(name, "pascal")} = "{value}";',
+                    f'            {cased(name, "pascal")} = "{value}",',
+                    f'    "{cased(name, "pascal")}": "{value}",',
+                ]
+            )
+        ]
     if kind == "rs":
-        return [rng.choice([f'const {cased(name, "upper")}: &str = "{value}";', f'    let {name} = "{value}";',
-                            f'    let {name} = String::from("{value}");'])]
+        return [
+            rng.choice(
+                [
+                    f'const {cased(name, "upper")}: &str = "{value}";',
+                    f'    let {name} = "{value}";',
+                    f'    let {name} = String::from("{value}");',
+                ]
+            )
+        ]
     if kind == "compose":
-        return [rng.choice([f"      - {cased(name, 'upper')}={value}", f'      - "{cased(name, "upper")}={value}"',
-                            f"      {cased(name, 'upper')}: {value}"])]
+        return [
+            rng.choice(
+                [
+                    f"      - {cased(name, 'upper')}={value}",
+                    f'      - "{cased(name, "upper")}={value}"',
+                    f"      {cased(name, 'upper')}: {value}",
+                ]
+            )
+        ]
     if kind == "groovy":
-        return [rng.choice([f"    {cased(name, 'camel')} = '{value}'", f'        {name}: "{value}",', f"def {cased(name, 'camel')} = \"{value}\""])]
+        return [
+            rng.choice(
+                [
+                    f"    {cased(name, 'camel')} = '{value}'",
+                    f'        {name}: "{value}",',
+                    f'def {cased(name, "camel")} = "{value}"',
+                ]
+            )
+        ]
     if kind == "service":
-        return [rng.choice([f'Environment="{cased(name, "upper")}={value}"', f"Environment={cased(name, 'upper')}={value}"])]
+        return [
+            rng.choice([f'Environment="{cased(name, "upper")}={value}"', f"Environment={cased(name, 'upper')}={value}"])
+        ]
     if kind == "md":
-        return [rng.choice([f"    {cased(name, 'upper')}={value}", f"`{name}: {value}`", f"export {cased(name, 'upper')}='{value}'"])]
+        return [
+            rng.choice(
+                [
+                    f"    {cased(name, 'upper')}={value}",
+                    f"`{name}: {value}`",
+                    f"export {cased(name, 'upper')}='{value}'",
+                ]
+            )
+        ]
     return [f"{name} = {value}"]
 
 
 FILE_KINDS = {
     "env": [".env", ".env.production", "config/.env.local", "deploy/app.env"],
     "sh": ["scripts/deploy.sh", "bin/setup.sh", "ci/release.sh"],
-    "yaml": ["config/settings.yaml", "deploy/values.yaml", "docker-compose.yml", "ansible/group_vars/all.yml",
-             ".github/workflows/deploy.yml", ".gitlab-ci.yml"],
+    "yaml": [
+        "config/settings.yaml",
+        "deploy/values.yaml",
+        "docker-compose.yml",
+        "ansible/group_vars/all.yml",
+        ".github/workflows/deploy.yml",
+        ".gitlab-ci.yml",
+    ],
     "json": ["config/appsettings.json", "secrets.json", "config/default.json"],
     "py": ["app/settings.py", "src/client.py", "tests/conftest.py", "tools/sync.py"],
     "js": ["src/config.js", "server/index.ts", "lib/api.mjs"],
@@ -250,50 +434,186 @@ FILE_KINDS = {
 }
 
 FILLERS: dict[str, list[str]] = {
-    "env": ["NODE_ENV=production", "PORT=8080", "LOG_LEVEL=info", "AWS_REGION=eu-west-1", "DB_HOST=db.internal",
-            "DB_PORT=5432", "DB_USER=app", "FEATURE_FLAGS=search,export", "TZ=UTC", "WORKERS=4",
-            "CACHE_TTL=300", "# database", "APP_NAME=orders-api", "S3_BUCKET=acme-prod-assets"],
-    "sh": ["#!/usr/bin/env bash", "set -euo pipefail", 'echo "deploying $APP"', "cd \"$(dirname \"$0\")\"",
-           "docker build -t acme/api:latest .", "kubectl rollout status deploy/api", "for f in *.sql; do psql -f \"$f\"; done",
-           "if [ -z \"${CI:-}\" ]; then exit 0; fi", "git rev-parse HEAD > VERSION"],
-    "yaml": ["version: '3.8'", "services:", "  image: acme/api:1.4.2", "  replicas: 3", "  timeout: 30s",
-             "  log_level: info", "  region: us-east-1", "  host: db.internal", "  port: 5432", "  enabled: true",
-             "  username: app", "# settings", "  retries: 5", "  name: orders"],
-    "json": ['  "name": "orders",', '  "version": "2.3.1",', '  "port": 8080,', '  "debug": false,',
-             '  "host": "api.acme.io",', '  "timeoutMs": 3000,', '  "region": "eu-central-1",', '  "username": "svc-orders",'],
-    "py": ["import os", "import logging", "from pathlib import Path", "logger = logging.getLogger(__name__)",
-           "TIMEOUT = 30", "def handler(event, context):", "    return {'status': 200}", "BASE_DIR = Path(__file__).parent",
-           "DEBUG = False", "ALLOWED_HOSTS = ['api.acme.io']", "    user = get_user(request)", "# TODO: retry"],
-    "js": ["import express from 'express';", "const app = express();", "app.use(express.json());",
-           "module.exports = config;", "  port: 3000,", "  retries: 3,", "const log = require('pino')();",
-           "function handler(req, res) {", "  return res.json({ ok: true });", "}"],
-    "go": ["package config", "import (", "\t\"os\"", ")", "type Config struct {", "\tPort int", "}",
-           "func Load() (*Config, error) {", "\treturn &Config{Port: 8080}, nil", "\tHost: \"db.internal\","],
-    "java": ["package com.acme;", "import java.util.Properties;", "public class Config {", "    private int port = 8080;",
-             "    }", "    public Config() {", "        Properties props = new Properties();", "}"],
-    "properties": ["server.port=8080", "spring.datasource.url=jdbc:postgresql://db:5432/app", "logging.level.root=INFO",
-                   "spring.datasource.username=app", "management.endpoints.web.exposure.include=health"],
+    "env": [
+        "NODE_ENV=production",
+        "PORT=8080",
+        "LOG_LEVEL=info",
+        "AWS_REGION=eu-west-1",
+        "DB_HOST=db.internal",
+        "DB_PORT=5432",
+        "DB_USER=app",
+        "FEATURE_FLAGS=search,export",
+        "TZ=UTC",
+        "WORKERS=4",
+        "CACHE_TTL=300",
+        "# database",
+        "APP_NAME=orders-api",
+        "S3_BUCKET=acme-prod-assets",
+    ],
+    "sh": [
+        "#!/usr/bin/env bash",
+        "set -euo pipefail",
+        'echo "deploying $APP"',
+        'cd "$(dirname "$0")"',
+        "docker build -t acme/api:latest .",
+        "kubectl rollout status deploy/api",
+        'for f in *.sql; do psql -f "$f"; done',
+        'if [ -z "${CI:-}" ]; then exit 0; fi',
+        "git rev-parse HEAD > VERSION",
+    ],
+    "yaml": [
+        "version: '3.8'",
+        "services:",
+        "  image: acme/api:1.4.2",
+        "  replicas: 3",
+        "  timeout: 30s",
+        "  log_level: info",
+        "  region: us-east-1",
+        "  host: db.internal",
+        "  port: 5432",
+        "  enabled: true",
+        "  username: app",
+        "# settings",
+        "  retries: 5",
+        "  name: orders",
+    ],
+    "json": [
+        '  "name": "orders",',
+        '  "version": "2.3.1",',
+        '  "port": 8080,',
+        '  "debug": false,',
+        '  "host": "api.acme.io",',
+        '  "timeoutMs": 3000,',
+        '  "region": "eu-central-1",',
+        '  "username": "svc-orders",',
+    ],
+    "py": [
+        "import os",
+        "import logging",
+        "from pathlib import Path",
+        "logger = logging.getLogger(__name__)",
+        "TIMEOUT = 30",
+        "def handler(event, context):",
+        "    return {'status': 200}",
+        "BASE_DIR = Path(__file__).parent",
+        "DEBUG = False",
+        "ALLOWED_HOSTS = ['api.acme.io']",
+        "    user = get_user(request)",
+        "# TODO: retry",
+    ],
+    "js": [
+        "import express from 'express';",
+        "const app = express();",
+        "app.use(express.json());",
+        "module.exports = config;",
+        "  port: 3000,",
+        "  retries: 3,",
+        "const log = require('pino')();",
+        "function handler(req, res) {",
+        "  return res.json({ ok: true });",
+        "}",
+    ],
+    "go": [
+        "package config",
+        "import (",
+        '\t"os"',
+        ")",
+        "type Config struct {",
+        "\tPort int",
+        "}",
+        "func Load() (*Config, error) {",
+        "\treturn &Config{Port: 8080}, nil",
+        '\tHost: "db.internal",',
+    ],
+    "java": [
+        "package com.acme;",
+        "import java.util.Properties;",
+        "public class Config {",
+        "    private int port = 8080;",
+        "    }",
+        "    public Config() {",
+        "        Properties props = new Properties();",
+        "}",
+    ],
+    "properties": [
+        "server.port=8080",
+        "spring.datasource.url=jdbc:postgresql://db:5432/app",
+        "logging.level.root=INFO",
+        "spring.datasource.username=app",
+        "management.endpoints.web.exposure.include=health",
+    ],
     "ini": ["[database]", "host = db.internal", "port = 5432", "[server]", "workers = 4", "user = app", "timeout = 30"],
-    "toml": ["[server]", "port = 8080", "host = \"0.0.0.0\"", "[database]", "user = \"app\"", "pool = 10"],
-    "tf": ['resource "aws_db_instance" "main" {', '  engine         = "postgres"', '  instance_class = "db.t3.micro"',
-           '  username       = "app"', "}", 'provider "aws" {', '  region = "us-east-1"'],
-    "dockerfile": ["FROM python:3.12-slim", "WORKDIR /app", "COPY . .", "RUN pip install -r requirements.txt",
-                   "EXPOSE 8080", 'CMD ["gunicorn", "app:app"]', "ENV PYTHONUNBUFFERED=1"],
-    "xml": ['<?xml version="1.0" encoding="utf-8"?>', "<configuration>", "  <appSettings>", "  </appSettings>",
-            '    <add key="Environment" value="Production" />', "</configuration>", "    <port>8080</port>"],
-    "php": ["<?php", "return [", "    'driver' => 'mysql',", "    'host' => env('DB_HOST', '127.0.0.1'),", "];",
-            "    'charset' => 'utf8mb4',"],
-    "rb": ["Rails.application.configure do", "  config.cache_classes = true", "end", "require 'json'",
-           "  config.log_level = :info"],
-    "ps1": ["Set-StrictMode -Version Latest", "$ErrorActionPreference = 'Stop'", "Write-Host \"Deploying $App\"", "Import-Module Az"],
+    "toml": ["[server]", "port = 8080", 'host = "0.0.0.0"', "[database]", 'user = "app"', "pool = 10"],
+    "tf": [
+        'resource "aws_db_instance" "main" {',
+        '  engine         = "postgres"',
+        '  instance_class = "db.t3.micro"',
+        '  username       = "app"',
+        "}",
+        'provider "aws" {',
+        '  region = "us-east-1"',
+    ],
+    "dockerfile": [
+        "FROM python:3.12-slim",
+        "WORKDIR /app",
+        "COPY . .",
+        "RUN pip install -r requirements.txt",
+        "EXPOSE 8080",
+        'CMD ["gunicorn", "app:app"]',
+        "ENV PYTHONUNBUFFERED=1",
+    ],
+    "xml": [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        "<configuration>",
+        "  <appSettings>",
+        "  </appSettings>",
+        '    <add key="Environment" value="Production" />',
+        "</configuration>",
+        "    <port>8080</port>",
+    ],
+    "php": [
+        "<?php",
+        "return [",
+        "    'driver' => 'mysql',",
+        "    'host' => env('DB_HOST', '127.0.0.1'),",
+        "];",
+        "    'charset' => 'utf8mb4',",
+    ],
+    "rb": [
+        "Rails.application.configure do",
+        "  config.cache_classes = true",
+        "end",
+        "require 'json'",
+        "  config.log_level = :info",
+    ],
+    "ps1": [
+        "Set-StrictMode -Version Latest",
+        "$ErrorActionPreference = 'Stop'",
+        'Write-Host "Deploying $App"',
+        "Import-Module Az",
+    ],
     "kt": ["package com.acme", "object Config {", "    val port = 8080", "}", "fun main() = runApp()"],
     "cs": ["namespace Acme.Api;", "public static class Settings", "{", "    public const int Port = 8080;", "}"],
     "rs": ["use std::env;", "pub struct Config {", "    pub port: u16,", "}", "fn main() {"],
-    "compose": ["services:", "  api:", "    image: acme/api:2.1", "    environment:", "    ports:", "      - \"8080:8080\""],
+    "compose": [
+        "services:",
+        "  api:",
+        "    image: acme/api:2.1",
+        "    environment:",
+        "    ports:",
+        '      - "8080:8080"',
+    ],
     "groovy": ["pipeline {", "  agent any", "  stages {", "    stage('Build') {", "      steps { sh 'make' }", "}"],
     "service": ["[Unit]", "Description=API", "[Service]", "ExecStart=/usr/bin/api", "Restart=always", "[Install]"],
-    "md": ["# Setup", "Install the dependencies and run the server.", "```bash", "```", "## Configuration",
-           "Set the following variables before starting:", "- `PORT`: port to listen on"],
+    "md": [
+        "# Setup",
+        "Install the dependencies and run the server.",
+        "```bash",
+        "```",
+        "## Configuration",
+        "Set the following variables before starting:",
+        "- `PORT`: port to listen on",
+    ],
 }
 
 
@@ -304,7 +624,9 @@ def _first_secret(rule: Rule, matcher: Matcher, example: str) -> tuple[int, int]
     data = example.encode("utf-8")
     for match in matcher.scan(data):
         if match.rule_id == rule.id:
-            return len(data[: match.start].decode("utf-8", "replace")), len(data[: match.end].decode("utf-8", "replace"))
+            return len(data[: match.start].decode("utf-8", "replace")), len(
+                data[: match.end].decode("utf-8", "replace")
+            )
     return None
 
 
@@ -448,57 +770,269 @@ def decoy(kind: str, rng: random.Random) -> Plant:
         return render(kind, n, v, rng)
 
     choices += [
-        ("hash", lambda: assign(rng.choice(["checksum", "sha256", "content_hash", "digest"]), _hexs(rng, rng.choice((16, 20, 32))))),
-        ("hash", lambda: assign("password_hash", "$2b$12$" + base64.b64encode(rng.randbytes(40)).decode()[:53].replace("+", "."))),
+        (
+            "hash",
+            lambda: assign(
+                rng.choice(["checksum", "sha256", "content_hash", "digest"]), _hexs(rng, rng.choice((16, 20, 32)))
+            ),
+        ),
+        (
+            "hash",
+            lambda: assign(
+                "password_hash", "$2b$12$" + base64.b64encode(rng.randbytes(40)).decode()[:53].replace("+", ".")
+            ),
+        ),
         ("hash", lambda: assign("image_digest", "sha256:" + _hexs(rng, 32))),
-        ("uuid", lambda: assign(rng.choice(["tenant_id", "client_id", "request_id", "subscription_id"]), str(uuid.UUID(bytes=rng.randbytes(16))))),
-        ("uuid", lambda: assign(rng.choice(["api_key_id", "token_id", "correlation_id"]), str(uuid.UUID(bytes=rng.randbytes(16))))),
+        (
+            "uuid",
+            lambda: assign(
+                rng.choice(["tenant_id", "client_id", "request_id", "subscription_id"]),
+                str(uuid.UUID(bytes=rng.randbytes(16))),
+            ),
+        ),
+        (
+            "uuid",
+            lambda: assign(
+                rng.choice(["api_key_id", "token_id", "correlation_id"]), str(uuid.UUID(bytes=rng.randbytes(16)))
+            ),
+        ),
         ("integrity", lambda: [f'      "integrity": "sha512-{base64.b64encode(rng.randbytes(64)).decode()}",']),
-        ("public-key", lambda: assign("public_key", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI" + base64.b64encode(rng.randbytes(32)).decode().rstrip("=") + " deploy@ci")),
+        (
+            "public-key",
+            lambda: assign(
+                "public_key",
+                "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI"
+                + base64.b64encode(rng.randbytes(32)).decode().rstrip("=")
+                + " deploy@ci",
+            ),
+        ),
         ("public-key", lambda: assign("publishable_key", base64.b64encode(rng.randbytes(24)).decode())),
-        ("placeholder", lambda: assign(name, rng.choice(["your-api-key-here", "<YOUR_TOKEN>", "changeme", "xxxxxxxxxxxxxxxxxxxx",
-                                                         "REPLACE_ME", "********", "TODO", "<password>", "your_password",
-                                                         "insert-secret-here", "CHANGE_ME_IN_PROD"]))),
-        ("template", lambda: assign(name, rng.choice(["${DB_PASSWORD}", "{{ .Values.secret }}", "${{ secrets.API_TOKEN }}",
-                                                      "%(password)s", "{{ vault_db_password }}", "$API_KEY",
-                                                      "#{ENV['TOKEN']}", "<%= ENV['SECRET'] %>", "${env:API_KEY}"]))),
-        ("reference", lambda: [rng.choice([f"{name} = os.environ['{name.upper()}']", f"const {cased(name, 'camel')} = process.env.{name.upper()};",
-                                           f"{name} = os.getenv(\"{name.upper()}\")", f'String {cased(name, "camel")} = System.getenv("{name.upper()}");',
-                                           f"\t{cased(name, 'pascal')}: os.Getenv(\"{name.upper()}\"),", f"{name}: ${{{name.upper()}}}"])]),
-        ("code", lambda: [rng.choice([f"    {name} = get_secret('{name}')", f"    {name} = self.{name}", f"  {cased(name, 'camel')}: config.{cased(name, 'camel')},",
-                                      f"    {name} = args.{name}", f"{name} = vault.read(path)['data']['{name}']",
-                                      f"\t{cased(name, 'pascal')}: cfg.{cased(name, 'pascal')},"])]),
-        ("fixture", lambda: assign(name, rng.choice(["password123", "test", "testtest", "fake-token", "dummy_secret_value",
-                                                     "secret", "admin", "hunter2", "not-a-real-secret", "test-api-key",
-                                                     "P@ssw0rd", "letmein", "abc123"]))),
-        ("commit", lambda: [rng.choice([f"commit {_hexs(rng, 20)}", f"  rev: {_hexs(rng, 20)}", f'  "gitHead": "{_hexs(rng, 20)}",',
-                                        f"# fixed in {_hexs(rng, 20)}", f"ref: {_hexs(rng, 20)}"])]),
+        (
+            "placeholder",
+            lambda: assign(
+                name,
+                rng.choice(
+                    [
+                        "your-api-key-here",
+                        "<YOUR_TOKEN>",
+                        "changeme",
+                        "xxxxxxxxxxxxxxxxxxxx",
+                        "REPLACE_ME",
+                        "********",
+                        "TODO",
+                        "<password>",
+                        "your_password",
+                        "insert-secret-here",
+                        "CHANGE_ME_IN_PROD",
+                    ]
+                ),
+            ),
+        ),
+        (
+            "template",
+            lambda: assign(
+                name,
+                rng.choice(
+                    [
+                        "${DB_PASSWORD}",
+                        "{{ .Values.secret }}",
+                        "${{ secrets.API_TOKEN }}",
+                        "%(password)s",
+                        "{{ vault_db_password }}",
+                        "$API_KEY",
+                        "#{ENV['TOKEN']}",
+                        "<%= ENV['SECRET'] %>",
+                        "${env:API_KEY}",
+                    ]
+                ),
+            ),
+        ),
+        (
+            "reference",
+            lambda: [
+                rng.choice(
+                    [
+                        f"{name} = os.environ['{name.upper()}']",
+                        f"const {cased(name, 'camel')} = process.env.{name.upper()};",
+                        f'{name} = os.getenv("{name.upper()}")',
+                        f'String {cased(name, "camel")} = System.getenv("{name.upper()}");',
+                        f'\t{cased(name, "pascal")}: os.Getenv("{name.upper()}"),',
+                        f"{name}: ${{{name.upper()}}}",
+                    ]
+                )
+            ],
+        ),
+        (
+            "code",
+            lambda: [
+                rng.choice(
+                    [
+                        f"    {name} = get_secret('{name}')",
+                        f"    {name} = self.{name}",
+                        f"  {cased(name, 'camel')}: config.{cased(name, 'camel')},",
+                        f"    {name} = args.{name}",
+                        f"{name} = vault.read(path)['data']['{name}']",
+                        f"\t{cased(name, 'pascal')}: cfg.{cased(name, 'pascal')},",
+                    ]
+                )
+            ],
+        ),
+        (
+            "fixture",
+            lambda: assign(
+                name,
+                rng.choice(
+                    [
+                        "password123",
+                        "test",
+                        "testtest",
+                        "fake-token",
+                        "dummy_secret_value",
+                        "secret",
+                        "admin",
+                        "hunter2",
+                        "not-a-real-secret",
+                        "test-api-key",
+                        "P@ssw0rd",
+                        "letmein",
+                        "abc123",
+                    ]
+                ),
+            ),
+        ),
+        (
+            "commit",
+            lambda: [
+                rng.choice(
+                    [
+                        f"commit {_hexs(rng, 20)}",
+                        f"  rev: {_hexs(rng, 20)}",
+                        f'  "gitHead": "{_hexs(rng, 20)}",',
+                        f"# fixed in {_hexs(rng, 20)}",
+                        f"ref: {_hexs(rng, 20)}",
+                    ]
+                )
+            ],
+        ),
         ("data-uri", lambda: [f'  "icon": "data:image/png;base64,{_image(rng, PNG_MAGIC, 90)}",']),
         ("data-uri", lambda: [f'<img src="data:image/gif;base64,{_image(rng, GIF_MAGIC, 60)}" />']),
         ("minified", lambda: [_minified(rng)]),
         ("url", lambda: assign(rng.choice(["token_url", "auth_endpoint"]), "https://auth.acme.io/oauth/token")),
         ("url", lambda: [f"  homepage: https://{rng.choice(WORDS)}.acme.io/docs?page=2&sort=asc"]),
-        ("connection", lambda: [rng.choice(["DATABASE_URL=postgres://postgres:postgres@localhost:5432/test",
-                                            "REDIS_URL=redis://localhost:6379/0", "mongodb://localhost:27017/app",
-                                            "AMQP_URL=amqp://guest:guest@localhost:5672/",
-                                            "DATABASE_URL=postgres://app:${DB_PASSWORD}@db:5432/app"])]),
-        ("nonsecret-name", lambda: assign(rng.choice(["csrf_token", "next_page_token", "cache_key", "password_min_length", "max_tokens"]),
-                                          rng.choice([base64.urlsafe_b64encode(rng.randbytes(18)).decode(), str(rng.randrange(8, 4096))]))),
-        ("encrypted", lambda: assign(name, f"ENC[AES256_GCM,data:{base64.b64encode(rng.randbytes(12)).decode()},iv:{base64.b64encode(rng.randbytes(16)).decode()},type:str]")),
-        ("i18n", lambda: [f'  "{rng.choice(["forgot_password", "password_label", "token_expired"])}": "{rng.choice(["Forgot your password?", "Password", "Your session has expired"])}",']),
-        ("jwt-sample", lambda: assign("token", "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c")),
-        ("public-key", lambda: assign("stripe_publishable_key", "pk_live_" + "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(24)))),
-        ("uuid", lambda: assign(rng.choice(["api_key", "license_key", "access_token"]), str(uuid.UUID(bytes=rng.randbytes(16))))),
-        ("encrypted", lambda: assign(name, rng.choice(["!vault |", "'{cipher}AQB" + _hexs(rng, 24) + "'", "vault:v1:" + base64.b64encode(rng.randbytes(30)).decode()]))),
-        ("type-hint", lambda: [rng.choice([f"def login(user: str, {name}: str) -> bool:", f"    {name}: Optional[str] = None",
-                                           f"  {cased(name, 'camel')}?: string;", f"	{cased(name, 'pascal')} string `json:\"{name}\"`",
-                                           f"    private String {cased(name, 'camel')};", f"{name} VARCHAR(255) NOT NULL,"])]),
-        ("ui-text", lambda: [rng.choice(['<input type="password" name="password" placeholder="Password">', f'    "{name}": "Enter your {name.replace("_", " ")}",',
-                                         f'logger.warning("invalid {name} for user %s", user)', ".password-field { width: 100%; }",
-                                         f"raise ValueError('{name} must be at least 12 characters')"])]),
-        ("reference", lambda: assign(name, rng.choice(["!Ref DbPassword", "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf",
-                                                       "/run/secrets/db_password", "file:///etc/keys/api.key"]))),
-        ("high-entropy-id", lambda: assign(rng.choice(["build_id", "trace_id", "etag", "nonce", "state"]), _hexs(rng, 16))),
+        (
+            "connection",
+            lambda: [
+                rng.choice(
+                    [
+                        "DATABASE_URL=postgres://postgres:postgres@localhost:5432/test",
+                        "REDIS_URL=redis://localhost:6379/0",
+                        "mongodb://localhost:27017/app",
+                        "AMQP_URL=amqp://guest:guest@localhost:5672/",
+                        "DATABASE_URL=postgres://app:${DB_PASSWORD}@db:5432/app",
+                    ]
+                )
+            ],
+        ),
+        (
+            "nonsecret-name",
+            lambda: assign(
+                rng.choice(["csrf_token", "next_page_token", "cache_key", "password_min_length", "max_tokens"]),
+                rng.choice([base64.urlsafe_b64encode(rng.randbytes(18)).decode(), str(rng.randrange(8, 4096))]),
+            ),
+        ),
+        (
+            "encrypted",
+            lambda: assign(
+                name,
+                f"ENC[AES256_GCM,data:{base64.b64encode(rng.randbytes(12)).decode()},iv:{base64.b64encode(rng.randbytes(16)).decode()},type:str]",
+            ),
+        ),
+        (
+            "i18n",
+            lambda: [
+                f'  "{rng.choice(["forgot_password", "password_label", "token_expired"])}": "{rng.choice(["Forgot your password?", "Password", "Your session has expired"])}",'
+            ],
+        ),
+        (
+            "jwt-sample",
+            lambda: assign(
+                "token",
+                "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+            ),
+        ),
+        (
+            "public-key",
+            lambda: assign(
+                "stripe_publishable_key",
+                "pk_live_" + "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(24)),
+            ),
+        ),
+        (
+            "uuid",
+            lambda: assign(
+                rng.choice(["api_key", "license_key", "access_token"]), str(uuid.UUID(bytes=rng.randbytes(16)))
+            ),
+        ),
+        (
+            "encrypted",
+            lambda: assign(
+                name,
+                rng.choice(
+                    [
+                        "!vault |",
+                        "'{cipher}AQB" + _hexs(rng, 24) + "'",
+                        "vault:v1:" + base64.b64encode(rng.randbytes(30)).decode(),
+                    ]
+                ),
+            ),
+        ),
+        (
+            "type-hint",
+            lambda: [
+                rng.choice(
+                    [
+                        f"def login(user: str, {name}: str) -> bool:",
+                        f"    {name}: Optional[str] = None",
+                        f"  {cased(name, 'camel')}?: string;",
+                        f'	{cased(name, "pascal")} string `json:"{name}"`',
+                        f"    private String {cased(name, 'camel')};",
+                        f"{name} VARCHAR(255) NOT NULL,",
+                    ]
+                )
+            ],
+        ),
+        (
+            "ui-text",
+            lambda: [
+                rng.choice(
+                    [
+                        '<input type="password" name="password" placeholder="Password">',
+                        f'    "{name}": "Enter your {name.replace("_", " ")}",',
+                        f'logger.warning("invalid {name} for user %s", user)',
+                        ".password-field { width: 100%; }",
+                        f"raise ValueError('{name} must be at least 12 characters')",
+                    ]
+                )
+            ],
+        ),
+        (
+            "reference",
+            lambda: assign(
+                name,
+                rng.choice(
+                    [
+                        "!Ref DbPassword",
+                        "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf",
+                        "/run/secrets/db_password",
+                        "file:///etc/keys/api.key",
+                    ]
+                ),
+            ),
+        ),
+        (
+            "high-entropy-id",
+            lambda: assign(rng.choice(["build_id", "trace_id", "etag", "nonce", "state"]), _hexs(rng, 16)),
+        ),
     ]
     category, make = rng.choice(choices)
     return Plant(make(), "decoy", category)
@@ -516,13 +1050,17 @@ def _minified(rng: random.Random) -> str:
     parts = []
     for _ in range(40):
         ident = "".join(rng.choice(string.ascii_letters) for _ in range(rng.randrange(1, 3)))
-        parts.append(rng.choice([
-            f"function {ident}(e,t){{return e.{rng.choice(['key', 'token', 'value'])}===t}}",
-            f'{{key:"{rng.choice(["componentDidMount", "render", "setState", "apiKey", "secret"])}",value:function(){{return this.{ident}}}}}',
-            f"var {ident}={rng.randrange(1000)},{ident}{ident}=!0;",
-            f'{ident}.token=n.token||"";',
-            f'{ident}=["{base64.b64encode(rng.randbytes(9)).decode()}","{rng.choice(WORDS)}"];',
-        ]))
+        parts.append(
+            rng.choice(
+                [
+                    f"function {ident}(e,t){{return e.{rng.choice(['key', 'token', 'value'])}===t}}",
+                    f'{{key:"{rng.choice(["componentDidMount", "render", "setState", "apiKey", "secret"])}",value:function(){{return this.{ident}}}}}',
+                    f"var {ident}={rng.randrange(1000)},{ident}{ident}=!0;",
+                    f'{ident}.token=n.token||"";',
+                    f'{ident}=["{base64.b64encode(rng.randbytes(9)).decode()}","{rng.choice(WORDS)}"];',
+                ]
+            )
+        )
     return "".join(parts)
 
 
@@ -534,14 +1072,31 @@ def b64(text: str) -> str:
 
 
 def k8s_secret(rng: random.Random, provider_token: tuple[str, str] | None) -> tuple[list[str], list[Plant]]:
-    header = ["apiVersion: v1", "kind: Secret", "metadata:", f"  name: {rng.choice(WORDS)}-credentials", "type: Opaque", "data:"]
-    plants = [Plant([f"  username: {b64(rng.choice(['app', 'deploy', 'svc-orders']))}"], "decoy", "encoded-username"),
-              Plant([f"  password: {b64(password(rng))}"], "generic", "k8s-data-password")]
+    header = [
+        "apiVersion: v1",
+        "kind: Secret",
+        "metadata:",
+        f"  name: {rng.choice(WORDS)}-credentials",
+        "type: Opaque",
+        "data:",
+    ]
+    plants = [
+        Plant([f"  username: {b64(rng.choice(['app', 'deploy', 'svc-orders']))}"], "decoy", "encoded-username"),
+        Plant([f"  password: {b64(password(rng))}"], "generic", "k8s-data-password"),
+    ]
     plants[1].secret = base64.b64decode(plants[1].lines[0].split(": ")[1]).decode()
     if rng.random() < 0.5:
-        plants.append(Plant([f"  db-password: {b64(rng.choice(['changeme', 'password', 'secret']))}"], "decoy", "encoded-placeholder"))
+        plants.append(
+            Plant(
+                [f"  db-password: {b64(rng.choice(['changeme', 'password', 'secret']))}"],
+                "decoy",
+                "encoded-placeholder",
+            )
+        )
     if provider_token:
-        plants.append(Plant([f"  api-token: {b64(provider_token[1])}"], "provider", provider_token[0], provider_token[1]))
+        plants.append(
+            Plant([f"  api-token: {b64(provider_token[1])}"], "provider", provider_token[0], provider_token[1])
+        )
     if rng.random() < 0.5:
         url = f"postgres://app:{password(rng, url_safe=True)}@db.internal:5432/app"
         plants.append(Plant([f"  DATABASE_URL: {b64(url)}"], "generic", "k8s-data-connection", url))
@@ -550,21 +1105,44 @@ def k8s_secret(rng: random.Random, provider_token: tuple[str, str] | None) -> tu
 
 def docker_config(rng: random.Random) -> tuple[list[str], list[str], list[Plant]]:
     secret = password(rng)
-    plant = Plant([f'    "registry.{rng.choice(WORDS)}.io": {{ "auth": "{b64("ci-bot:" + secret)}" }},'], "generic", "docker-auth", secret)
-    return ['{', '  "auths": {'], ['    "docker.io": {}', "  }", "}"], [plant]
+    plant = Plant(
+        [f'    "registry.{rng.choice(WORDS)}.io": {{ "auth": "{b64("ci-bot:" + secret)}" }},'],
+        "generic",
+        "docker-auth",
+        secret,
+    )
+    return ["{", '  "auths": {'], ['    "docker.io": {}', "  }", "}"], [plant]
 
 
 def npmrc(rng: random.Random) -> list[Plant]:
     secret = password(rng)
-    return [Plant([f"_auth={b64('deployer:' + secret)}"], "generic", "npm-auth", secret),
-            Plant(["//registry.npmjs.org/:_authToken=${NPM_TOKEN}"], "decoy", "template")]
+    return [
+        Plant([f"_auth={b64('deployer:' + secret)}"], "generic", "npm-auth", secret),
+        Plant(["//registry.npmjs.org/:_authToken=${NPM_TOKEN}"], "decoy", "template"),
+    ]
 
 
 def connection_plant(rng: random.Random, kind: str) -> Plant:
     pw = password(rng, url_safe=True)
     host = f"{rng.choice(WORDS)}.{rng.choice(['internal', 'prod.acme.io', 'rds.amazonaws.com'])}"
-    scheme = rng.choice(["postgres", "postgresql", "mysql", "mongodb+srv", "mongodb", "redis", "rediss", "amqp", "amqps",
-                         "mssql", "https", "ftp", "ado", "jdbc"])
+    scheme = rng.choice(
+        [
+            "postgres",
+            "postgresql",
+            "mysql",
+            "mongodb+srv",
+            "mongodb",
+            "redis",
+            "rediss",
+            "amqp",
+            "amqps",
+            "mssql",
+            "https",
+            "ftp",
+            "ado",
+            "jdbc",
+        ]
+    )
     user = rng.choice(["app", "svc_orders", "admin", "etl", "reporter"])
     if scheme == "ado":
         url = f"Server={host};Database=Orders;User Id={user};Password={pw};"
@@ -581,21 +1159,41 @@ def connection_plant(rng: random.Random, kind: str) -> Plant:
 def header_plant(rng: random.Random) -> Plant:
     if rng.random() < 0.5:
         token = random_token(rng)[1]
-        line = rng.choice([f'curl -H "Authorization: Bearer {token}" https://api.acme.io/v1/orders',
-                           f"    headers = {{'Authorization': 'Bearer {token}'}}"])
+        line = rng.choice(
+            [
+                f'curl -H "Authorization: Bearer {token}" https://api.acme.io/v1/orders',
+                f"    headers = {{'Authorization': 'Bearer {token}'}}",
+            ]
+        )
         return Plant([line], "generic", "bearer", token)
     secret = password(rng)
-    return Plant([f'curl -H "Authorization: Basic {b64("ops:" + secret)}" https://ci.acme.io/api/json'], "generic", "basic-auth", secret)
+    return Plant(
+        [f'curl -H "Authorization: Basic {b64("ops:" + secret)}" https://ci.acme.io/api/json'],
+        "generic",
+        "basic-auth",
+        secret,
+    )
 
 
 def cli_plant(rng: random.Random) -> Plant:
     secret = password(rng)
-    line = rng.choice([f"CREATE USER app WITH PASSWORD '{secret}';", f"ALTER USER 'etl'@'%' IDENTIFIED BY '{secret}';",
-                       f"machine git.acme.io login ci password {secret}", f"r = requests.get(url, auth=('deploy', '{secret}'))",
-                       f"redis-cli -h cache.internal -a '{secret}' ping", f"keytool -list -keystore app.jks -storepass '{secret}'",
-                       f"docker login -u ci -p '{secret}' registry.acme.io", f"kubectl create secret generic db --from-literal=password='{secret}'",
-                       f"helm upgrade api ./chart --set db.password='{secret}'",f"mysql -h db.internal -u root -p{secret} orders < dump.sql", f"sshpass -p '{secret}' ssh deploy@10.0.0.5",
-                       f"psql --password '{secret}' -h db", f"curl -u admin:{secret} https://jenkins.acme.io/api"])
+    line = rng.choice(
+        [
+            f"CREATE USER app WITH PASSWORD '{secret}';",
+            f"ALTER USER 'etl'@'%' IDENTIFIED BY '{secret}';",
+            f"machine git.acme.io login ci password {secret}",
+            f"r = requests.get(url, auth=('deploy', '{secret}'))",
+            f"redis-cli -h cache.internal -a '{secret}' ping",
+            f"keytool -list -keystore app.jks -storepass '{secret}'",
+            f"docker login -u ci -p '{secret}' registry.acme.io",
+            f"kubectl create secret generic db --from-literal=password='{secret}'",
+            f"helm upgrade api ./chart --set db.password='{secret}'",
+            f"mysql -h db.internal -u root -p{secret} orders < dump.sql",
+            f"sshpass -p '{secret}' ssh deploy@10.0.0.5",
+            f"psql --password '{secret}' -h db",
+            f"curl -u admin:{secret} https://jenkins.acme.io/api",
+        ]
+    )
     return Plant([line], "generic", "cli", secret)
 
 
@@ -661,7 +1259,12 @@ def build(out: Path, seed: int, files: int) -> list[Label]:
                 rule = by_id[rule_id]
                 prefixed = any(k.lower() in token.lower() for k in rule.keywords)
                 if prefixed and "\n" not in token and rng.random() < 0.4:
-                    line = render(kind, f"{rule.provider.replace('-', '_')}_{rng.choice(['token', 'api_key', 'key', 'secret'])}", token, rng)[0]
+                    line = render(
+                        kind,
+                        f"{rule.provider.replace('-', '_')}_{rng.choice(['token', 'api_key', 'key', 'secret'])}",
+                        token,
+                        rng,
+                    )[0]
                 lines = line.split("\n")
                 hit = next(i for i, text in enumerate(lines) if token.split("\n")[0] in text)
                 plants.append(Plant(lines, "provider", rule_id, token, hit, token.count("\n") + 1))

@@ -50,9 +50,22 @@ class Score:
 
 def run_keysweep(corpus: Path) -> list[Hit]:
     out = subprocess.run(
-        [sys.executable, "-m", "scanner", "dir", str(corpus), "--format", "json", "--no-redact", "--no-gitignore",
-         "--no-progress"],
-        cwd=ROOT, capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "scanner",
+            "dir",
+            str(corpus),
+            "--format",
+            "json",
+            "--no-redact",
+            "--no-gitignore",
+            "--no-progress",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if out.returncode not in (0, 1):
         raise SystemExit(f"keysweep failed ({out.returncode}): {out.stderr.strip()}")
@@ -60,8 +73,9 @@ def run_keysweep(corpus: Path) -> list[Hit]:
 
 
 def run_detect_secrets(corpus: Path) -> list[Hit]:
-    out = subprocess.run(["detect-secrets", "scan", "--all-files", "."], cwd=corpus, capture_output=True, text=True,
-                         check=False)
+    out = subprocess.run(
+        ["detect-secrets", "scan", "--all-files", "."], cwd=corpus, capture_output=True, text=True, check=False
+    )
     if out.returncode != 0:
         raise SystemExit(f"detect-secrets failed ({out.returncode}): {out.stderr.strip()}")
     hits = []
@@ -79,30 +93,41 @@ def score(tool: str, hits: list[Hit], labels: list[dict], seconds: float) -> Sco
     wrong: list[tuple[Hit, str]] = []
     true = 0
     for hit in hits:
-        overlapping = [lab for lab in by_file.get(hit.file, ()) if lab["line"] <= hit.end_line and hit.line <= lab["end_line"]]
+        overlapping = [
+            lab for lab in by_file.get(hit.file, ()) if lab["line"] <= hit.end_line and hit.line <= lab["end_line"]
+        ]
         planted = [lab for lab in overlapping if lab["kind"] != "decoy"]
         if planted:
             true += 1
             found.update(id(lab) for lab in planted)
         else:
             wrong.append((hit, overlapping[0]["category"] if overlapping else "-"))
+
     def recall(kind: str) -> float:
         wanted = [lab for lab in labels if lab["kind"] == kind]
         return sum(id(lab) in found for lab in wanted) / len(wanted) if wanted else 1.0
+
     missed = tuple(lab for lab in labels if lab["kind"] != "decoy" and id(lab) not in found)
     precision = true / len(hits) if hits else 1.0
-    return Score(tool, recall("provider"), recall("generic"), precision, len(hits), len(wrong), seconds, missed,
-                 tuple(wrong))
+    return Score(
+        tool, recall("provider"), recall("generic"), precision, len(hits), len(wrong), seconds, missed, tuple(wrong)
+    )
 
 
 def report(scores: list[Score], labels: list[dict], verbose: bool) -> None:
     kinds = Counter(lab["kind"] for lab in labels)
-    print(f"corpus: {kinds['provider']} provider tokens, {kinds['generic']} generic credentials, "
-          f"{kinds['decoy']} decoys, {len({lab['file'] for lab in labels})} files")
-    print(f"{'tool':<16}{'provider recall':>17}{'generic recall':>16}{'precision':>11}{'findings':>10}{'FP':>6}{'time':>8}")
+    print(
+        f"corpus: {kinds['provider']} provider tokens, {kinds['generic']} generic credentials, "
+        f"{kinds['decoy']} decoys, {len({lab['file'] for lab in labels})} files"
+    )
+    print(
+        f"{'tool':<16}{'provider recall':>17}{'generic recall':>16}{'precision':>11}{'findings':>10}{'FP':>6}{'time':>8}"
+    )
     for s in scores:
-        print(f"{s.tool:<16}{s.provider_recall:>17.3f}{s.generic_recall:>16.3f}{s.precision:>11.3f}"
-              f"{s.findings:>10}{s.false_positives:>6}{s.seconds:>7.1f}s")
+        print(
+            f"{s.tool:<16}{s.provider_recall:>17.3f}{s.generic_recall:>16.3f}{s.precision:>11.3f}"
+            f"{s.findings:>10}{s.false_positives:>6}{s.seconds:>7.1f}s"
+        )
     if not verbose:
         return
     for s in scores:

@@ -59,9 +59,7 @@ CREATE TABLE IF NOT EXISTS deliveries (
 CREATE INDEX IF NOT EXISTS deliveries_pending ON deliveries (status) WHERE status = 'pending';
 """
 
-_ROW_COLUMNS = (
-    "id, delivery_id, target_key, kind, url, secret_env, options, secret_sha256, payload, attempts"
-)
+_ROW_COLUMNS = "id, delivery_id, target_key, kind, url, secret_env, options, secret_sha256, payload, attempts"
 
 
 @dataclass(frozen=True)
@@ -151,9 +149,7 @@ class Journal:
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
             os.close(fd)
         except OSError as exc:
-            raise WebhookError(
-                f"cannot create webhook journal {path}: {exc.strerror or exc}"
-            ) from None
+            raise WebhookError(f"cannot create webhook journal {path}: {exc.strerror or exc}") from None
         try:
             self._db = sqlite3.connect(path, timeout=_BUSY_SECONDS, isolation_level=None)
             self._db.execute(f"PRAGMA busy_timeout = {int(_BUSY_SECONDS * 1000)}")
@@ -237,9 +233,21 @@ class Journal:
                     " updated_at, owner, owner_pid, owner_host, lease_until)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
-                        item.delivery_id, item.target_key, item.kind, item.url, item.secret_env,
-                        item.options, item.secret_sha256, item.payload, int(item.has_secret),
-                        now, now, owner.token, owner.pid, owner.host, now + lease,
+                        item.delivery_id,
+                        item.target_key,
+                        item.kind,
+                        item.url,
+                        item.secret_env,
+                        item.options,
+                        item.secret_sha256,
+                        item.payload,
+                        int(item.has_secret),
+                        now,
+                        now,
+                        owner.token,
+                        owner.pid,
+                        owner.host,
+                        now + lease,
                     ),
                 )
                 if cur.rowcount != 1:
@@ -270,15 +278,21 @@ class Journal:
                 if not free:
                     continue
                 db.execute(
-                    "UPDATE deliveries SET owner = ?, owner_pid = ?, owner_host = ?,"
-                    " lease_until = ? WHERE id = ?",
+                    "UPDATE deliveries SET owner = ?, owner_pid = ?, owner_host = ?, lease_until = ? WHERE id = ?",
                     (owner.token, owner.pid, owner.host, now + lease, row[0]),
                 )
                 taken.append(
                     JournalRow(
-                        id=int(row[0]), delivery_id=row[1], target_key=row[2], kind=row[3],
-                        url=row[4], secret_env=row[5], options=row[6], secret_sha256=row[7],
-                        payload=bytes(row[8] or b""), attempts=int(row[9]),
+                        id=int(row[0]),
+                        delivery_id=row[1],
+                        target_key=row[2],
+                        kind=row[3],
+                        url=row[4],
+                        secret_env=row[5],
+                        options=row[6],
+                        secret_sha256=row[7],
+                        payload=bytes(row[8] or b""),
+                        attempts=int(row[9]),
                     )
                 )
         return taken
@@ -290,8 +304,7 @@ class Journal:
         with self._tx() as db:
             for row_id in ids:
                 cur = db.execute(
-                    "UPDATE deliveries SET lease_until = ? WHERE id = ? AND owner = ?"
-                    " AND status = 'pending'",
+                    "UPDATE deliveries SET lease_until = ? WHERE id = ? AND owner = ? AND status = 'pending'",
                     (now + lease, row_id, owner.token),
                 )
                 if cur.rowcount == 1:
@@ -312,9 +325,7 @@ class Journal:
                     (now, now, status, row_id),
                 )
 
-    def mark_unsent(
-        self, ids: Sequence[int], owner: Owner, *, status: int | None, error: str, tried: bool
-    ) -> None:
+    def mark_unsent(self, ids: Sequence[int], owner: Owner, *, status: int | None, error: str, tried: bool) -> None:
         """Leave pending for `webhook retry`, releasing the lease; `error` must hold no secret."""
         now = time.time()
         with self._tx() as db:
@@ -340,16 +351,24 @@ class Journal:
         except sqlite3.Error as exc:
             raise WebhookError(f"webhook journal {self.path}: {exc}") from None
         return [
-            JournalEntry(str(r[0]), str(r[1]), str(r[2]), str(r[3]), int(r[4]), r[5], r[6], float(r[7]), r[8],
-                         *_finding_place(r[9]))
+            JournalEntry(
+                str(r[0]),
+                str(r[1]),
+                str(r[2]),
+                str(r[3]),
+                int(r[4]),
+                r[5],
+                r[6],
+                float(r[7]),
+                r[8],
+                *_finding_place(r[9]),
+            )
             for r in rows
         ]
 
     def pending_count(self) -> int:
         try:
-            (count,) = self._db.execute(
-                "SELECT count(*) FROM deliveries WHERE status = 'pending'"
-            ).fetchone()
+            (count,) = self._db.execute("SELECT count(*) FROM deliveries WHERE status = 'pending'").fetchone()
         except sqlite3.Error as exc:
             raise WebhookError(f"webhook journal {self.path}: {exc}") from None
         return int(count)

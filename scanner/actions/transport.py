@@ -143,8 +143,7 @@ def _attempt(
     if status in RETRYABLE_STATUS or status >= 500:
         return Attempt(False, status, True, f"HTTP {status}", retry_after, resp_headers)
     if 300 <= status < 400:
-        return Attempt(False, status, False, f"HTTP {status} (redirects are not followed)",
-                       headers=resp_headers)
+        return Attempt(False, status, False, f"HTTP {status} (redirects are not followed)", headers=resp_headers)
     return Attempt(False, status, False, f"HTTP {status}", retry_after, resp_headers)
 
 
@@ -176,8 +175,7 @@ def post_with_retries(
             return Outcome(True, attempt.status, number, attempt.message, headers=attempt.headers)
         reason = stop(attempt) if stop else None
         if reason:
-            return Outcome(False, attempt.status, number, reason, transient=True,
-                           headers=attempt.headers)
+            return Outcome(False, attempt.status, number, reason, transient=True, headers=attempt.headers)
         if not attempt.retryable:
             return Outcome(False, attempt.status, number, attempt.message, headers=attempt.headers)
         if number == policy.max_attempts:
@@ -185,9 +183,12 @@ def post_with_retries(
         if attempt.retry_after is not None:
             if attempt.retry_after > policy.max_retry_after:
                 return Outcome(
-                    False, attempt.status, number,
+                    False,
+                    attempt.status,
+                    number,
                     f"{attempt.message}, server asked to retry after {attempt.retry_after:.0f} s",
-                    transient=True, headers=attempt.headers,
+                    transient=True,
+                    headers=attempt.headers,
                 )
             delay = attempt.retry_after
         else:
@@ -196,6 +197,10 @@ def post_with_retries(
         log.debug("POST %s: retrying in %.2f s", shown, delay)
         sleep(delay)
     return Outcome(
-        False, attempt.status, number, f"{attempt.message} after {number} attempts",
-        transient=True, headers=attempt.headers,
+        False,
+        attempt.status,
+        number,
+        f"{attempt.message} after {number} attempts",
+        transient=True,
+        headers=attempt.headers,
     )

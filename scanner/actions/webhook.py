@@ -65,8 +65,7 @@ TYPES = ("generic", "github")
 
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _FIELDS = frozenset(
-    {"type", "url", "api_url", "secret_env", "include_secret", "rules", "timeout",
-     "max_attempts", "backoff"}
+    {"type", "url", "api_url", "secret_env", "include_secret", "rules", "timeout", "max_attempts", "backoff"}
 )
 
 
@@ -172,20 +171,17 @@ def check_url(url: str, *, where: str) -> str:
     return url
 
 
-def target_from_url(
-    url: str, *, secret_env: str | None = None, include_secret: bool = False
-) -> WebhookTarget:
+def target_from_url(url: str, *, secret_env: str | None = None, include_secret: bool = False) -> WebhookTarget:
     """The target of `--webhook URL` (a generic webhook; signed when `secret_env` is given)."""
     checked = check_url(url, where="--webhook")
     if secret_env is not None and not _ENV_NAME.match(secret_env):
         raise WebhookError(f"--webhook: {secret_env!r} is not an environment variable name")
-    return WebhookTarget(
-        url=checked, secret_env=secret_env, include_secret=include_secret, source="--webhook"
-    )
+    return WebhookTarget(url=checked, secret_env=secret_env, include_secret=include_secret, source="--webhook")
 
 
-def _number(table: Mapping[str, Any], name: str, default: float, where: str, *,
-            minimum: float, integer: bool = False) -> Any:
+def _number(
+    table: Mapping[str, Any], name: str, default: float, where: str, *, minimum: float, integer: bool = False
+) -> Any:
     value: Any = table.get(name, default)
     wrong_kind = isinstance(value, bool) or not isinstance(value, (int, float))
     if wrong_kind or (integer and not isinstance(value, int)) or value < minimum:
@@ -205,10 +201,7 @@ def parse_targets(raw: Sequence[Mapping[str, Any]], *, source: str) -> tuple[Web
             raise WebhookError(f"{where}: must be a table")
         unknown = sorted(set(table) - _FIELDS)
         if unknown:
-            raise WebhookError(
-                f"{where}: field {unknown[0]!r}: unknown field"
-                f" (expected: {', '.join(sorted(_FIELDS))})"
-            )
+            raise WebhookError(f"{where}: field {unknown[0]!r}: unknown field (expected: {', '.join(sorted(_FIELDS))})")
         kind = table.get("type", "generic")
         if kind not in TYPES:
             raise WebhookError(f"{where}: field 'type': must be one of {', '.join(TYPES)}")
@@ -219,9 +212,7 @@ def parse_targets(raw: Sequence[Mapping[str, Any]], *, source: str) -> tuple[Web
         if not isinstance(include_secret, bool):
             raise WebhookError(f"{where}: field 'include_secret': must be true or false")
         secret_env = table.get("secret_env")
-        if secret_env is not None and (
-            not isinstance(secret_env, str) or not _ENV_NAME.match(secret_env)
-        ):
+        if secret_env is not None and (not isinstance(secret_env, str) or not _ENV_NAME.match(secret_env)):
             raise WebhookError(
                 f"{where}: field 'secret_env': must name an environment variable (e.g. KEYSWEEP_WEBHOOK_SECRET)"
             )
@@ -232,7 +223,7 @@ def parse_targets(raw: Sequence[Mapping[str, Any]], *, source: str) -> tuple[Web
             for field_name in ("url", "secret_env", "include_secret"):
                 if field_name in table:
                     raise WebhookError(
-                        f"{where}: field {field_name!r}: not used by type = \"github\""
+                        f'{where}: field {field_name!r}: not used by type = "github"'
                         " (it posts raw tokens to {api_url}/credentials/revoke)"
                     )
             api_url = table.get("api_url", github.DEFAULT_API_URL)
@@ -249,9 +240,16 @@ def parse_targets(raw: Sequence[Mapping[str, Any]], *, source: str) -> tuple[Web
             api_url = None
         targets.append(
             WebhookTarget(
-                url=url, type=kind, secret_env=secret_env, include_secret=include_secret,
-                rules=tuple(rules), api_url=api_url, timeout=float(timeout),
-                max_attempts=int(max_attempts), backoff=float(backoff), source=where,
+                url=url,
+                type=kind,
+                secret_env=secret_env,
+                include_secret=include_secret,
+                rules=tuple(rules),
+                api_url=api_url,
+                timeout=float(timeout),
+                max_attempts=int(max_attempts),
+                backoff=float(backoff),
+                source=where,
             )
         )
     return tuple(targets)
@@ -332,9 +330,7 @@ def _headers(delivery_id: str, body: bytes, key: str | None) -> dict[str, str]:
 
 
 def _options(target: WebhookTarget) -> str:
-    return json.dumps(
-        {"timeout": target.timeout, "max_attempts": target.max_attempts, "backoff": target.backoff}
-    )
+    return json.dumps({"timeout": target.timeout, "max_attempts": target.max_attempts, "backoff": target.backoff})
 
 
 def _new_delivery(target: WebhookTarget, finding: Finding, repository: str) -> NewDelivery:
@@ -383,8 +379,12 @@ def _left(count: int) -> str:
 
 
 def _send_generic(
-    journal: Journal, rows: Sequence[JournalRow], owner: Owner, env: Mapping[str, str],
-    session: requests.Session, sleep: Callable[[float], None],
+    journal: Journal,
+    rows: Sequence[JournalRow],
+    owner: Owner,
+    env: Mapping[str, str],
+    session: requests.Session,
+    sleep: Callable[[float], None],
 ) -> _Tally:
     first = rows[0]
     shown = safe_url(first.url)
@@ -429,8 +429,11 @@ def _send_generic(
 
 
 def _send_github(
-    journal: Journal, rows: Sequence[JournalRow], owner: Owner,
-    session: requests.Session, sleep: Callable[[float], None],
+    journal: Journal,
+    rows: Sequence[JournalRow],
+    owner: Owner,
+    session: requests.Session,
+    sleep: Callable[[float], None],
 ) -> _Tally:
     first = rows[0]
     shown = safe_url(first.url)
@@ -449,18 +452,18 @@ def _send_github(
         if not batch:
             continue
         ids = [r.id for r in batch]
-        request = github.revoke_request(
-            [r.payload.decode("utf-8", "surrogateescape") for r in batch]
-        )
+        request = github.revoke_request([r.payload.decode("utf-8", "surrogateescape") for r in batch])
 
-        def build(_attempt: int, request: tuple[bytes, dict[str, str]] = request) -> tuple[
-            bytes, dict[str, str]
-        ]:
+        def build(_attempt: int, request: tuple[bytes, dict[str, str]] = request) -> tuple[bytes, dict[str, str]]:
             return request
 
         outcome = post_with_retries(
-            session, first.url, build, policy,
-            sleep=sleep, stop=github.rate_limit_reason,
+            session,
+            first.url,
+            build,
+            policy,
+            sleep=sleep,
+            stop=github.rate_limit_reason,
         )
         if outcome.ok:
             journal.mark_sent(ids, outcome.status)
@@ -478,8 +481,12 @@ def _send_github(
 
 
 def _send(
-    journal: Journal, rows: Sequence[JournalRow], owner: Owner, env: Mapping[str, str],
-    session: requests.Session | None, sleep: Callable[[float], None],
+    journal: Journal,
+    rows: Sequence[JournalRow],
+    owner: Owner,
+    env: Mapping[str, str],
+    session: requests.Session | None,
+    sleep: Callable[[float], None],
 ) -> tuple[int, int, tuple[str, ...]]:
     groups: dict[tuple[str, str | None], list[JournalRow]] = {}
     for row in rows:

@@ -49,9 +49,7 @@ def file_digest(path: str | Path) -> str:
 
 
 def _digest(payload: Any) -> str:
-    text = json.dumps(
-        [_FORMAT, payload], default=lambda b: b.hex() if isinstance(b, bytes) else str(b), sort_keys=True
-    )
+    text = json.dumps([_FORMAT, payload], default=lambda b: b.hex() if isinstance(b, bytes) else str(b), sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 

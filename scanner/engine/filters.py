@@ -18,6 +18,7 @@ import regex
 
 __all__ = ["FILTERS", "FILTER_GROUPS", "DEFAULT_FILTERS", "rejection", "resolve_filters"]
 
+
 class _Lazy:
     """A regex compiled on first use: importing the filters (every scan, every pre-commit
     run) compiles none of the dozens below, and a scan compiles only those it needs."""
@@ -115,7 +116,9 @@ _LITERAL = _Lazy(
     r"(?i)^(?:true|false|yes|no|on|off|null|nil|none|undefined|nan|empty|required|optional|"
     r"string|str|int|bool|boolean|secret|password|token|env|[-+]?\d+(?:\.\d+)?[kmgs]?)$"
 )
-_ENCRYPTED = _Lazy(r"^(?:ENC\[|vault:v\d+:|\$ANSIBLE_VAULT|AQICAH|kms:|encrypted:|ENC\(|\{cipher\}|!vault\b|!encrypted)")
+_ENCRYPTED = _Lazy(
+    r"^(?:ENC\[|vault:v\d+:|\$ANSIBLE_VAULT|AQICAH|kms:|encrypted:|ENC\(|\{cipher\}|!vault\b|!encrypted)"
+)
 # Words that fixtures and docs use instead of a real credential; `normalized` folds l33t.
 _FAKE_WORDS = frozenset(
     """password passwd pass passphrase pwd secret secrets token apikey api key keys test tests
@@ -140,9 +143,7 @@ _WRAPPER_BEFORE = _Lazy(
     r"SecretBytes|SecureString|Sensitive|str|bytes|Secret)\(\s*([\"'`]?)$|ConvertTo-SecureString\s+(?:-String\s+)?([\"'`]?)$"
 )
 # `name: Type = "…"` (Python, TypeScript, Kotlin, Rust `&str`)
-_TYPED_NAME_BEFORE = _Lazy(
-    r"([A-Za-z_$@][\w.$@-]{0,80})[\"'`\]]?\s*:\s*&?(?:'static\s+)?[\w.<>\[\]|]+\s*=\s*[\"'`]?$"
-)
+_TYPED_NAME_BEFORE = _Lazy(r"([A-Za-z_$@][\w.$@-]{0,80})[\"'`\]]?\s*:\s*&?(?:'static\s+)?[\w.<>\[\]|]+\s*=\s*[\"'`]?$")
 _NONSECRET_SEGMENTS = frozenset(
     """public pub publishable site hash hashed digest checksum sha sha1 sha256 md5 fingerprint csrf
     xsrf next page pagination continuation cursor sort partition primary foreign cache lookup i18n
@@ -302,9 +303,7 @@ def is_code(secret: str, line: str) -> bool:
     # Unquoted `_Private` or snake_case (`cl_api_key=cl_api_key`, `RC2_KEY = rc2_key_st`): a name.
     if after in ("(", "[", ".") or _PRIVATE_NAME.match(secret):
         return True
-    return bool(_SNAKE_CASE.match(secret)) and all(
-        _identifier_like(part) for part in secret.split("_")
-    )
+    return bool(_SNAKE_CASE.match(secret)) and all(_identifier_like(part) for part in secret.split("_"))
 
 
 def is_type_name(secret: str, line: str) -> bool:
@@ -374,7 +373,8 @@ def is_wordish(secret: str, line: str) -> bool:
     if letters / len(segments) < 3.5 or sum(len(s) == 1 for s in segments) > 1:
         return False  # case flips every few letters: random, not words
     wordy = sum(
-        len(s) for s in segments
+        len(s)
+        for s in segments
         if (s.isupper() and len(s) <= 4) or (len(s) >= 2 and _ANY_VOWEL.search(s) and not _consonant_run(s))
     )
     return wordy >= 0.8 * letters
@@ -460,8 +460,22 @@ FILTER_GROUPS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         # Context rules: the value has nothing but its name and its shape to go on.
         "generic": DEFAULT_FILTERS
         + (
-            "uuid", "hash", "integrity", "data-uri", "public-material", "path", "url", "code",
-            "literal", "type-name", "encrypted", "fake", "wordish", "nonsecret-name", "minified", "encoded",
+            "uuid",
+            "hash",
+            "integrity",
+            "data-uri",
+            "public-material",
+            "path",
+            "url",
+            "code",
+            "literal",
+            "type-name",
+            "encrypted",
+            "fake",
+            "wordish",
+            "nonsecret-name",
+            "minified",
+            "encoded",
         ),
         # Passwords inside URLs / connection strings: the scheme already says what it is.
         "credential": DEFAULT_FILTERS + ("literal", "fake", "encrypted", "hash"),

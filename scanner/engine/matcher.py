@@ -162,7 +162,9 @@ class Matcher:
         kept = self._scan_zones(data, blob_id, found, where)
         for match, start in carried(previous, edit, found):
             end = start + match.end - match.start
-            kept.append(replace(match, blob_id=blob_id, start=start, end=end, line=0, end_line=match.end_line - match.line))
+            kept.append(
+                replace(match, blob_id=blob_id, start=start, end=end, line=0, end_line=match.end_line - match.line)
+            )
         return _numbered(data, kept)
 
     def _scan_zones(self, data: bytes, blob_id: str, found: Sequence[Change], where: str) -> list[Match]:

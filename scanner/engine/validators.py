@@ -45,9 +45,7 @@ def _b64_loose(text: str) -> bytes | None:
     """Standard or URL-safe base64, padding optional; None when it does not decode."""
     text = text.strip()
     try:
-        return base64.b64decode(
-            text.replace("-", "+").replace("_", "/") + "=" * (-len(text) % 4), validate=True
-        )
+        return base64.b64decode(text.replace("-", "+").replace("_", "/") + "=" * (-len(text) % 4), validate=True)
     except (binascii.Error, ValueError):
         return None
 

@@ -43,9 +43,7 @@ def render(ctx: ReportContext) -> str:
     counts = {"tests": str(tests), "failures": str(len(findings)), "errors": "0"}
     root = ET.Element("testsuites", {"name": TOOL_NAME, **counts, "time": seconds})
     suite_name = f"{TOOL_NAME} {ctx.command}".strip()
-    suite = ET.SubElement(
-        root, "testsuite", {"name": _clean(suite_name), **counts, "skipped": "0", "time": seconds}
-    )
+    suite = ET.SubElement(root, "testsuite", {"name": _clean(suite_name), **counts, "skipped": "0", "time": seconds})
     props = ET.SubElement(suite, "properties")
     ET.SubElement(props, "property", {"name": "version", "value": _clean(ctx.version)})
     if ctx.scanned:

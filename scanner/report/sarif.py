@@ -26,9 +26,7 @@ from scanner.report._common import (
 
 __all__ = ["FINGERPRINT_KEY", "SCHEMA_URI", "render", "rule_severity"]
 
-SCHEMA_URI = (
-    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-)
+SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 FINGERPRINT_KEY = "keysweep/v1"
 
 

@@ -105,9 +105,7 @@ def _relative(path: Path, root: Path) -> str:
     return os.fsencode(rel.as_posix()).decode("utf-8", "backslashreplace")
 
 
-def iter_paths(
-    paths: Sequence[Path], *, max_file_size: int, use_gitignore: bool = True
-) -> Iterator[Blob | Skipped]:
+def iter_paths(paths: Sequence[Path], *, max_file_size: int, use_gitignore: bool = True) -> Iterator[Blob | Skipped]:
     """Files named or below the directories named, each read once, as Blobs."""
     root = display_root(paths)
     seen: set[Path] = set()

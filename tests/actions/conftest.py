@@ -62,9 +62,7 @@ class Receiver:
                 length = int(self.headers.get("Content-Length", "0"))
                 body = self.rfile.read(length)
                 with receiver._lock:
-                    receiver.received.append(
-                        Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
-                    )
+                    receiver.received.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
                     status, headers = receiver.script.popleft() if receiver.script else (200, {})
                 receiver.arrived.set()
                 receiver.hold.wait(30)
@@ -114,8 +112,7 @@ def state_dir(tmp_path: Path) -> Path:
     return tmp_path / "state"
 
 
-def make_finding(secret: str, rule_id: str = "github.classic-pat", *, file: str = "app.py",
-                 line: int = 3) -> Finding:
+def make_finding(secret: str, rule_id: str = "github.classic-pat", *, file: str = "app.py", line: int = 3) -> Finding:
     return Finding(
         rule_id=rule_id,
         description="test rule " + rule_id,

@@ -77,13 +77,16 @@ def test_config_webhooks_route_and_sign(
     cli: Cli, receiver: Receiver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     key = "whsec-" + random_chars("cli-config", 24)
-    config = fast_config(tmp_path, f"""
+    config = fast_config(
+        tmp_path,
+        f"""
 [[webhooks]]
 url = "{receiver.url}/github"
 rules = ["github.*"]
 secret_env = "TEAM_HOOK_KEY"
 include_secret = true
-""")
+""",
+    )
     text, gh, _ = leaky_text("config")
 
     monkeypatch.delenv("TEAM_HOOK_KEY", raising=False)
@@ -108,17 +111,18 @@ def test_bad_webhook_config_names_file_and_field(cli: Cli, tmp_path: Path) -> No
     assert "keysweep.toml: [[webhooks]] #1: field 'retries': unknown field" in result.err
 
 
-def test_server_down_reports_findings_and_retry_sends_later(
-    cli: Cli, tmp_path: Path
-) -> None:
+def test_server_down_reports_findings_and_retry_sends_later(cli: Cli, tmp_path: Path) -> None:
     port = free_port()
-    config = fast_config(tmp_path, f"""
+    config = fast_config(
+        tmp_path,
+        f"""
 [[webhooks]]
 url = "http://127.0.0.1:{port}/hook"
 max_attempts = 2
 backoff = 0.01
 timeout = 2
-""")
+""",
+    )
     text, gh, st = leaky_text("down")
     result = cli(["stdin", "--format", "json", "--config", str(config)], stdin=text)
     assert result.code == 1

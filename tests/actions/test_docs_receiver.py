@@ -49,14 +49,20 @@ def test_the_documented_receiver_verifies_and_revokes(
     handled: set[str] = set()
     store = KeyStore({digest})
     namespace: dict[str, Any] = {
-        "keys": store, "already_handled": handled.__contains__, "mark_handled": handled.add,
+        "keys": store,
+        "already_handled": handled.__contains__,
+        "mark_handled": handled.add,
     }
     exec(compile(receiver_example(), str(DOC), "exec"), namespace)
     handle = namespace["handle"]
 
-    deliver([make_finding(token)], [WebhookTarget(url=receiver.url, secret_env="KEYSWEEP_WEBHOOK_SECRET")],
-            state_dir=tmp_path / "state", repository="https://git.example.invalid/app.git",
-            env={"KEYSWEEP_WEBHOOK_SECRET": key})
+    deliver(
+        [make_finding(token)],
+        [WebhookTarget(url=receiver.url, secret_env="KEYSWEEP_WEBHOOK_SECRET")],
+        state_dir=tmp_path / "state",
+        repository="https://git.example.invalid/app.git",
+        env={"KEYSWEEP_WEBHOOK_SECRET": key},
+    )
     (request,) = receiver.received
     headers = CaseInsensitiveDict(request.headers)
 

@@ -16,8 +16,7 @@ PREFIXES = ("ghp", "github_pat", "gho", "ghu", "ghr")
 
 def github_target(receiver: Receiver, **extra: object):
     (target,) = parse_targets(
-        [{"type": "github", "api_url": f"http://127.0.0.1:{receiver.port}/api/v3/", "backoff": 0.01,
-          **extra}],
+        [{"type": "github", "api_url": f"http://127.0.0.1:{receiver.port}/api/v3/", "backoff": 0.01, **extra}],
         source="cfg.toml",
     )
     return target
@@ -36,8 +35,7 @@ def test_tokens_are_revoked_in_batches_of_at_most_1000(receiver: Receiver, state
     findings = [make_finding(t) for t in leaked]
     findings.append(make_finding(stripe_key("batch"), "stripe.secret-key"))
 
-    summary = deliver(findings, [github_target(receiver)], state_dir=state_dir,
-                      repository="repo", env={})
+    summary = deliver(findings, [github_target(receiver)], state_dir=state_dir, repository="repo", env={})
 
     assert summary == DeliverySummary(sent=2500, failed=0, pending=0, skipped_duplicates=0)
     batches = sent_credentials(receiver)
@@ -50,8 +48,7 @@ def test_tokens_are_revoked_in_batches_of_at_most_1000(receiver: Receiver, state
         assert request.headers["user-agent"].startswith("keysweep/")
         assert set(request.json) == {"credentials"}
 
-    again = deliver(findings, [github_target(receiver)], state_dir=state_dir,
-                    repository="repo", env={})
+    again = deliver(findings, [github_target(receiver)], state_dir=state_dir, repository="repo", env={})
     assert (again.sent, again.skipped_duplicates) == (0, 2500)
     assert len(receiver.received) == 3
 
@@ -60,13 +57,18 @@ def test_the_target_stops_when_the_rate_limit_is_used_up(receiver: Receiver, sta
     leaked = tokens(2500, "limit")
     receiver.respond(
         (202, {"X-RateLimit-Limit": "60", "X-RateLimit-Remaining": "1"}),
-        (202, {"X-RateLimit-Limit": "60", "X-RateLimit-Remaining": "0",
-               "X-RateLimit-Reset": "1900000000"}),
+        (202, {"X-RateLimit-Limit": "60", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1900000000"}),
     )
     sleeps: list[float] = []
 
-    summary = deliver([make_finding(t) for t in leaked], [github_target(receiver)],
-                      state_dir=state_dir, repository="repo", env={}, sleep=sleeps.append)
+    summary = deliver(
+        [make_finding(t) for t in leaked],
+        [github_target(receiver)],
+        state_dir=state_dir,
+        repository="repo",
+        env={},
+        sleep=sleeps.append,
+    )
 
     assert (summary.sent, summary.failed, summary.pending) == (2000, 500, 500)
     assert len(receiver.received) == 2 and sleeps == []
@@ -90,8 +92,14 @@ def test_a_rate_limit_refusal_stops_without_retrying(
 ) -> None:
     receiver.respond(refusal)
     sleeps: list[float] = []
-    summary = deliver([make_finding(t) for t in tokens(1500, "refused")], [github_target(receiver)],
-                      state_dir=state_dir, repository="repo", env={}, sleep=sleeps.append)
+    summary = deliver(
+        [make_finding(t) for t in tokens(1500, "refused")],
+        [github_target(receiver)],
+        state_dir=state_dir,
+        repository="repo",
+        env={},
+        sleep=sleeps.append,
+    )
     assert (summary.sent, summary.failed, summary.pending) == (0, 1500, 1500)
     assert len(receiver.received) == 1 and sleeps == []
     assert "rate limit" in summary.messages[0]
@@ -101,8 +109,14 @@ def test_server_errors_are_retried_with_the_same_batch(receiver: Receiver, state
     receiver.respond(502)
     sleeps: list[float] = []
     leaked = tokens(3, "502")
-    summary = deliver([make_finding(t) for t in leaked], [github_target(receiver)],
-                      state_dir=state_dir, repository="repo", env={}, sleep=sleeps.append)
+    summary = deliver(
+        [make_finding(t) for t in leaked],
+        [github_target(receiver)],
+        state_dir=state_dir,
+        repository="repo",
+        env={},
+        sleep=sleeps.append,
+    )
     assert summary.sent == 3 and len(sleeps) == 1
     first, second = sent_credentials(receiver)
     assert first == second and sorted(first) == sorted(leaked)
@@ -114,19 +128,17 @@ def test_only_github_tokens_matching_the_rules_globs_are_sent(receiver: Receiver
     stray = make_finding("ghp_" + "not-a-github-rule", "generic.api-key")
     other = make_finding(stripe_key("glob"), "stripe.secret-key")
     target = github_target(receiver, rules=["github.classic-*"])
-    summary = deliver([classic, oauth, stray, other], [target], state_dir=state_dir,
-                      repository="repo", env={})
+    summary = deliver([classic, oauth, stray, other], [target], state_dir=state_dir, repository="repo", env={})
     assert summary.sent == 1
     assert sent_credentials(receiver) == [[classic.secret]]
 
 
-def test_a_refused_batch_stays_pending_and_the_next_batch_is_sent(
-    receiver: Receiver, state_dir: Path
-) -> None:
+def test_a_refused_batch_stays_pending_and_the_next_batch_is_sent(receiver: Receiver, state_dir: Path) -> None:
     receiver.respond(422)
     leaked = tokens(1200, "422")
-    summary = deliver([make_finding(t) for t in leaked], [github_target(receiver)],
-                      state_dir=state_dir, repository="repo", env={})
+    summary = deliver(
+        [make_finding(t) for t in leaked], [github_target(receiver)], state_dir=state_dir, repository="repo", env={}
+    )
     assert (summary.sent, summary.failed, summary.pending) == (200, 1000, 1000)
     assert "HTTP 422" in summary.messages[0]
     assert [len(b) for b in sent_credentials(receiver)] == [1000, 200]

@@ -34,8 +34,21 @@ from tests.helpers import github_token, random_chars, stripe_key
 
 REPO = "https://git.example.invalid/team/app.git"
 SPEC_FIELDS = {
-    "rule_id", "description", "file", "line", "end_line", "column", "secret", "fingerprint",
-    "entropy", "commit", "author", "email", "date", "secret_sha256", "repository",
+    "rule_id",
+    "description",
+    "file",
+    "line",
+    "end_line",
+    "column",
+    "secret",
+    "fingerprint",
+    "entropy",
+    "commit",
+    "author",
+    "email",
+    "date",
+    "secret_sha256",
+    "repository",
 }
 
 
@@ -56,8 +69,9 @@ def test_three_findings_give_three_signed_deliveries(receiver: Receiver, state_d
     tokens = [github_token(f"three-{i}") for i in range(3)]
     findings = [make_finding(t, line=i + 1) for i, t in enumerate(tokens)]
 
-    summary = deliver(findings, [fast(receiver.url, secret_env="KS_SIGN")], state_dir=state_dir,
-                      repository=REPO, env={"KS_SIGN": key})
+    summary = deliver(
+        findings, [fast(receiver.url, secret_env="KS_SIGN")], state_dir=state_dir, repository=REPO, env={"KS_SIGN": key}
+    )
 
     assert summary == DeliverySummary(sent=3, failed=0, pending=0, skipped_duplicates=0)
     assert len(receiver.received) == 3
@@ -83,11 +97,8 @@ def test_three_findings_give_three_signed_deliveries(receiver: Receiver, state_d
     assert len({r.headers["x-keysweep-delivery"] for r in receiver.received}) == 3
 
 
-def test_no_signature_header_without_secret_env(
-    receiver: Receiver, state_dir: Path
-) -> None:
-    deliver([make_finding(github_token("nosig"))], [fast(receiver.url)], state_dir=state_dir,
-            repository=REPO, env={})
+def test_no_signature_header_without_secret_env(receiver: Receiver, state_dir: Path) -> None:
+    deliver([make_finding(github_token("nosig"))], [fast(receiver.url)], state_dir=state_dir, repository=REPO, env={})
     assert "x-keysweep-signature-256" not in receiver.received[0].headers
 
 
@@ -109,8 +120,14 @@ def test_two_503s_are_retried_under_the_same_delivery_id(receiver: Receiver, sta
     sleeps: list[float] = []
     target = WebhookTarget(url=receiver.url, secret_env="KS_SIGN", backoff=1.0)
 
-    summary = deliver([make_finding(github_token("503"))], [target], state_dir=state_dir,
-                      repository=REPO, env={"KS_SIGN": key}, sleep=sleeps.append)
+    summary = deliver(
+        [make_finding(github_token("503"))],
+        [target],
+        state_dir=state_dir,
+        repository=REPO,
+        env={"KS_SIGN": key},
+        sleep=sleeps.append,
+    )
 
     assert (summary.sent, summary.failed, summary.pending) == (1, 0, 0)
     assert len(receiver.received) == 3
@@ -126,8 +143,14 @@ def test_two_503s_are_retried_under_the_same_delivery_id(receiver: Receiver, sta
 def test_retry_after_is_honoured(receiver: Receiver, state_dir: Path) -> None:
     receiver.respond((429, {"Retry-After": "3"}), (503, {"Retry-After": "0"}))
     sleeps: list[float] = []
-    summary = deliver([make_finding(github_token("429"))], [fast(receiver.url)],
-                      state_dir=state_dir, repository=REPO, env={}, sleep=sleeps.append)
+    summary = deliver(
+        [make_finding(github_token("429"))],
+        [fast(receiver.url)],
+        state_dir=state_dir,
+        repository=REPO,
+        env={},
+        sleep=sleeps.append,
+    )
     assert summary.sent == 1
     assert sleeps == [3.0, 0.0]
     assert len(receiver.received) == 3
@@ -136,8 +159,14 @@ def test_retry_after_is_honoured(receiver: Receiver, state_dir: Path) -> None:
 def test_a_long_retry_after_leaves_the_delivery_pending(receiver: Receiver, state_dir: Path) -> None:
     receiver.respond((503, {"Retry-After": "7200"}))
     sleeps: list[float] = []
-    summary = deliver([make_finding(github_token("long"))], [fast(receiver.url)],
-                      state_dir=state_dir, repository=REPO, env={}, sleep=sleeps.append)
+    summary = deliver(
+        [make_finding(github_token("long"))],
+        [fast(receiver.url)],
+        state_dir=state_dir,
+        repository=REPO,
+        env={},
+        sleep=sleeps.append,
+    )
     assert (summary.sent, summary.failed, summary.pending) == (0, 1, 1)
     assert sleeps == [] and len(receiver.received) == 1
     assert "7200" in summary.messages[0]
@@ -146,8 +175,14 @@ def test_a_long_retry_after_leaves_the_delivery_pending(receiver: Receiver, stat
 def test_other_4xx_fail_at_once_and_stay_pending_for_retry(receiver: Receiver, state_dir: Path) -> None:
     receiver.respond(400)
     sleeps: list[float] = []
-    summary = deliver([make_finding(github_token("400"))], [fast(receiver.url)],
-                      state_dir=state_dir, repository=REPO, env={}, sleep=sleeps.append)
+    summary = deliver(
+        [make_finding(github_token("400"))],
+        [fast(receiver.url)],
+        state_dir=state_dir,
+        repository=REPO,
+        env={},
+        sleep=sleeps.append,
+    )
     assert (summary.sent, summary.failed, summary.pending) == (0, 1, 1)
     assert not summary.ok
     assert sleeps == [] and len(receiver.received) == 1
@@ -162,8 +197,9 @@ def test_other_4xx_fail_at_once_and_stay_pending_for_retry(receiver: Receiver, s
 
 def test_redirects_are_not_followed(receiver: Receiver, state_dir: Path) -> None:
     receiver.respond((307, {"Location": "http://127.0.0.1:9/elsewhere"}))
-    summary = deliver([make_finding(github_token("redirect"))], [fast(receiver.url)],
-                      state_dir=state_dir, repository=REPO, env={})
+    summary = deliver(
+        [make_finding(github_token("redirect"))], [fast(receiver.url)], state_dir=state_dir, repository=REPO, env={}
+    )
     assert summary.failed == 1 and len(receiver.received) == 1
 
 
@@ -199,8 +235,7 @@ def test_server_down_keeps_findings_pending_until_retry(state_dir: Path) -> None
     sleeps: list[float] = []
     target = WebhookTarget(url=url, max_attempts=3, backoff=0.01, timeout=2)
 
-    summary = deliver(findings, [target], state_dir=state_dir, repository=REPO, env={},
-                      sleep=sleeps.append)
+    summary = deliver(findings, [target], state_dir=state_dir, repository=REPO, env={}, sleep=sleeps.append)
 
     assert (summary.sent, summary.failed, summary.pending) == (0, 3, 3)
     # The first delivery used its attempts; the others wait for `webhook retry` at once.
@@ -215,8 +250,7 @@ def test_server_down_keeps_findings_pending_until_retry(state_dir: Path) -> None
             f.secret_sha256 for f in findings
         )
         assert retry_pending(state_dir=state_dir, env={}) == DeliverySummary()
-        assert deliver(findings, [target], state_dir=state_dir, repository=REPO,
-                       env={}).skipped_duplicates == 3
+        assert deliver(findings, [target], state_dir=state_dir, repository=REPO, env={}).skipped_duplicates == 3
         assert len(server.received) == 3
     finally:
         server.stop()
@@ -225,8 +259,7 @@ def test_server_down_keeps_findings_pending_until_retry(state_dir: Path) -> None
 def test_retry_resigns_with_the_key_in_the_environment_now(state_dir: Path) -> None:
     port = free_port()
     finding = make_finding(github_token("resign"))
-    target = WebhookTarget(url=f"http://127.0.0.1:{port}/hook", secret_env="KS_SIGN",
-                           max_attempts=1)
+    target = WebhookTarget(url=f"http://127.0.0.1:{port}/hook", secret_env="KS_SIGN", max_attempts=1)
     deliver([finding], [target], state_dir=state_dir, repository=REPO, env={"KS_SIGN": "old"})
 
     server = Receiver(port).start()
@@ -275,8 +308,7 @@ def test_concurrent_scans_send_each_secret_once(receiver: Receiver, state_dir: P
     def scan() -> None:
         try:
             start.wait()
-            results.append(deliver(findings, [fast(receiver.url)], state_dir=state_dir,
-                                   repository=REPO, env={}))
+            results.append(deliver(findings, [fast(receiver.url)], state_dir=state_dir, repository=REPO, env={}))
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
@@ -316,7 +348,9 @@ def test_a_process_killed_mid_delivery_loses_nothing(receiver: Receiver, state_d
     env = {**os.environ, "PYTHONPATH": str(root)}
     child = subprocess.Popen(
         [sys.executable, "-c", _KILLED_CHILD, receiver.url, str(state_dir), token],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     try:
         assert receiver.arrived.wait(30), child.stderr.read() if child.stderr else ""
@@ -357,8 +391,10 @@ def test_plain_http_to_a_non_loopback_host_is_refused(url: str) -> None:
         target_from_url(url)
 
 
-@pytest.mark.parametrize("url", ["ftp://127.0.0.1/x", "file:///tmp/x", "hooks.example.com/x",
-                                 "https:///no-host", "", "http://127.0.0.1:99999/"])
+@pytest.mark.parametrize(
+    "url",
+    ["ftp://127.0.0.1/x", "file:///tmp/x", "hooks.example.com/x", "https:///no-host", "", "http://127.0.0.1:99999/"],
+)
 def test_other_unusable_urls_are_refused(url: str) -> None:
     with pytest.raises(WebhookError, match="--webhook"):
         target_from_url(url)
@@ -366,8 +402,14 @@ def test_other_unusable_urls_are_refused(url: str) -> None:
 
 @pytest.mark.parametrize(
     "url",
-    ["https://hooks.example.com/x", "http://127.0.0.1:8080/", "http://127.8.9.10/",
-     "http://[::1]:8080/", "http://localhost/hook", "http://LOCALHOST:1/"],
+    [
+        "https://hooks.example.com/x",
+        "http://127.0.0.1:8080/",
+        "http://127.8.9.10/",
+        "http://[::1]:8080/",
+        "http://localhost/hook",
+        "http://LOCALHOST:1/",
+    ],
 )
 def test_https_and_loopback_urls_are_accepted(url: str) -> None:
     assert target_from_url(url).url == url
@@ -384,15 +426,28 @@ def test_url_errors_do_not_echo_credentials_in_the_url() -> None:
 def test_parse_targets_reads_every_field() -> None:
     (generic, gh) = parse_targets(
         [
-            {"url": "https://hooks.example.com/ks", "secret_env": "KS_SIGN", "include_secret": True,
-             "rules": ["aws.*"], "timeout": 3, "max_attempts": 2, "backoff": 0.5},
+            {
+                "url": "https://hooks.example.com/ks",
+                "secret_env": "KS_SIGN",
+                "include_secret": True,
+                "rules": ["aws.*"],
+                "timeout": 3,
+                "max_attempts": 2,
+                "backoff": 0.5,
+            },
             {"type": "github", "api_url": "https://ghe.example.com/api/v3/"},
         ],
         source="cfg.toml",
     )
     assert generic == WebhookTarget(
-        url="https://hooks.example.com/ks", secret_env="KS_SIGN", include_secret=True,
-        rules=("aws.*",), timeout=3.0, max_attempts=2, backoff=0.5, source="cfg.toml: [[webhooks]] #1",
+        url="https://hooks.example.com/ks",
+        secret_env="KS_SIGN",
+        include_secret=True,
+        rules=("aws.*",),
+        timeout=3.0,
+        max_attempts=2,
+        backoff=0.5,
+        source="cfg.toml: [[webhooks]] #1",
     )
     assert gh.type == "github"
     assert gh.url == "https://ghe.example.com/api/v3/credentials/revoke"
@@ -426,12 +481,15 @@ def test_parse_targets_errors_name_the_file_and_the_field(table: dict, field: st
     assert f"field {field!r}" in message
 
 
-def test_a_missing_signing_key_fails_before_anything_is_journalled(
-    receiver: Receiver, state_dir: Path
-) -> None:
+def test_a_missing_signing_key_fails_before_anything_is_journalled(receiver: Receiver, state_dir: Path) -> None:
     with pytest.raises(WebhookError, match="'KS_SIGN' is not set"):
-        deliver([make_finding(github_token("nokey"))], [fast(receiver.url, secret_env="KS_SIGN")],
-                state_dir=state_dir, repository=REPO, env={})
+        deliver(
+            [make_finding(github_token("nokey"))],
+            [fast(receiver.url, secret_env="KS_SIGN")],
+            state_dir=state_dir,
+            repository=REPO,
+            env={},
+        )
     assert receiver.received == []
     assert not (state_dir / JOURNAL_NAME).exists()
 
@@ -445,9 +503,12 @@ def test_the_secret_is_never_in_messages_or_logs(
     receiver.respond(400)
     summary = deliver(
         [make_finding(token)],
-        [fast(receiver.url, include_secret=True, secret_env="KS_SIGN"),
-         WebhookTarget(url=f"http://127.0.0.1:{free_port()}/down", max_attempts=1)],
-        state_dir=state_dir, repository=f"https://ci:{token}@git.example.invalid/app.git",
+        [
+            fast(receiver.url, include_secret=True, secret_env="KS_SIGN"),
+            WebhookTarget(url=f"http://127.0.0.1:{free_port()}/down", max_attempts=1),
+        ],
+        state_dir=state_dir,
+        repository=f"https://ci:{token}@git.example.invalid/app.git",
         env={"KS_SIGN": key},
     )
     assert summary.failed == 2 and len(summary.messages) == 2
@@ -461,8 +522,9 @@ def test_the_secret_is_never_in_messages_or_logs(
 
 def test_sent_secrets_are_wiped_from_the_journal(receiver: Receiver, state_dir: Path) -> None:
     token = github_token("wipe")
-    deliver([make_finding(token)], [fast(receiver.url, include_secret=True)],
-            state_dir=state_dir, repository=REPO, env={})
+    deliver(
+        [make_finding(token)], [fast(receiver.url, include_secret=True)], state_dir=state_dir, repository=REPO, env={}
+    )
     journal_bytes = b"".join(p.read_bytes() for p in state_dir.iterdir())
     assert hashlib.sha256(token.encode()).hexdigest().encode() in journal_bytes
     with Journal.open(state_dir) as journal:
@@ -477,8 +539,7 @@ def test_sent_secrets_are_wiped_from_the_journal(receiver: Receiver, state_dir: 
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
 def test_the_journal_is_private(receiver: Receiver, state_dir: Path) -> None:
-    deliver([make_finding(github_token("perm"))], [fast(receiver.url)], state_dir=state_dir,
-            repository=REPO, env={})
+    deliver([make_finding(github_token("perm"))], [fast(receiver.url)], state_dir=state_dir, repository=REPO, env={})
     assert stat.S_IMODE((state_dir / JOURNAL_NAME).stat().st_mode) == 0o600
     assert stat.S_IMODE(state_dir.stat().st_mode) == 0o700
 
@@ -493,7 +554,9 @@ def test_default_state_dir(tmp_path: Path) -> None:
 
 
 def test_nothing_to_send_touches_nothing(state_dir: Path) -> None:
-    assert deliver([], [WebhookTarget(url="https://h.example/")], state_dir=state_dir,
-                   repository=REPO, env={}) == DeliverySummary()
+    assert (
+        deliver([], [WebhookTarget(url="https://h.example/")], state_dir=state_dir, repository=REPO, env={})
+        == DeliverySummary()
+    )
     assert retry_pending(state_dir=state_dir, env={}) == DeliverySummary()
     assert not state_dir.exists()

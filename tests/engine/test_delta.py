@@ -37,7 +37,9 @@ from tests.helpers import git, github_token, random_chars, stripe_key
 
 
 def _custom_rule(name: str, pattern: str, keyword: str) -> Rule:
-    return Rule(id=f"custom.{name}", description=f"custom {name}", provider="custom", pattern=pattern, keywords=(keyword,))
+    return Rule(
+        id=f"custom.{name}", description=f"custom {name}", provider="custom", pattern=pattern, keywords=(keyword,)
+    )
 
 
 def _lines(count: int) -> bytes:
@@ -48,9 +50,11 @@ def test_common_prefix_and_suffix_are_equal_runs_at_most_a_grain_short() -> None
     rnd = random.Random(3)
     for _ in range(300):
         a = bytes(rnd.choice(b"ab\n") for _ in range(rnd.randrange(0, 400)))
-        b = a[: rnd.randrange(len(a) + 1)] + bytes(rnd.choice(b"ab") for _ in range(rnd.randrange(0, 20))) + a[
-            rnd.randrange(len(a) + 1) :
-        ]
+        b = (
+            a[: rnd.randrange(len(a) + 1)]
+            + bytes(rnd.choice(b"ab") for _ in range(rnd.randrange(0, 20)))
+            + a[rnd.randrange(len(a) + 1) :]
+        )
         prefix = 0
         while prefix < min(len(a), len(b)) and a[prefix] == b[prefix]:
             prefix += 1
@@ -350,9 +354,16 @@ def test_regions_matched_together_make_no_match_across_them(backend: str) -> Non
     first, second = b"# one inserted line\n", b"# another\n"
     a, b = old.index(b"filler line 020"), old.index(b"filler line 080")
     new = old[:a] + first + old[a:b] + second + old[b:]
-    edit = Edit(((0, a, 0), (a, a + len(first), -1), (a + len(first), b + len(first), a),
-                 (b + len(first), b + len(first) + len(second), -1),
-                 (b + len(first) + len(second), len(new), b)), len(old))
+    edit = Edit(
+        (
+            (0, a, 0),
+            (a, a + len(first), -1),
+            (a + len(first), b + len(first), a),
+            (b + len(first), b + len(first) + len(second), -1),
+            (b + len(first) + len(second), len(new), b),
+        ),
+        len(old),
+    )
     one, two = edit_changes(new, edit)
     # Where the first region ends and the second starts, in `old`'s bytes (copied as they
     # are), and the second zone's first line: the secret must touch a zone to be kept.
@@ -391,7 +402,9 @@ def test_an_edit_scan_keeps_matches_that_share_their_span() -> None:
     lines[30] = f'curl -H "Authorization: Basic {basic}" https://ci.example.test/api/json'
     old = ("\n".join(lines) + "\n").encode()
     old_matches = matcher.scan(old)
-    overlapping = [(a, b) for a in old_matches for b in old_matches if a is not b and a.start < b.end and b.start < a.end]
+    overlapping = [
+        (a, b) for a in old_matches for b in old_matches if a is not b and a.start < b.end and b.start < a.end
+    ]
     assert {a.rule_id for a, _ in overlapping} == {"generic.cli-flag", "generic.basic-auth"}
     inserted = b"// one more line\n"
     new = inserted + old

@@ -113,7 +113,8 @@ def test_literals(value: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "value", ["password123", "changeme", "test-api-key", "not-a-real-secret", "P@ssw0rd", "testpassword", "fake_token_1"]
+    "value",
+    ["password123", "changeme", "test-api-key", "not-a-real-secret", "P@ssw0rd", "testpassword", "fake_token_1"],
 )
 def test_fixture_values_are_fake(value: str) -> None:
     assert F.is_fake(value, "")
@@ -160,7 +161,9 @@ def test_ciphertext_is_encrypted(value: str) -> None:
     assert F.is_encrypted(value, "")
 
 
-@pytest.mark.parametrize("value", ["${DB_PASSWORD}", "{{ .Values.token }}", "%(password)s", "$API_KEY", "{0}", "<%= ENV['X'] %>"])
+@pytest.mark.parametrize(
+    "value", ["${DB_PASSWORD}", "{{ .Values.token }}", "%(password)s", "$API_KEY", "{0}", "<%= ENV['X'] %>"]
+)
 def test_templates(value: str) -> None:
     assert F.is_templated(value, "")
 

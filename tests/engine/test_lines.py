@@ -87,7 +87,7 @@ def test_long_lines_scan_in_linear_time_and_still_find_tokens() -> None:
 
 def test_line_text_keeps_a_far_allow_marker_and_stays_bounded() -> None:
     token = github_token(3)
-    data = (b"x " * 50_000 + b"'" + token.encode() + b"' " + b"y " * 50_000 + b"# keysweep:allow\nnext\n")
+    data = b"x " * 50_000 + b"'" + token.encode() + b"' " + b"y " * 50_000 + b"# keysweep:allow\nnext\n"
     start = data.index(token.encode())
     text = LineTexts(data, INLINE_ALLOW_MARKERS).text(start, start + len(token))
     assert token in text and "keysweep:allow" in text
@@ -102,9 +102,7 @@ def test_short_lines_keep_their_whole_text() -> None:
     token = github_token(5)
     data = b"first\nprefix = '" + token.encode() + b"'  # a comment\nlast\n"
     start = data.index(token.encode())
-    assert LineTexts(data, INLINE_ALLOW_MARKERS).text(start, start + len(token)) == (
-        f"prefix = '{token}'  # a comment"
-    )
+    assert LineTexts(data, INLINE_ALLOW_MARKERS).text(start, start + len(token)) == (f"prefix = '{token}'  # a comment")
 
 
 def _naive_dedup(matches: list[Match], priority: dict[str, int]) -> list[Match]:

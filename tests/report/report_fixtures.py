@@ -61,9 +61,7 @@ class Fixture:
         return ReportContext(**values)  # type: ignore[arg-type]
 
 
-def _finding(
-    rule: Rule, secret: str, file: str, line: int, column: int, **extra: object
-) -> Finding:
+def _finding(rule: Rule, secret: str, file: str, line: int, column: int, **extra: object) -> Finding:
     end_line = line + secret.count("\n")
     return Finding(
         rule_id=rule.id,
@@ -103,17 +101,13 @@ def build_fixture() -> Fixture:
         references=("https://www.rfc-editor.org/rfc/rfc5208",),
     )
     # A user-config rule the caller did not pass in `rules`: formats must cope.
-    unknown_rule = Rule(
-        id="acme.internal-token", description="ACME internal token", provider="acme", pattern=""
-    )
+    unknown_rule = Rule(id="acme.internal-token", description="ACME internal token", provider="acme", pattern="")
 
     pat = "ghp_" + _derived("pat", ALNUM, 36)
     password = _derived("password", ALNUM + "!#%", 24)
     body = base64.b64encode(hashlib.sha512(b"key").digest() * 3).decode()
     pem_lines = [body[i : i + 64] for i in range(0, len(body), 64)]
-    key = "\n".join(
-        ["-----BEGIN " + "PRIVATE KEY-----", *pem_lines, "-----END " + "PRIVATE KEY-----"]
-    )
+    key = "\n".join(["-----BEGIN " + "PRIVATE KEY-----", *pem_lines, "-----END " + "PRIVATE KEY-----"])
     acme = "acme_" + _derived("acme", ALNUM, 30)
 
     history = {

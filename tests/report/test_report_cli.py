@@ -14,6 +14,8 @@ import pytest
 from tests.helpers import github_token
 
 REPO = Path(__file__).resolve().parents[2]
+
+
 def github_pat(seed: str) -> str:
     """A fabricated classic PAT with a valid CRC32 tail, so the rule's validator accepts it."""
     return github_token(seed)

@@ -66,10 +66,7 @@ def test_sarif_no_redact_puts_the_raw_secret_in_message_and_snippet(fixture: Fix
     log = json.loads(render("sarif", fixture.context(findings=(_one(fixture),), redact=False)))
     result = log["runs"][0]["results"][0]
     assert fixture.secrets[0] in result["message"]["text"]
-    assert (
-        result["locations"][0]["physicalLocation"]["region"]["snippet"]["text"]
-        == fixture.secrets[0]
-    )
+    assert result["locations"][0]["physicalLocation"]["region"]["snippet"]["text"] == fixture.secrets[0]
 
 
 # --- json / jsonl -----------------------------------------------------------
@@ -210,15 +207,11 @@ def test_text_neutralises_terminal_escapes_from_scanned_content(fixture: Fixture
 
 def test_summary_line() -> None:
     stats = ScanStats(blobs=1, bytes=3 * 1024 * 1024, seconds=0.5, suppressed=2, skipped_large=1)
-    assert summary_line(stats, ()) == (
-        "keysweep: no leaks found (1 blob, 3.0 MiB, 0.50 s; 2 suppressed, 1 skipped)"
+    assert summary_line(stats, ()) == ("keysweep: no leaks found (1 blob, 3.0 MiB, 0.50 s; 2 suppressed, 1 skipped)")
+    fixture_findings = sorted_findings([Finding("a.b", "d", f, 1, 1, 1, "s", "f", 0.0) for f in ("x", "y", "x")])
+    assert summary_line(ScanStats(blobs=2, bytes=10, seconds=1.0, baselined=4), fixture_findings) == (
+        "keysweep: 3 leaks found in 2 files (2 blobs, 10 B, 1.00 s; 4 in baseline)"
     )
-    fixture_findings = sorted_findings(
-        [Finding("a.b", "d", f, 1, 1, 1, "s", "f", 0.0) for f in ("x", "y", "x")]
-    )
-    assert summary_line(
-        ScanStats(blobs=2, bytes=10, seconds=1.0, baselined=4), fixture_findings
-    ) == ("keysweep: 3 leaks found in 2 files (2 blobs, 10 B, 1.00 s; 4 in baseline)")
 
 
 # --- sarif ------------------------------------------------------------------
@@ -331,9 +324,7 @@ def test_gitlab_report_shape(fixture: Fixture) -> None:
 def test_gitlab_ids_are_stable_across_runs(fixture: Fixture) -> None:
     first = json.loads(render("gitlab", fixture.context()))
     again = json.loads(render("gitlab", fixture.context(stats=ScanStats(seconds=9.0))))
-    assert [v["id"] for v in first["vulnerabilities"]] == [
-        v["id"] for v in again["vulnerabilities"]
-    ]
+    assert [v["id"] for v in first["vulnerabilities"]] == [v["id"] for v in again["vulnerabilities"]]
 
 
 def test_gitlab_times_without_explicit_clock(fixture: Fixture) -> None:

@@ -29,9 +29,7 @@ def test_matches_golden(fmt: str, fixture: Fixture) -> None:
             fh.write(output)
     with path.open(encoding="utf-8", newline="") as fh:
         expected = fh.read()
-    assert output == expected, (
-        f"{path.name} differs; rerun with KEYSWEEP_UPDATE_GOLDEN=1 and review"
-    )
+    assert output == expected, f"{path.name} differs; rerun with KEYSWEEP_UPDATE_GOLDEN=1 and review"
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

@@ -29,9 +29,7 @@ def _schema() -> dict:
 
 @pytest.mark.parametrize("redact", [True, False])
 @pytest.mark.parametrize("empty", [False, True])
-def test_sarif_validates_against_the_official_schema(
-    fixture: Fixture, redact: bool, empty: bool
-) -> None:
+def test_sarif_validates_against_the_official_schema(fixture: Fixture, redact: bool, empty: bool) -> None:
     findings = () if empty else fixture.findings
     log = json.loads(render("sarif", fixture.context(findings=findings, redact=redact)))
     validator = jsonschema.Draft4Validator(_schema(), format_checker=jsonschema.FormatChecker())

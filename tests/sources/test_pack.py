@@ -73,7 +73,10 @@ def _blobs(repo: Path, *, damaged: bool = False) -> dict[bytes, bytes]:
     (a blob git cannot read is left out instead of failing the test)."""
     listing = subprocess.run(
         ["git", "cat-file", "--batch-all-objects", "--batch-check=%(objectname) %(objecttype)"],
-        cwd=repo, capture_output=True, check=not damaged, text=True,
+        cwd=repo,
+        capture_output=True,
+        check=not damaged,
+        text=True,
     ).stdout.split("\n")
     out = {}
     for oid in (line.split()[0] for line in listing if line.endswith(" blob")):
@@ -350,7 +353,8 @@ def test_the_cli_reports_a_packed_history_as_the_same_history_loose(
     for target in (repo, loose):
         result = run_cli(
             ["git", str(target), "--format", "json", "--jobs", jobs, "--max-file-size", str(MAX_SIZE)],
-            capsys=capsys, monkeypatch=monkeypatch,
+            capsys=capsys,
+            monkeypatch=monkeypatch,
         )
         assert result.code == 1, result.err
         err = re.sub(r"[0-9.]+ s\b", "T s", result.err.replace(str(target), "REPO"))
@@ -386,7 +390,6 @@ def test_damaged_packs_never_stop_the_walk(repo: Path, tmp_path: Path) -> None:
         assert all(truth.get(oid) == content for oid, content in seen.items())
         read_any += len(seen)
     assert read_any > 0
-
 
 
 def test_an_index_with_large_offsets_is_read(repo: Path, tmp_path: Path) -> None:
@@ -430,7 +433,9 @@ def test_without_fork_the_workers_read_through_git(repo: Path, monkeypatch: pyte
     monkeypatch.setattr(scan_module, "_can_fork", lambda: False)
     listing = history_refs(repo, max_file_size=MAX_SIZE)
     try:
-        result = scan(listing, load_rule_pack(), Suppressor(Allowlist()), jobs=2, reader=GitBlobReader(repo), packs=packs)
+        result = scan(
+            listing, load_rule_pack(), Suppressor(Allowlist()), jobs=2, reader=GitBlobReader(repo), packs=packs
+        )
     finally:
         listing.close()
     assert not opened
