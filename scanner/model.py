@@ -98,6 +98,9 @@ class Rule:
     filters: bool | tuple[str, ...] = True
     # Secrets of this rule may span lines (PEM blocks): the confirmation window grows.
     multiline: bool = False
+    # Shipped in the rule pack: its patterns are checked to run in linear time, so it runs
+    # without a time budget (a budget would make findings depend on machine load).
+    builtin: bool = False
 
 
 @dataclass(frozen=True)

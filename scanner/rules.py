@@ -233,6 +233,7 @@ def parse_rule(
         source=source,
         filters=filters,
         multiline=table.get("multiline", False),
+        builtin=not user,
     )
 
 

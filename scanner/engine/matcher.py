@@ -1,7 +1,8 @@
 """Second stage: confirm keyword hits with each rule's regex, then entropy, validator, filters.
 
 The matcher works on bytes (tokens are ASCII; no blob is decoded whole) and decodes only
-what it reports. Every regex runs with a timeout: user rules may be hostile.
+what it reports. A user rule's regexes run with a time budget (user rules may be hostile);
+the pack's own rules run without one, so that machine load never changes what they find.
 """
 
 from __future__ import annotations
@@ -264,10 +265,11 @@ class Matcher:
             pattern = self._compile(rule_index).pattern
             overlap = MULTILINE_SPAN + REACH if self.rules[rule_index].multiline else REACH
             rule_windows = windows[rule_index]
-            # One budget per rule and blob, growing with the bytes to check: a slow pattern
-            # on a few odd megabytes costs seconds, not minutes.
+            # A user rule gets one budget per blob, growing with the bytes to check: a slow
+            # pattern on a few odd megabytes costs seconds, not minutes. A pack rule runs
+            # unbudgeted (its patterns are linear-time): load must not change its findings.
             budget = REGEX_TIMEOUT * (1 + sum(end - start for start, end in rule_windows) / _BUDGET_BYTES)
-            deadline = time.monotonic() + budget
+            deadline = None if self.rules[rule_index].builtin else time.monotonic() + budget
             seen: set[tuple[int, int]] = set()
             timed_out = False
             for window_start, window_end in rule_windows:
@@ -278,8 +280,8 @@ class Matcher:
                     stop = window_end if window_end - pos <= _CHUNK else pos + _CHUNK
                     resume = stop
                     try:
-                        remaining = deadline - time.monotonic()
-                        if remaining <= 0:
+                        remaining = None if deadline is None else deadline - time.monotonic()
+                        if remaining is not None and remaining <= 0:
                             raise TimeoutError
                         for match in pattern.finditer(data, pos, min(window_end, stop + overlap), timeout=remaining):
                             if match.start() >= stop:
@@ -320,7 +322,8 @@ class Matcher:
         lowered = secret.lower()
         if any(word in lowered for word in rule.allow_stopwords):
             return "allow.stopwords"
-        if any(pattern.search(secret, timeout=REGEX_TIMEOUT) for pattern in compiled.allow):
+        timeout = None if rule.builtin else REGEX_TIMEOUT
+        if any(pattern.search(secret, timeout=timeout) for pattern in compiled.allow):
             return "allow.regexes"
         if shannon_entropy(secret) < rule.min_entropy:
             return "min_entropy"
