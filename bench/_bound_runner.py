@@ -12,49 +12,46 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import scanner.scan as pipeline  # noqa: E402
 from scanner.cli import entry  # noqa: E402
-from scanner.engine.matcher import Matcher  # noqa: E402
-from scanner.sources.pack import PackedBlob, PackWalk, WalkTask  # noqa: E402
+from scanner.model import Blob  # noqa: E402
+from scanner.sources.git.history import HistoryReader  # noqa: E402
+from scanner.sources.git.pack import WalkTask  # noqa: E402
+from scanner.sources.interface import Unit, Visit  # noqa: E402
+
+_read = HistoryReader.read
 
 
-def _walk_without_matching(matcher: Matcher, walk: PackWalk, task: WalkTask) -> pipeline._Walked:
-    """Every blob rebuilt as the scan does, none matched (each reported as walked, clean)."""
-    oids = bytearray()
-    count = total = 0
-
-    def visit(blob: PackedBlob, previous: None) -> None:
-        nonlocal count, total
-        oids.extend(blob.oid)
-        count += 1
-        total += len(blob.data)
-
-    walk.walk(task, visit)
-    return pipeline._Walked(bytes(oids), {}, count, total, ())
-
-
-def _no_walk(matcher: Matcher, walk: PackWalk, task: WalkTask) -> pipeline._Walked:
-    """The task's blobs reported as walked, clean, without reading them."""
-    pack = walk._packs[task.pack]
-    _roots, children, _weights = walk._trees[task.pack]
-    oids = bytearray()
-    pending = list(task.roots)
+def _no_walk(self: HistoryReader, unit: Unit, visit: Visit) -> None:
+    """A walk task's blobs handed over empty, without reading them (bench only: it reads
+    the walk's private trees)."""
+    if not isinstance(unit, WalkTask):
+        _read(self, unit, visit)
+        return
+    assert self.walk is not None
+    pack = self.walk._packs[unit.pack]  # noqa: SLF001
+    _roots, children, _weights = self.walk._trees[unit.pack]  # noqa: SLF001
+    pending = list(unit.roots)
     while pending:
         position = pending.pop()
-        oids.extend(pack.oid(position))
+        visit(Blob(pack.oid(position).hex(), b""), None)
         pending.extend(children.get(position, ()))
-    return pipeline._Walked(bytes(oids), {}, 0, 0, ())
+
+
+def _no_match(matcher: Any, blob: Blob, base: Any) -> list:
+    return []
 
 
 if __name__ == "__main__":
     bound = os.environ.get("KEYSWEEP_BOUND", "")
-    if bound == "nomatch":
-        pipeline._walk = _walk_without_matching
-    elif bound == "nowalk":
-        pipeline._walk = _no_walk
+    if bound in ("nomatch", "nowalk"):
+        pipeline.match_blob = _no_match  # type: ignore[assignment]
+        if bound == "nowalk":
+            HistoryReader.read = _no_walk  # type: ignore[method-assign]
     elif bound:
         raise SystemExit(f"unknown KEYSWEEP_BOUND {bound!r}")
     sys.argv[0] = "keysweep"

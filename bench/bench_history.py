@@ -30,8 +30,11 @@ sys.path.insert(0, str(ROOT / "bench"))
 from _timing import env, keysweep, median, run_measured  # noqa: E402
 from gen_history import generate  # noqa: E402
 
+from scanner.model import Blob  # noqa: E402
 from scanner.sources import DEFAULT_MAX_FILE_SIZE  # noqa: E402
-from scanner.sources.git import history_packs, iter_history  # noqa: E402
+from scanner.sources.audit import read_items  # noqa: E402
+from scanner.sources.git import HistorySource  # noqa: E402
+from scanner.sources.git.history import history_packs  # noqa: E402
 
 
 def source_only(repo: Path, runs: int) -> tuple[float, int, int]:
@@ -39,17 +42,16 @@ def source_only(repo: Path, runs: int) -> tuple[float, int, int]:
     for _ in range(runs):
         start = time.perf_counter()
         blobs = size = 0
-        for item in iter_history(repo, max_file_size=DEFAULT_MAX_FILE_SIZE):
-            data = getattr(item, "data", None)
-            if data is not None:
+        for item in read_items(HistorySource(repo, max_file_size=DEFAULT_MAX_FILE_SIZE)):
+            if isinstance(item, Blob):
                 blobs += 1
-                size += len(data)
+                size += len(item.data)
         times.append(time.perf_counter() - start)
     return sorted(times)[len(times) // 2], blobs, size
 
 
 def walk_only(repo: Path, runs: int) -> tuple[float, int, int]:
-    """Every blob of the packs, read in pack order by scanner.sources.pack (one process,
+    """Every blob of the packs, read in pack order by scanner.sources.git.pack (one process,
     no matching): what keysweep's history scan reads instead of `git cat-file`."""
     times = []
     blobs = size = 0

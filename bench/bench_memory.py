@@ -1,6 +1,6 @@
 """Peak memory of `keysweep git` on histories of growing size: it must stay flat.
 
-Blobs are read from the packs a delta chain at a time (scanner.sources.pack), or streamed
+Blobs are read from the packs a delta chain at a time (scanner.sources.git.pack), or streamed
 through git cat-file --batch for what no pack holds, so peak RSS should not grow with the
 content; only the indexes (the listing's, one entry per unique blob and path, and the
 pack's, a few bytes per object) do. Histories come from gen_history.py.

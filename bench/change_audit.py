@@ -1,11 +1,10 @@
-"""Audit of change scanning (scanner.engine.delta) on a real history: the report with
+"""Audit of change matching (scanner.engine.change) on a real history: the report with
 versions matched by their change must equal the report with every blob matched whole.
 
-Three runs go through scan() with the history's BlobRefs: read through `git cat-file`
-with versions matched by their change from the previous version (`base`), the same with
-every blob matched whole, and read from the packs in pack order with each delta matched
-by its edit (scanner.sources.pack, Matcher.scan_edit). Prints the reports' sizes, whether
-they are equal, and each run's time.
+Three scans of the history: every blob matched whole; read through `git cat-file` with
+each version matched by its diff from the previous one; read from the packs in pack order
+with each delta matched by what it changed. Prints the reports' sizes, whether they are
+equal, and each scan's time.
 
     python bench/change_audit.py REPO [--jobs N]
 """
@@ -15,33 +14,27 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from scanner.findings import Suppressor  # noqa: E402
-from scanner.model import BlobRef  # noqa: E402
 from scanner.rules import Allowlist, load_rule_pack  # noqa: E402
 from scanner.scan import scan  # noqa: E402
 from scanner.sources import DEFAULT_MAX_FILE_SIZE  # noqa: E402
-from scanner.sources.git import GitBlobReader, history_packs, history_refs  # noqa: E402
+from scanner.sources.audit import WholeBlobs, WithoutPacks  # noqa: E402
+from scanner.sources.git import HistorySource  # noqa: E402
 
 
-def report(repo: Path, jobs: int, whole: bool, packs: bool = False) -> tuple[list[tuple], float]:
-    refs = list(history_refs(repo, max_file_size=DEFAULT_MAX_FILE_SIZE))
-    if whole:
-        refs = [replace(ref, base=None) if isinstance(ref, BlobRef) else ref for ref in refs]
+def report(repo: Path, jobs: int, how: str) -> tuple[list[tuple], float]:
+    source = HistorySource(repo, max_file_size=DEFAULT_MAX_FILE_SIZE)
+    seen = {"whole": WholeBlobs(source), "change": WithoutPacks(source), "pack": source}[how]
     start = time.perf_counter()
-    result = scan(
-        refs,
-        load_rule_pack(),
-        Suppressor(Allowlist()),
-        jobs=jobs,
-        reader=GitBlobReader(repo),
-        packs=(lambda: history_packs(repo, max_file_size=DEFAULT_MAX_FILE_SIZE)) if packs else None,
-    )
+    try:
+        result = scan(seen, load_rule_pack(), Suppressor(Allowlist()), jobs=jobs)  # type: ignore[arg-type]
+    finally:
+        source.close()
     seconds = time.perf_counter() - start
     rows = [(f.rule_id, f.file, f.line, f.column, f.secret, f.commit, f.fingerprint) for f in result.findings]
     return rows, seconds
@@ -52,15 +45,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("repo", type=Path)
     parser.add_argument("--jobs", type=int, default=1)
     args = parser.parse_args(argv)
-    refs = [r for r in history_refs(args.repo, max_file_size=DEFAULT_MAX_FILE_SIZE) if isinstance(r, BlobRef)]
-    based = sum(1 for ref in refs if ref.base)
-    print(f"{args.repo}: {len(refs)} blobs, {based} matched by their change")
-    changed, changed_s = report(args.repo, args.jobs, whole=False)
-    whole, whole_s = report(args.repo, args.jobs, whole=True)
-    walked, walked_s = report(args.repo, args.jobs, whole=False, packs=True)
-    print(f"whole blobs : {len(whole)} findings, matching {whole_s:.3f} s")
-    print(f"by change   : {len(changed)} findings, matching {changed_s:.3f} s")
-    print(f"by pack edit: {len(walked)} findings, matching {walked_s:.3f} s")
+    whole, whole_s = report(args.repo, args.jobs, "whole")
+    changed, changed_s = report(args.repo, args.jobs, "change")
+    walked, walked_s = report(args.repo, args.jobs, "pack")
+    print(f"whole blobs : {len(whole)} findings, {whole_s:.3f} s")
+    print(f"by change   : {len(changed)} findings, {changed_s:.3f} s")
+    print(f"by pack edit: {len(walked)} findings, {walked_s:.3f} s")
     same = True
     for name, rows in (("change", changed), ("pack edit", walked)):
         if rows != whole:

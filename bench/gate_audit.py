@@ -25,7 +25,8 @@ from scanner.model import Blob  # noqa: E402
 from scanner.patterns import compile_pattern  # noqa: E402
 from scanner.rules import load_rule_pack  # noqa: E402
 from scanner.sources import DEFAULT_MAX_FILE_SIZE  # noqa: E402
-from scanner.sources.git import iter_history  # noqa: E402
+from scanner.sources.audit import read_items  # noqa: E402
+from scanner.sources.git import HistorySource  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     misses: dict[str, int] = {}
     blobs = size = checked = 0
     started = time.monotonic()
-    for item in iter_history(args.repo, max_file_size=DEFAULT_MAX_FILE_SIZE):
+    for item in read_items(HistorySource(args.repo, max_file_size=DEFAULT_MAX_FILE_SIZE)):
         if not isinstance(item, Blob):
             continue
         data = item.data

@@ -12,8 +12,8 @@ import math
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -21,10 +21,9 @@ import click
 
 from scanner import __version__
 from scanner.errors import ConfigError, KeysweepError, SourceError
-from scanner.findings import Suppressor, load_baseline
-from scanner.rules import Config, RuleSet, build_ruleset, load_config, load_rule_pack
-from scanner.scan import Item, Progress, Reader, ScanResult, scan
-from scanner.sources.pack import PackWalk
+from scanner.rules import Config, load_config
+from scanner.run import ScanOptions, Target, deliver, exit_code, ruleset, scan_target
+from scanner.scan import Progress
 
 __all__ = ["main", "entry", "cli"]
 
@@ -50,23 +49,6 @@ def parse_size(text: str) -> int:
     if size > _MAX_SIZE:
         raise click.BadParameter(f"{text!r} is too large (at most 1024G)", param_hint="'--max-file-size'")
     return size
-
-
-@dataclass(frozen=True)
-class ScanOptions:
-    """The common options of every scan command."""
-
-    format: str
-    output: Path | None
-    config: Path | None
-    baseline: Path | None
-    redact: bool
-    exit_code: int
-    jobs: int | None
-    progress: bool | None
-    webhooks: tuple[str, ...]
-    max_file_size: int
-    prefilter: str
 
 
 def scan_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -183,135 +165,38 @@ class ProgressLine:
             self.stream.flush()
 
 
-def _ruleset(config: Config) -> RuleSet:
-    return build_ruleset(load_rule_pack(), config)
-
-
-def _run_scan(
-    opts: ScanOptions,
-    items: Callable[[], Iterable[Item]],
-    *,
-    command: str,
-    root: Path | None,
-    scanned: str,
-    default_jobs: int,
-    repository: Callable[[], str] | None = None,
-    reader: Reader | None = None,
-    packs: Callable[[], PackWalk | None] | None = None,
-) -> int:
-    """Config -> rules -> scan -> report -> webhooks -> exit code: shared by every scan command."""
-    _check_output(opts.output)
-    # Started first: a history listing runs `git log` while the config, rules and workers load.
-    source = items()
-    try:
-        return _scan_and_report(
-            opts,
-            source,
-            command=command,
-            root=root,
-            scanned=scanned,
-            default_jobs=default_jobs,
-            repository=repository,
-            reader=reader,
-            packs=packs,
-        )
-    finally:
-        close = getattr(source, "close", None)
-        if close is not None:
-            close()
-
-
-def _scan_and_report(
-    opts: ScanOptions,
-    source: Iterable[Item],
-    *,
-    command: str,
-    root: Path | None,
-    scanned: str,
-    default_jobs: int,
-    repository: Callable[[], str] | None,
-    reader: Reader | None,
-    packs: Callable[[], PackWalk | None] | None,
-) -> int:
-    config = load_config(opts.config, root=root)
-    ruleset = _ruleset(config)
-    baseline = load_baseline(opts.baseline) if opts.baseline else frozenset()
-    targets = _webhook_targets(opts, config)
-    suppressor = Suppressor(config.allowlist, baseline)
+def _run_scan(opts: ScanOptions, target: Target) -> int:
+    """Scan, show the report and what stderr must say, call the webhooks: the exit code."""
+    to_terminal = opts.output is None and sys.stdout.isatty()
     progress = ProgressLine(sys.stderr, sys.stderr.isatty() if opts.progress is None else opts.progress)
-    jobs = opts.jobs if opts.jobs is not None else default_jobs
     try:
-        result = scan(
-            source,
-            ruleset.rules,
-            suppressor,
-            jobs=jobs,
-            backend=opts.prefilter,
+        scanned = scan_target(
+            opts,
+            target,
             on_progress=progress,
-            reader=reader,
-            packs=packs,
+            color=to_terminal and opts.format == "text" and "NO_COLOR" not in os.environ,
         )
     finally:
         progress.close()
-    _write_report(opts, result, ruleset, command=command, scanned=scanned)
-    for warning in (*result.warnings, *suppressor.warnings):
-        click.echo(f"keysweep: warning: {warning}", err=True)
-    for skip in result.skipped:
-        # Binary and too-large inputs are only counted; these the user must hear about.
-        if skip.reason == "submodule":
-            click.echo(
-                f"keysweep: note: submodule {_safe(skip.path)} not followed (scan its repository separately)", err=True
-            )
-        elif skip.reason in ("missing", "corrupt", "not-a-blob"):
-            click.echo(f"keysweep: warning: {_safe(skip.path)}: {skip.reason} object skipped ({skip.detail})", err=True)
-        elif skip.reason == "unreadable":
-            click.echo(f"keysweep: warning: {_safe(skip.path)}: cannot read ({skip.detail}), not scanned", err=True)
-        elif command == "stdin":
-            # Standard input is the whole scan: "no leaks found" must not hide that it was not read.
-            click.echo(
-                f"keysweep: warning: {_safe(skip.path)}: {_STDIN_SKIPS.get(skip.reason, skip.reason)}, not scanned",
-                err=True,
-            )
-    click.echo(_summary(result), err=True)
-    delivery_failed = False
-    if targets and result.findings:
-        delivery_failed = _deliver(result, targets, repository() if repository else scanned)
-    if result.findings:
-        return opts.exit_code
-    return 2 if delivery_failed else 0
+    _write_report(opts.output, scanned.report)
+    for message in scanned.messages:
+        click.echo(f"keysweep: {message}", err=True)
+    click.echo(scanned.summary, err=True)
+    delivery = deliver(scanned)
+    for message in delivery.messages:
+        click.echo(f"keysweep: {message}", err=True)
+    return exit_code(opts, scanned, delivery)
 
 
-def _summary(result: ScanResult) -> str:
-    from scanner.report import summary_line
-
-    return summary_line(result.stats, result.findings)
-
-
-def _write_report(opts: ScanOptions, result: ScanResult, ruleset: RuleSet, *, command: str, scanned: str) -> None:
-    from scanner.report import ReportContext, render
-
-    to_terminal = opts.output is None and sys.stdout.isatty()
-    text = render(
-        opts.format,
-        ReportContext(
-            findings=result.findings,
-            rules=ruleset.by_id(),
-            stats=result.stats,
-            redact=opts.redact,
-            color=to_terminal and opts.format == "text" and "NO_COLOR" not in os.environ,
-            version=__version__,
-            command=command,
-            scanned=scanned,
-        ),
-    )
-    if opts.output is None:
+def _write_report(output: Path | None, text: str) -> None:
+    if output is None:
         _write_stdout(text)
         return
     try:
-        with opts.output.open("w", encoding="utf-8", newline="") as handle:
+        with output.open("w", encoding="utf-8", newline="") as handle:
             handle.write(text)
     except OSError as exc:
-        raise ConfigError(f"cannot write report {opts.output}: {exc.strerror or exc}") from None
+        raise ConfigError(f"cannot write report {output}: {exc.strerror or exc}") from None
 
 
 def _check_dir_target(path: Path) -> None:
@@ -322,15 +207,6 @@ def _check_dir_target(path: Path) -> None:
     if not path.is_dir() and not path.is_file():
         # FIFOs, sockets and devices: /dev/stdin, <(command), /dev/zero.
         raise click.UsageError(f"not a regular file or directory: {shown} (pipe it to `keysweep stdin` instead)")
-
-
-def _check_output(output: Path | None) -> None:
-    """A report that cannot be written must fail before the scan, not after it."""
-    if output is None:
-        return
-    parent = output.parent
-    if not parent.is_dir():
-        raise ConfigError(f"cannot write report {output}: directory {parent} does not exist")
 
 
 def _write_stdout(text: str) -> None:
@@ -351,12 +227,6 @@ def _write_stdout(text: str) -> None:
         raise ConfigError(f"cannot write to standard output: {exc.strerror or exc}") from None
 
 
-_STDIN_SKIPS = {
-    "binary": "binary input (a NUL byte in the first 8 KiB)",
-    "too-large": "larger than --max-file-size",
-}
-
-
 def _safe(text: str) -> str:
     from scanner.report._common import escape_controls
 
@@ -366,32 +236,6 @@ def _safe(text: str) -> str:
 def _webhook_line(described: str) -> str:
     # describe() may already start with "webhook:"; say it once.
     return f"keysweep: {described}" if described.startswith("webhook") else f"keysweep: webhook: {described}"
-
-
-def _webhook_targets(opts: ScanOptions, config: Config) -> tuple[Any, ...]:
-    if not opts.webhooks and not config.webhooks:
-        return ()
-    from scanner.actions import check_signing, parse_targets, target_from_url
-
-    targets = list(parse_targets(config.webhooks, source=config.source)) if config.webhooks else []
-    # `--webhook URL` signs with $KEYSWEEP_WEBHOOK_SECRET when it is set (docs/webhook.md).
-    signing = "KEYSWEEP_WEBHOOK_SECRET" if os.environ.get("KEYSWEEP_WEBHOOK_SECRET") else None
-    targets.extend(target_from_url(url, secret_env=signing) for url in opts.webhooks)
-    check_signing(targets, os.environ)  # a missing signing key is an error before the scan
-    return tuple(targets)
-
-
-def _deliver(result: ScanResult, targets: Sequence[Any], repository: str) -> bool:
-    """Send new findings; returns True when some delivery failed for good."""
-    from scanner.actions import default_state_dir, deliver
-
-    summary = deliver(
-        result.findings, targets, state_dir=default_state_dir(os.environ), repository=repository, env=os.environ
-    )
-    for message in summary.messages:
-        click.echo(f"keysweep: warning: {message}", err=True)
-    click.echo(_webhook_line(summary.describe()), err=True)
-    return bool(getattr(summary, "failed", 0))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -406,7 +250,7 @@ def cli() -> None:
 @scan_options
 def dir_command(paths: tuple[Path, ...], no_gitignore: bool, opts: ScanOptions) -> int:
     """Scan files on disk (default: the current directory)."""
-    from scanner.sources.files import display_root, iter_paths
+    from scanner.sources.files import FilesSource, display_root
 
     targets = list(paths) or [Path(".")]
     for path in targets:
@@ -416,11 +260,13 @@ def dir_command(paths: tuple[Path, ...], no_gitignore: bool, opts: ScanOptions) 
     root = display_root(targets)
     return _run_scan(
         opts,
-        lambda: iter_paths(targets, max_file_size=opts.max_file_size, use_gitignore=not no_gitignore),
-        command="dir",
-        root=root,
-        scanned=str(root),
-        default_jobs=os.cpu_count() or 1,
+        Target(
+            "dir",
+            lambda: FilesSource(targets, max_file_size=opts.max_file_size, use_gitignore=not no_gitignore),
+            root=root,
+            scanned=str(root),
+            default_jobs=os.cpu_count() or 1,
+        ),
     )
 
 
@@ -429,19 +275,22 @@ def dir_command(paths: tuple[Path, ...], no_gitignore: bool, opts: ScanOptions) 
 @scan_options
 def stdin_command(label: str, opts: ScanOptions) -> int:
     """Scan standard input."""
-    from scanner.sources.files import iter_stdin
+    from scanner.sources.files import StdinSource
 
     if sys.stdin is None:
         raise SourceError("standard input is closed")
     # An argument with invalid UTF-8 arrives with lone surrogates: show \xNN, as for file names.
     label = os.fsencode(label).decode("utf-8", "backslashreplace")
+    stream = sys.stdin.buffer
     return _run_scan(
         opts,
-        lambda: iter_stdin(sys.stdin.buffer, max_file_size=opts.max_file_size, label=label),
-        command="stdin",
-        root=Path.cwd(),
-        scanned=label,
-        default_jobs=1,
+        Target(
+            "stdin",
+            lambda: StdinSource(stream, max_file_size=opts.max_file_size, label=label),
+            root=Path.cwd(),
+            scanned=label,
+            default_jobs=1,
+        ),
     )
 
 
@@ -460,14 +309,7 @@ def git_command(
     repo: Path, branches: tuple[str, ...], since: str | None, rev_range: str | None, pre_push: bool, opts: ScanOptions
 ) -> int:
     """Scan every blob reachable from every ref of REPO, each unique blob once."""
-    from scanner.sources.git import (
-        GitBlobReader,
-        history_packs,
-        history_refs,
-        pre_push_scope,
-        repository_label,
-        resolve_repo,
-    )
+    from scanner.sources.git import HistorySource, pre_push_scope, repository_label, resolve_repo
 
     if since and rev_range:
         raise click.UsageError("--since and --range cannot be combined")
@@ -477,21 +319,17 @@ def git_command(
         scope = pre_push_scope(os.environ)
         branches, rev_range = scope.refs or (), scope.rev_range
     top = resolve_repo(repo)
+    refs = list(branches) or None
     return _run_scan(
         opts,
-        lambda: history_refs(
-            top, refs=list(branches) or None, since=since, rev_range=rev_range, max_file_size=opts.max_file_size
+        Target(
+            "git",
+            lambda: HistorySource(top, refs=refs, since=since, rev_range=rev_range, max_file_size=opts.max_file_size),
+            root=top,
+            scanned=str(top),
+            default_jobs=os.cpu_count() or 1,
+            repository=lambda: repository_label(top),
         ),
-        command="git",
-        root=top,
-        scanned=str(top),
-        default_jobs=os.cpu_count() or 1,
-        repository=lambda: repository_label(top),
-        reader=GitBlobReader(top),
-        # The whole history: read from the packs in pack order (a range reads only its blobs).
-        packs=(lambda: history_packs(top, max_file_size=opts.max_file_size))
-        if not (branches or since or rev_range)
-        else None,
     )
 
 
@@ -500,17 +338,19 @@ def git_command(
 @scan_options
 def staged_command(repo: Path, opts: ScanOptions) -> int:
     """Scan the lines the staged change adds (pre-commit)."""
-    from scanner.sources.git import iter_staged, repository_label, resolve_repo
+    from scanner.sources.git import StagedSource, repository_label, resolve_repo
 
     top = resolve_repo(repo)
     return _run_scan(
         opts,
-        lambda: iter_staged(top, max_file_size=opts.max_file_size),
-        command="staged",
-        root=top,
-        scanned=str(top),
-        default_jobs=1,
-        repository=lambda: repository_label(top),
+        Target(
+            "staged",
+            lambda: StagedSource(top, max_file_size=opts.max_file_size),
+            root=top,
+            scanned=str(top),
+            default_jobs=1,
+            repository=lambda: repository_label(top),
+        ),
     )
 
 
@@ -531,11 +371,11 @@ def rules_group() -> None:
 @click.option("--config", type=click.Path(dir_okay=False, path_type=Path), help="Include this config's rules.")
 def rules_list(format_: str, config: Path | None) -> int:
     """List every rule: id, provider, description."""
-    ruleset = _ruleset(load_config(config) if config else Config())
+    rules = ruleset(load_config(config) if config else Config())
     if format_ == "markdown":
         from scanner.rules import rules_markdown
 
-        _write_stdout(rules_markdown(ruleset.rules))
+        _write_stdout(rules_markdown(rules.rules))
         return 0
     if format_ == "json":
         records = [
@@ -548,14 +388,14 @@ def rules_list(format_: str, config: Path | None) -> int:
                 "validator": r.validator,
                 "references": list(r.references),
             }
-            for r in ruleset.rules
+            for r in rules.rules
         ]
         _write_stdout(json.dumps(records, indent=2) + "\n")
         return 0
-    width = max(len(r.id) for r in ruleset.rules)
-    _write_stdout("".join(f"{rule.id:<{width}}  {rule.description}\n" for rule in ruleset.rules))
-    providers = len({r.provider for r in ruleset.rules})
-    click.echo(f"{len(ruleset.rules)} rules, {providers} providers", err=True)
+    width = max(len(r.id) for r in rules.rules)
+    _write_stdout("".join(f"{rule.id:<{width}}  {rule.description}\n" for rule in rules.rules))
+    providers = len({r.provider for r in rules.rules})
+    click.echo(f"{len(rules.rules)} rules, {providers} providers", err=True)
     return 0
 
 
@@ -565,16 +405,16 @@ def rules_check(config: Path | None) -> int:
     """Check every rule against its own examples and negative examples."""
     from scanner.rulecheck import check_rules
 
-    ruleset = _ruleset(load_config(config) if config else Config())
-    problems = check_rules(ruleset.rules)
+    rules = ruleset(load_config(config) if config else Config())
+    problems = check_rules(rules.rules)
     for problem in problems:
         click.echo(f"FAIL {problem}", err=True)
-    providers = len({r.provider for r in ruleset.rules})
-    examples = sum(len(r.examples) + len(r.negative_examples) for r in ruleset.rules)
+    providers = len({r.provider for r in rules.rules})
+    examples = sum(len(r.examples) + len(r.negative_examples) for r in rules.rules)
     if problems:
-        click.echo(f"{len(problems)} problem(s) in {len(ruleset.rules)} rules", err=True)
+        click.echo(f"{len(problems)} problem(s) in {len(rules.rules)} rules", err=True)
         return 1
-    click.echo(f"ok: {len(ruleset.rules)} rules, {providers} providers, {examples} examples checked")
+    click.echo(f"ok: {len(rules.rules)} rules, {providers} providers, {examples} examples checked")
     return 0
 
 

@@ -9,9 +9,10 @@ import hashlib
 from dataclasses import dataclass, field
 
 __all__ = [
+    "INLINE_ALLOW_MARKERS",
     "Provenance",
+    "Derivation",
     "Blob",
-    "BlobRef",
     "Skipped",
     "Rule",
     "Match",
@@ -20,6 +21,11 @@ __all__ = [
     "blob_id",
     "sha256_hex",
 ]
+
+
+# A line holding one of these is never reported (keysweep's own, and those of the tools
+# people come from). The engine keeps the markers with each match's line text.
+INLINE_ALLOW_MARKERS = ("keysweep:allow", "gitleaks:allow", "pragma: allowlist secret")
 
 
 def blob_id(data: bytes) -> str:
@@ -35,35 +41,39 @@ def sha256_hex(text: str) -> str:
 
 @dataclass(frozen=True)
 class Provenance:
-    """Where a blob was seen: a path, and for history the earliest commit that added it there."""
+    """Where a blob was seen: a path, and for history the earliest commit that added it
+    there. `order` is that commit's place in history (parents before children): which of
+    two commits came first, whatever their dates say."""
 
     path: str
     commit: str | None = None
     author: str | None = None
     email: str | None = None
     date: str | None = None
+    order: int = 0
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """How a blob was made from another one (its base): its pieces in order, each
+    (start, end, origin) a range of the new blob copied from base[origin:], or, with
+    origin -1, inserted. Git's pack deltas say this outright; two versions of a file give
+    it by a diff. Matching uses it to look again only where the blob is new."""
+
+    base: str
+    pieces: tuple[tuple[int, int, int], ...]
+    base_size: int
 
 
 @dataclass(frozen=True)
 class Blob:
-    """Content to scan, once per unique id, with every place it was seen."""
+    """Content to scan, with every place it was seen that its source knows of, and how it
+    derives from a blob matched before it, when it does."""
 
     id: str
     data: bytes
     provenance: tuple[Provenance, ...] = ()
-
-
-@dataclass(frozen=True)
-class BlobRef:
-    """A blob known by id and size only: whoever matches it reads it (a git history scan's
-    workers each read their share from git, so the content never crosses a process pipe)."""
-
-    id: str
-    size: int
-    provenance: tuple[Provenance, ...] = ()
-    # The previous version of the same file, when what this blob did not change was already
-    # matched there (scanner.engine.delta): the matcher may then scan only the change.
-    base: str | None = None
+    derivation: Derivation | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +83,8 @@ class Skipped:
     path: str
     reason: str
     detail: str = ""
+    # The blob it is, where it is one: a history scan reports only blobs a ref reaches.
+    blob_id: str = ""
 
 
 @dataclass(frozen=True)

@@ -108,3 +108,9 @@ def git(repo: Path, *args: str, env: dict[str, str] | None = None) -> str:
     full_env = git_env("Test Author", "author@example.invalid", **(env or {}))
     proc = subprocess.run(["git", *args], cwd=repo, env=full_env, capture_output=True, check=True)
     return proc.stdout.decode("utf-8", "replace")
+
+
+def read_source(source, *, shared: bool = False) -> list:
+    from scanner.sources.audit import read_items
+
+    return read_items(source, shared=shared)

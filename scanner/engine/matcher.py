@@ -10,24 +10,22 @@ from __future__ import annotations
 import bisect
 import time
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import regex
 
 from scanner.engine.decode import MAX_DEPTH as MAX_DECODE_DEPTH
 from scanner.engine.decode import RUN_PREFIX, scan_encoded
-from scanner.engine.delta import Change, Edit, carried, changes, edit_changes
 from scanner.engine.entropy import shannon_entropy
 from scanner.engine.filters import rejection
 from scanner.engine.lines import MULTILINE_SPAN, REACH, LineTexts, bounded_line, keyword_windows, merge
 from scanner.engine.prefilter import LineFinder, build_prefilter, rule_keywords
 from scanner.engine.validators import VALIDATORS
-from scanner.findings import INLINE_ALLOW_MARKERS
-from scanner.model import Match, Rule
+from scanner.model import INLINE_ALLOW_MARKERS, Match, Rule
 from scanner.patterns import compile_pattern
 
-__all__ = ["Matcher", "Candidate", "REGEX_TIMEOUT", "MULTILINE_SPAN"]
+__all__ = ["Matcher", "Candidate", "Region", "REGEX_TIMEOUT", "MULTILINE_SPAN"]
 
 REGEX_TIMEOUT = 1.0
 # Windows longer than this are confirmed chunk by chunk (see _confirm).
@@ -49,6 +47,16 @@ class Candidate:
     end: int
     secret: str
     dropped: str | None
+
+
+@dataclass(frozen=True)
+class Region:
+    """Bytes of a blob to match on their own (`span`), and the part of them (`keep`) whose
+    matches count: around `keep`, enough lines that a match in it sees all it would see
+    in the whole blob."""
+
+    span: tuple[int, int]
+    keep: tuple[int, int]
 
 
 @dataclass(frozen=True)
@@ -92,26 +100,48 @@ class Matcher:
     def backend(self) -> str:
         return self.prefilter.name
 
-    def scan(
-        self,
-        data: bytes,
-        blob_id: str = "",
-        *,
-        depth: int = 0,
-        where: str = "",
-        base: bytes | None = None,
-        local: bool = False,
-    ) -> list[Match]:
-        """`where` names the input (a path) in warnings. `local`: leave out the rules whose
-        matches reach past the lines around a keyword (for lines cut out of a blob where
-        none of them matches: joined, such lines could make a match the blob does not hold).
+    def scan(self, data: bytes, blob_id: str = "", *, where: str = "") -> list[Match]:
+        """Every confirmed match in `data`, deduplicated, in start order. `where` names the
+        input (a path) in warnings."""
+        return self._scan(data, blob_id, where=where)
 
-        With `base` (the previous version of the same file), matches that `base` holds too,
-        unchanged in every line the matcher looks at, may be left out: what the change can
-        have added is scanned, not the whole blob (scanner.engine.delta).
+    def scan_regions(
+        self, data: bytes, regions: Sequence[Region], blob_id: str = "", *, where: str = ""
+    ) -> list[Match] | None:
+        """The matches of `data` inside each region's `keep` part, each with line 0 and
+        end_line the number of lines it spans (the caller numbers them in the whole blob);
+        None when `data` must be scanned whole instead: a rule that reaches past the lines
+        around its keyword may match in it, or the regions would cover it all.
+
+        The regions are matched in one call, joined by blank lines: no window reaches past
+        one line either side of its keyword, so none reaches from one region into the next,
+        and a region keeps its own lines whole (each ends in a newline, but the blob's last).
         """
-        if base is not None and depth == 0:
-            return self._scan_change(data, base, blob_id, where)
+        if self._wide is not None and self._wide.fired(data):
+            return None
+        if sum(end - start for start, end in (region.span for region in regions)) >= len(data):
+            return None
+        parts = [data[start:end] for start, end in (region.span for region in regions)]
+        joined = _SEPARATOR.join(parts)
+        offsets = []  # start of each region in `joined`
+        at = 0
+        for part in parts:
+            offsets.append(at)
+            at += len(part) + len(_SEPARATOR)
+        kept = []
+        for match in self._scan(joined, blob_id, where=where, local=True):
+            index = bisect.bisect_right(offsets, match.start) - 1
+            region = regions[index]
+            shift = region.span[0] - offsets[index]
+            start, end = match.start + shift, match.end + shift
+            if end > region.keep[0] and start < region.keep[1]:
+                kept.append(replace(match, start=start, end=end, line=0, end_line=match.end_line - match.line))
+        return kept
+
+    def _scan(self, data: bytes, blob_id: str, *, depth: int = 0, where: str = "", local: bool = False) -> list[Match]:
+        """`local`: leave out the rules whose matches reach past the lines around a keyword
+        (for lines cut out of a blob where none of them matches: joined, such lines could
+        make a match the blob does not hold)."""
         texts = LineTexts(data, INLINE_ALLOW_MARKERS)
         candidates = self._confirm(data, self._windows(data, local=local), where=where)
         matches = _deduplicate(self._to_matches(data, blob_id, candidates, texts), self._priorities)
@@ -122,75 +152,11 @@ class Matcher:
                 blob_id,
                 matches,
                 self._priorities,
-                lambda text: self.scan(text, blob_id, depth=depth + 1, where=where),
+                lambda text: self._scan(text, blob_id, depth=depth + 1, where=where),
                 self._run_lines.spans(data) if self._run_lines is not None else None,
                 texts.text,
             )
         return matches
-
-    def _scan_change(self, data: bytes, base: bytes, blob_id: str, where: str) -> list[Match]:
-        found = self._zones_or_none(data, lambda: changes(data, base))
-        if found is None:
-            return self.scan(data, blob_id, where=where)
-        return _numbered(data, self._scan_zones(data, blob_id, found, where))
-
-    def _zones_or_none(self, data: bytes, find: Callable[[], list[Change]]) -> list[Change] | None:
-        """What changed, or None when the blob is better matched whole: a rule that reaches
-        past its lines may match in it, or the regions would cover it all."""
-        if self._wide is not None and self._wide.fired(data):
-            return None
-        found = find()
-        if sum(end - start for start, end in (change.region for change in found)) >= len(data):
-            return None
-        return found
-
-    def scan_edit(
-        self, data: bytes, blob_id: str, edit: Edit, previous: Sequence[Match], *, where: str = ""
-    ) -> list[Match]:
-        """`scan(data)`, for a blob built by `edit` from a source whose matches (all of
-        them, as `scan` gives them) are `previous`: the zones around what the edit did not
-        copy are matched, and the source's matches elsewhere are carried over.
-
-        Unlike `scan(base=...)`, the result is the blob's own, whatever the source is: an
-        older or a newer version, at any path (scanner.engine.delta).
-        """
-        found = self._zones_or_none(data, lambda: edit_changes(data, edit))
-        if found is None:
-            return self.scan(data, blob_id, where=where)
-        # No match kept here overlaps a carried one: a match found near a zone sees the same
-        # lines as in the source (its window reaches one line from its keyword's; a zone has
-        # three more), so the source's own scan already chose between the two.
-        kept = self._scan_zones(data, blob_id, found, where)
-        for match, start in carried(previous, edit, found):
-            end = start + match.end - match.start
-            kept.append(
-                replace(match, blob_id=blob_id, start=start, end=end, line=0, end_line=match.end_line - match.line)
-            )
-        return _numbered(data, kept)
-
-    def _scan_zones(self, data: bytes, blob_id: str, found: Sequence[Change], where: str) -> list[Match]:
-        """Matches touching the zones, each numbered from its region's first line (0).
-
-        The regions are matched in one call, joined by blank lines: no window reaches past
-        one line either side of its keyword, so none reaches from one region into the next,
-        and a region keeps its own lines whole (each ends in a newline, but the blob's last).
-        """
-        parts = [data[start:end] for start, end in (change.region for change in found)]
-        joined = _SEPARATOR.join(parts)
-        offsets = []  # start of each region in `joined`
-        at = 0
-        for part in parts:
-            offsets.append(at)
-            at += len(part) + len(_SEPARATOR)
-        kept = []
-        for match in self.scan(joined, blob_id, where=where, local=True):
-            index = bisect.bisect_right(offsets, match.start) - 1
-            change = found[index]
-            shift = change.region[0] - offsets[index]
-            start, end = match.start + shift, match.end + shift
-            if end > change.zone[0] and start < change.zone[1]:
-                kept.append(replace(match, start=start, end=end, line=0, end_line=match.end_line - match.line))
-        return kept
 
     def candidates(self, data: bytes) -> list[Candidate]:
         """Every regex match with its verdict, for `rules check` and debugging."""
@@ -369,20 +335,6 @@ class Matcher:
                 )
             )
         return matches
-
-
-def _numbered(data: bytes, matches: list[Match]) -> list[Match]:
-    """`matches` (line 0, end_line the number of lines each spans) in start order, with
-    their lines in `data`."""
-    matches.sort(key=lambda m: (m.start, m.end, m.rule_id))
-    numbered = []
-    line = 1
-    counted = 0
-    for match in matches:
-        line += data.count(b"\n", counted, match.start)
-        counted = match.start
-        numbered.append(replace(match, line=line, end_line=line + match.end_line))
-    return numbered
 
 
 def _deduplicate(matches: list[Match], priority: Mapping[str, int]) -> list[Match]:

@@ -5,24 +5,30 @@ so `.gitignore` is honoured exactly as git does; elsewhere, or with --no-gitigno
 plain walk. A directory that git ignores as a whole (build output, a vendored tree) is
 walked whole when it is named: ignored by git, it is still where keys leak to, and
 naming it says to look there. Symlinks are never followed out of the scanned root.
+The list is made in this process; the workers read the files.
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
-from collections.abc import Iterator, Sequence
+from collections.abc import Container, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from scanner.errors import SourceError
 from scanner.model import Blob, Provenance, Skipped, blob_id
-from scanner.sources import is_binary, normalize_text, scrubbed_env
+from scanner.sources.git.process import run_status
+from scanner.sources.git.repo import work_tree_top
+from scanner.sources.interface import Plan, Visit
+from scanner.sources.text import is_binary, normalize_text
 
-__all__ = ["iter_paths", "iter_stdin", "display_root"]
+__all__ = ["FilesSource", "StdinSource", "display_root"]
 
 _SKIP_DIRS = {".git", ".hg", ".svn"}
 _STDIN_CHUNK = 1 << 20
+# Files per work unit: enough that a unit's overhead is small, few enough to balance.
+_BATCH_FILES = 128
 
 
 def display_root(paths: Sequence[Path]) -> Path:
@@ -32,34 +38,13 @@ def display_root(paths: Sequence[Path]) -> Path:
     return Path.cwd().resolve()
 
 
-def _git_top(directory: Path) -> Path | None:
-    try:
-        out = subprocess.run(
-            ["git", "-C", str(directory), "rev-parse", "--show-toplevel"],
-            capture_output=True,
-            env=scrubbed_env(),
-            check=False,
-        )
-    except OSError:
-        return None
-    if out.returncode != 0:
-        return None
-    top = out.stdout.decode("utf-8", "surrogateescape").strip()
-    return Path(top).resolve() if top else None
-
-
 def _git_files(directory: Path) -> list[Path] | None:
     """Tracked and untracked-not-ignored files below `directory`, per git; None outside a
     work tree, and for a directory git ignores as a whole."""
-    top = _git_top(directory)
+    top = work_tree_top(directory)
     if top is None or (top != directory.resolve() and _ignored(directory)):
         return None
-    proc = subprocess.run(
-        ["git", "-C", str(directory), "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."],
-        capture_output=True,
-        env=scrubbed_env(),
-        check=False,
-    )
+    proc = run_status(directory, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", ".")
     if proc.returncode != 0:
         return None
     names = [n for n in proc.stdout.split(b"\0") if n]
@@ -69,15 +54,9 @@ def _git_files(directory: Path) -> list[Path] | None:
 def _ignored(directory: Path) -> bool:
     """git ignores the directory itself (or one it is in)."""
     try:
-        out = subprocess.run(
-            ["git", "-C", str(directory), "check-ignore", "-q", "."],
-            capture_output=True,
-            env=scrubbed_env(),
-            check=False,
-        )
-    except OSError:
+        return run_status(directory, "check-ignore", "-q", ".").returncode == 0
+    except SourceError:
         return False
-    return out.returncode == 0
 
 
 def _walk(directory: Path) -> Iterator[Path]:
@@ -105,60 +84,142 @@ def _relative(path: Path, root: Path) -> str:
     return os.fsencode(rel.as_posix()).decode("utf-8", "backslashreplace")
 
 
-def iter_paths(paths: Sequence[Path], *, max_file_size: int, use_gitignore: bool = True) -> Iterator[Blob | Skipped]:
-    """Files named or below the directories named, each read once, as Blobs."""
-    root = display_root(paths)
-    seen: set[Path] = set()
-    for given in paths:
-        if not given.exists() and not given.is_symlink():
-            raise SourceError(f"no such file or directory: {given}")
-        base = given.resolve()
-        if given.is_dir():
-            listed = _git_files(given) if use_gitignore else None
-            candidates = sorted(listed) if listed is not None else list(_walk(given))
-            boundary = base
-        else:
-            candidates = [given]
-            boundary = base.parent
-        for path in candidates:
-            yield from _read(path, root, boundary, seen, max_file_size)
+@dataclass(frozen=True)
+class FileBatch:
+    """Files for one worker to read: (path to open, path to report)."""
+
+    entries: tuple[tuple[str, str], ...]
 
 
-def _read(path: Path, root: Path, boundary: Path, seen: set[Path], max_file_size: int) -> Iterator[Blob | Skipped]:
+@dataclass(frozen=True)
+class _FileReader:
+    max_file_size: int
+
+    def read(self, unit: FileBatch, visit: Visit) -> None:
+        for path, rel in unit.entries:
+            visit(_read(Path(path), rel, self.max_file_size), None)
+
+
+def _read(path: Path, rel: str, max_file_size: int) -> Blob | Skipped:
+    try:
+        if not path.is_file():
+            return Skipped(rel, "not-a-file")
+        size = path.stat().st_size
+        if size > max_file_size:
+            return Skipped(rel, "too-large", f"{size} bytes")
+        data = path.read_bytes()
+    except OSError as exc:
+        return Skipped(rel, "unreadable", exc.strerror or str(exc))
+    if is_binary(data):
+        return Skipped(rel, "binary")
+    data = normalize_text(data)
+    return Blob(id=blob_id(data), data=data, provenance=(Provenance(path=rel),))
+
+
+class FilesSource:
+    """Files named, and files below the directories named, each read once."""
+
+    def __init__(self, paths: Sequence[Path], *, max_file_size: int, use_gitignore: bool = True) -> None:
+        self._paths = list(paths)
+        self._max_file_size = max_file_size
+        self._use_gitignore = use_gitignore
+        self._skipped: list[Skipped] = []
+
+    def plan(self, jobs: int, matched: Container[str], *, shared: bool) -> Plan:
+        return Plan(_FileReader(self._max_file_size), self._units())
+
+    def _units(self) -> Iterator[FileBatch]:
+        batch: list[tuple[str, str]] = []
+        for entry in self._entries():
+            if isinstance(entry, Skipped):
+                self._skipped.append(entry)
+                continue
+            batch.append(entry)
+            if len(batch) >= _BATCH_FILES:
+                yield FileBatch(tuple(batch))
+                batch = []
+        if batch:
+            yield FileBatch(tuple(batch))
+
+    def _entries(self) -> Iterator[tuple[str, str] | Skipped]:
+        root = display_root(self._paths)
+        seen: set[Path] = set()
+        for given in self._paths:
+            if not given.exists() and not given.is_symlink():
+                raise SourceError(f"no such file or directory: {given}")
+            base = given.resolve()
+            if given.is_dir():
+                listed = _git_files(given) if self._use_gitignore else None
+                candidates = sorted(listed) if listed is not None else list(_walk(given))
+                boundary = base
+            else:
+                candidates = [given]
+                boundary = base.parent
+            for path in candidates:
+                entry = _entry(path, root, boundary, seen)
+                if entry is not None:
+                    yield entry
+
+    def reaches(self, blob_id: str) -> bool:
+        return True
+
+    def places(self, blob_id: str) -> tuple[Provenance, ...]:
+        return ()
+
+    def skipped(self) -> Iterable[Skipped]:
+        return self._skipped
+
+    def close(self) -> None:
+        return None
+
+
+def _entry(path: Path, root: Path, boundary: Path, seen: set[Path]) -> tuple[str, str] | Skipped | None:
+    """What to read for `path` (once), a skip, or None (a directory link, a file seen)."""
     absolute = Path(os.path.abspath(path))
     rel = _relative(absolute, root)
     if path.is_symlink():
         target = path.resolve()
         if not _inside(target, boundary):
-            yield Skipped(rel, "symlink-outside-root")
-            return
+            return Skipped(rel, "symlink-outside-root")
         if target.is_dir():
-            return
+            return None
     if absolute in seen:
-        return
+        return None
     seen.add(absolute)
-    try:
-        if not path.is_file():
-            if path.exists():
-                yield Skipped(rel, "not-a-file")
-            return
-        size = path.stat().st_size
-        if size > max_file_size:
-            yield Skipped(rel, "too-large", f"{size} bytes")
-            return
-        data = path.read_bytes()
-    except OSError as exc:
-        yield Skipped(rel, "unreadable", exc.strerror or str(exc))
-        return
-    if is_binary(data):
-        yield Skipped(rel, "binary")
-        return
-    data = normalize_text(data)
-    yield Blob(id=blob_id(data), data=data, provenance=(Provenance(path=rel),))
+    if not path.is_file():
+        return Skipped(rel, "not-a-file") if path.exists() else None
+    return str(path), rel
 
 
-def iter_stdin(stream: BinaryIO, *, max_file_size: int, label: str = "stdin") -> Iterator[Blob | Skipped]:
-    """All of standard input as one blob (it cannot be re-read, so it is read whole)."""
+@dataclass(frozen=True)
+class _BlobReader:
+    def read(self, unit: Blob | Skipped, visit: Visit) -> None:
+        visit(unit, None)
+
+
+class StdinSource:
+    """All of standard input as one blob (it cannot be re-read, so it is read whole, here)."""
+
+    def __init__(self, stream: BinaryIO, *, max_file_size: int, label: str = "stdin") -> None:
+        self._item = _read_stream(stream, max_file_size, label)
+
+    def plan(self, jobs: int, matched: Container[str], *, shared: bool) -> Plan:
+        return Plan(_BlobReader(), iter([self._item]))
+
+    def reaches(self, blob_id: str) -> bool:
+        return True
+
+    def places(self, blob_id: str) -> tuple[Provenance, ...]:
+        return ()
+
+    def skipped(self) -> Iterable[Skipped]:
+        return ()
+
+    def close(self) -> None:
+        return None
+
+
+def _read_stream(stream: BinaryIO, max_file_size: int, label: str) -> Blob | Skipped:
     # Read in chunks: one read(max_file_size + 1) allocates that much up front (MemoryError at 1G+).
     chunks: list[bytes] = []
     total = 0
@@ -174,10 +235,8 @@ def iter_stdin(stream: BinaryIO, *, max_file_size: int, label: str = "stdin") ->
     data = b"".join(chunks)
     del chunks
     if len(data) > max_file_size:
-        yield Skipped(label, "too-large", f"over {max_file_size} bytes")
-        return
+        return Skipped(label, "too-large", f"over {max_file_size} bytes")
     if is_binary(data):
-        yield Skipped(label, "binary")
-        return
+        return Skipped(label, "binary")
     data = normalize_text(data)
-    yield Blob(id=blob_id(data), data=data, provenance=(Provenance(path=label),))
+    return Blob(id=blob_id(data), data=data, provenance=(Provenance(path=label),))

@@ -8,8 +8,7 @@ import time
 
 from scanner.engine.lines import MULTILINE_SPAN, REACH, LineTexts, keyword_windows, merge
 from scanner.engine.matcher import Matcher, _deduplicate
-from scanner.findings import INLINE_ALLOW_MARKERS
-from scanner.model import Match, Rule
+from scanner.model import INLINE_ALLOW_MARKERS, Match, Rule
 from scanner.rules import load_rule_pack
 from tests.helpers import github_token
 

@@ -26,8 +26,9 @@ from scanner.engine.prefilter import (
 from scanner.findings import Suppressor
 from scanner.rules import Allowlist, load_rule_pack
 from scanner.scan import scan
-from scanner.sources.files import iter_paths
-from scanner.sources.git import GitBlobReader, history_refs, iter_history
+from scanner.sources.audit import WithoutPacks
+from scanner.sources.files import FilesSource
+from scanner.sources.git import HistorySource
 from tests.helpers import git
 
 PACK = load_rule_pack()
@@ -197,8 +198,8 @@ def test_dir_scan_output_is_the_same_with_one_or_two_workers(tmp_path: Path) -> 
     root = tmp_path / "tree"
     _tree(root, 600)
     suppressor = Suppressor(Allowlist())
-    one = scan(iter_paths([root], max_file_size=10 << 20, use_gitignore=False), PACK, suppressor, jobs=1)
-    two = scan(iter_paths([root], max_file_size=10 << 20, use_gitignore=False), PACK, suppressor, jobs=2)
+    one = scan(FilesSource([root], max_file_size=10 << 20, use_gitignore=False), PACK, suppressor, jobs=1)
+    two = scan(FilesSource([root], max_file_size=10 << 20, use_gitignore=False), PACK, suppressor, jobs=2)
     assert _findings(one) and _findings(one) == _findings(two)
     assert one.stats.blobs == two.stats.blobs and one.stats.bytes == two.stats.bytes
 
@@ -215,15 +216,14 @@ def test_history_scan_with_workers_finishes_and_matches_one_process(tmp_path: Pa
         git(repo, "add", "-A")
         git(repo, "commit", "-q", "-m", f"step {step}")
     suppressor = Suppressor(Allowlist())
-    one = scan(iter_history(repo, max_file_size=10 << 20), PACK, suppressor, jobs=1)
-    two = scan(iter_history(repo, max_file_size=10 << 20), PACK, suppressor, jobs=2)
+    one = scan(WithoutPacks(HistorySource(repo, max_file_size=10 << 20)), PACK, suppressor, jobs=1)
+    two = scan(WithoutPacks(HistorySource(repo, max_file_size=10 << 20)), PACK, suppressor, jobs=2)
     assert _findings(one) and _findings(one) == _findings(two)
-    # Workers reading their share from git themselves (what `keysweep git` does).
-    reader = GitBlobReader(repo)
+    git(repo, "gc", "-q")  # the packs, walked by the workers (what `keysweep git` does)
     for jobs in (1, 2):
-        refs = scan(history_refs(repo, max_file_size=10 << 20), PACK, suppressor, jobs=jobs, reader=reader)
-        assert _findings(refs) == _findings(one)
-        assert (refs.stats.blobs, refs.stats.bytes) == (one.stats.blobs, one.stats.bytes)
+        walked = scan(HistorySource(repo, max_file_size=10 << 20), PACK, suppressor, jobs=jobs)
+        assert _findings(walked) == _findings(one)
+        assert (walked.stats.blobs, walked.stats.bytes) == (one.stats.blobs, one.stats.bytes)
 
 
 @needs_hyperscan

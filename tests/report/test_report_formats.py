@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 from report_fixtures import ALNUM, Fixture, _derived
 
+from scanner.baseline import load_baseline
 from scanner.errors import ConfigError
-from scanner.findings import finding_record, load_baseline, redact
+from scanner.findings import finding_record, redact
 from scanner.model import Finding, ScanStats
 from scanner.report import FORMATS, render, summary_line
 from scanner.report._common import sorted_findings

@@ -14,15 +14,8 @@ import pytest
 
 from scanner.errors import NotARepositoryError, SourceError
 from scanner.model import Blob, Skipped
-from scanner.sources.git import (
-    PushScope,
-    history_refs,
-    iter_history,
-    iter_staged,
-    pre_push_scope,
-    repository_label,
-    resolve_repo,
-)
+from scanner.sources.git import HistorySource, PushScope, StagedSource, pre_push_scope, repository_label, resolve_repo
+from tests.helpers import read_source
 
 MAX = 1_000_000
 _B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -107,7 +100,11 @@ def holding(items: list[Blob | Skipped], text: str) -> list[Blob]:
 
 def history(repo: Repo | Path, **kw: object) -> list[Blob | Skipped]:
     path = repo.path if isinstance(repo, Repo) else repo
-    return list(iter_history(path, max_file_size=kw.pop("max_file_size", MAX), **kw))  # type: ignore[arg-type]
+    return read_source(HistorySource(path, max_file_size=kw.pop("max_file_size", MAX), **kw))  # type: ignore[arg-type]
+
+
+def staged_items(path: Path, **kw: object) -> list[Blob | Skipped]:
+    return read_source(StagedSource(path, max_file_size=kw.pop("max_file_size", MAX), **kw))  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------- history
@@ -329,7 +326,7 @@ def test_paths_that_are_not_utf8(repo: Repo) -> None:
     assert blob.provenance[0].path == "caf\\xe9-\\xff.txt"
     repo.write(name, "content\nmore\n")
     repo.git("add", "-A")
-    (staged,) = list(iter_staged(repo.path, max_file_size=MAX))
+    (staged,) = staged_items(repo.path)
     assert isinstance(staged, Blob) and staged.provenance[0].path == "caf\\xe9-\\xff.txt"
 
 
@@ -413,7 +410,7 @@ def test_the_caller_git_environment_does_not_leak_in(
 
 
 def staged(repo: Repo, **kw: int) -> list[Blob | Skipped]:
-    return list(iter_staged(repo.path, max_file_size=kw.get("max_file_size", MAX)))
+    return staged_items(repo.path, max_file_size=kw.get("max_file_size", MAX))
 
 
 def test_staged_sees_only_added_lines_at_their_new_positions(repo: Repo) -> None:
@@ -472,7 +469,7 @@ def test_staged_reads_the_index_of_commit_a(repo: Repo, tmp_path: Path) -> None:
     shutil.copy(repo.path / ".git" / "index", temp_index)
     repo.git("add", "f.txt", env={"GIT_INDEX_FILE": str(temp_index)})
     assert staged(repo) == []  # the real index has nothing staged
-    (blob,) = iter_staged(repo.path, max_file_size=MAX, environ={"GIT_INDEX_FILE": str(temp_index)})
+    (blob,) = staged_items(repo.path, environ={"GIT_INDEX_FILE": str(temp_index)})
     assert isinstance(blob, Blob) and blob.data == b"\ntwo\n"
 
 
@@ -515,7 +512,7 @@ def test_staged_outside_a_work_tree_is_a_source_error(repo: Repo, tmp_path: Path
     bare = tmp_path / "b.git"
     subprocess.run(["git", "clone", "-q", "--bare", str(repo.path), str(bare)], check=True, env=repo.env)
     with pytest.raises(SourceError):
-        list(iter_staged(bare, max_file_size=MAX))
+        staged_items(bare)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -678,7 +675,7 @@ def test_cli_says_what_it_did_not_follow_or_could_not_read(
 def test_sizes_git_did_not_give_while_listing_are_asked_again(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
     """The size probe is an optimisation: when it answers nothing (git failed to start, or
     died on a corrupt object), the careful path lists the same blobs and skips."""
-    import scanner.sources.git as source
+    import scanner.sources.git.listing as source
 
     repo.write("a.txt", "first\n")
     repo.write("big.txt", "x" * 500 + "\n")
@@ -696,7 +693,7 @@ def test_sizes_git_did_not_give_while_listing_are_asked_again(repo: Repo, monkey
 def test_the_size_probe_answers_each_id_in_the_order_asked(repo: Repo) -> None:
     """Sizes come from the probe while the log is read (the careful path is for what it
     leaves unanswered): one answer per id, by position, missing ids and trees told apart."""
-    import scanner.sources.git as source
+    import scanner.sources.git.listing as source
 
     repo.write("a.txt", "first\n")
     repo.write("b.txt", "x" * 70000 + "\n")
@@ -728,7 +725,7 @@ def test_a_listing_closed_unread_stops_git(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     repo.mkdir()
     _many_files(repo, 3000)
-    listing = history_refs(repo, max_file_size=1 << 20)
+    listing = HistorySource(repo, max_file_size=1 << 20)
     listing.close()
     assert listing._log.proc.returncode is not None
 
@@ -736,19 +733,15 @@ def test_a_listing_closed_unread_stops_git(tmp_path: Path) -> None:
 def test_a_listing_read_after_git_is_done_is_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """git writes its whole log before the caller reads a token, even when the log is
     larger than a pipe (kept at its default 64 KiB here, were the log read from one)."""
-    import scanner.sources.git as git_source
+    import scanner.sources.git.listing as git_source
 
-    monkeypatch.setattr(git_source, "_widen_pipe", lambda stream: None)
+    monkeypatch.setattr(git_source, "widen_pipe", lambda stream: None)
     repo = tmp_path / "wide"
     repo.mkdir()
     _many_files(repo, 1500)
-    listing = history_refs(repo, max_file_size=1 << 20)
-    try:
-        listing._log.proc.wait(timeout=20)  # git never waits on a full pipe
-        items = list(listing)
-    finally:
-        listing.close()
-    assert len(items) == 1500
+    listing = HistorySource(repo, max_file_size=1 << 20)
+    listing._log.proc.wait(timeout=20)  # git never waits on a full pipe
+    assert len(read_source(listing)) == 1500
 
 
 @pytest.mark.parametrize("without", ["pread", "temporary files"])
@@ -757,19 +750,16 @@ def test_the_listing_reads_a_pipe_where_it_cannot_use_a_file(
 ) -> None:
     """Without pread (Windows) or a writable temporary directory, git log writes into a
     pipe as it used to: the same listing."""
-    import scanner.sources.git as git_source
+    import scanner.sources.git.listing as git_source
 
     repo = tmp_path / "repo"
     repo.mkdir()
     _many_files(repo, 300)
-    expected = [item.id for item in history_refs(repo, max_file_size=1 << 20)]
+    expected = [item.id for item in read_source(HistorySource(repo, max_file_size=1 << 20))]
     if without == "pread":
         monkeypatch.delattr(os, "pread")
     else:
         monkeypatch.setattr(git_source, "_temporary_file", lambda: None)
-    listing = history_refs(repo, max_file_size=1 << 20)
-    try:
-        assert listing._log._out is None
-        assert [item.id for item in listing] == expected
-    finally:
-        listing.close()
+    listing = HistorySource(repo, max_file_size=1 << 20)
+    assert listing._log._out is None
+    assert [item.id for item in read_source(listing)] == expected

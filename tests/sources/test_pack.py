@@ -10,12 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from scanner.engine.delta import Edit
 from scanner.findings import Suppressor
+from scanner.model import Derivation
 from scanner.rules import Allowlist, load_rule_pack
 from scanner.scan import ScanResult, scan
-from scanner.sources.git import GitBlobReader, history_packs, history_refs
-from scanner.sources.pack import PackedBlob, PackWalk, apply_delta, open_packs
+from scanner.sources.audit import WithoutPacks
+from scanner.sources.git import HistorySource
+from scanner.sources.git.history import history_packs
+from scanner.sources.git.pack import PackedBlob, PackWalk, apply_delta, open_packs
 from tests.helpers import git, github_token, stripe_key
 
 MAX_SIZE = 64 * 1024
@@ -95,10 +97,10 @@ def _walked(walk: PackWalk, jobs: int = 3) -> tuple[dict[bytes, bytes], int]:
         nonlocal edits
         assert blob.oid not in seen
         seen[blob.oid] = blob.data
-        if blob.edit is not None:
+        if blob.derivation is not None:
             assert base is not None
             edits += 1
-            _check_edit(blob.data, blob.edit, base)
+            _check_edit(blob.data, blob.derivation, base)
         return blob.data
 
     for task in walk.tasks(jobs):
@@ -106,8 +108,8 @@ def _walked(walk: PackWalk, jobs: int = 3) -> tuple[dict[bytes, bytes], int]:
     return seen, edits
 
 
-def _check_edit(data: bytes, edit: Edit, base: bytes) -> None:
-    assert edit.source_size == len(base)
+def _check_edit(data: bytes, edit: Derivation, base: bytes) -> None:
+    assert edit.base_size == len(base)
     at = 0
     for start, end, origin in edit.pieces:
         assert start == at
@@ -147,21 +149,21 @@ def _delta(base: bytes, *ops: tuple[int, int] | bytes) -> bytes:
 def test_a_delta_builds_its_blob_and_says_which_bytes_were_copied_from_where() -> None:
     base = bytes(range(256)) * 1024  # 256 KiB: copies longer than 64 KiB are split by git
     delta = _delta(base, (0, 0x10000), (0x10000, 0x10000), (0x20000, 5), b"new", (7, 9), (16, 4))
-    data, edit = apply_delta(base, delta, 1 << 20)
+    data, pieces = apply_delta(base, delta, 1 << 20)
+    edit = Derivation("", pieces, len(base))
     assert data == base[:0x20005] + b"new" + base[7:20]
     # A copy that carries on where the last one stopped is one piece (no seam to match at);
     # after an insert, or from elsewhere in the base, a new piece starts.
     assert edit.pieces == ((0, 0x20005, 0), (0x20005, 0x20008, -1), (0x20008, 0x20015, 7))
-    assert edit.source_size == len(base)
     _check_edit(data, edit, base)
     moved, moved_edit = apply_delta(base, _delta(base, (100, 10), (50, 10)), 1 << 20)
     assert moved == base[100:110] + base[50:60]
-    assert moved_edit.pieces == ((0, 10, 100), (10, 20, 50))
+    assert moved_edit == ((0, 10, 100), (10, 20, 50))
     # The copy after an insert lines up with the one before it, but the insert replaced
     # two bytes of the base: a new piece.
     replaced, replaced_edit = apply_delta(base, _delta(base, (0, 5), b"ab", (7, 3)), 1 << 20)
     assert replaced == base[:5] + b"ab" + base[7:10]
-    assert replaced_edit.pieces == ((0, 5, 0), (5, 7, -1), (7, 10, 7))
+    assert replaced_edit == ((0, 5, 0), (5, 7, -1), (7, 10, 7))
 
 
 @pytest.mark.parametrize(
@@ -240,18 +242,13 @@ def test_a_corrupt_object_is_left_to_git_and_the_rest_is_read(repo: Path) -> Non
 
 
 def _result(repo: Path, *, packs: bool, jobs: int = 1) -> tuple:
-    listing = history_refs(repo, max_file_size=MAX_SIZE)
+    source = HistorySource(repo, max_file_size=MAX_SIZE)
     try:
         result: ScanResult = scan(
-            listing,
-            load_rule_pack(),
-            Suppressor(Allowlist()),
-            jobs=jobs,
-            reader=GitBlobReader(repo),
-            packs=(lambda: history_packs(repo, max_file_size=MAX_SIZE)) if packs else None,
+            source if packs else WithoutPacks(source), load_rule_pack(), Suppressor(Allowlist()), jobs=jobs
         )
     finally:
-        listing.close()
+        source.close()
     stats = result.stats
     return (
         result.findings,
@@ -422,21 +419,21 @@ def test_without_fork_the_workers_read_through_git(repo: Path, monkeypatch: pyte
     """Spawned workers (macOS, Windows) could not share the walk: the scan does not open the
     packs, reads every blob through `cat-file`, and reports the same."""
     import scanner.scan as scan_module
+    import scanner.sources.git.history as history_module
 
     expected = _result(repo, packs=False, jobs=2)
     opened = []
 
-    def packs() -> PackWalk | None:
+    def packs(*args: object) -> PackWalk | None:
         opened.append(True)
         return history_packs(repo, max_file_size=MAX_SIZE)
 
     monkeypatch.setattr(scan_module, "_can_fork", lambda: False)
-    listing = history_refs(repo, max_file_size=MAX_SIZE)
+    monkeypatch.setattr(history_module, "history_packs", packs)
+    source = HistorySource(repo, max_file_size=MAX_SIZE)
     try:
-        result = scan(
-            listing, load_rule_pack(), Suppressor(Allowlist()), jobs=2, reader=GitBlobReader(repo), packs=packs
-        )
+        result = scan(source, load_rule_pack(), Suppressor(Allowlist()), jobs=2)
     finally:
-        listing.close()
+        source.close()
     assert not opened
     assert result.findings == expected[0]

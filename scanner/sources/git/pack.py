@@ -5,7 +5,7 @@ build it from another one (its delta base), and `git cat-file` rebuilds every bl
 replaying those chains. Read in pack order instead, as `git index-pack` resolves them,
 each object is inflated once and each delta applied once, in this process, with no pipe:
 a tree of deltas is walked depth first, a blob's content kept only while the blobs built
-from it are made. Each blob comes with its `Edit` (scanner.engine.delta): what of it the
+from it are made. Each blob comes with its `Derivation` (scanner.model): what of it the
 delta copied from its base and what it inserted, which is what matching needs to know.
 
 Only what this module can read with certainty is walked: version 2 pack indexes of a
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from scanner.engine.delta import Edit
+from scanner.model import Derivation
 
 __all__ = ["PackedBlob", "PackWalk", "WalkTask", "open_packs"]
 
@@ -52,12 +52,12 @@ State = TypeVar("State")
 
 @dataclass(frozen=True)
 class PackedBlob:
-    """A blob read from a pack: `edit` says how it was built from its delta base (None for
-    a blob stored whole)."""
+    """A blob read from a pack: `derivation` says how its delta built it from its base
+    (None for a blob stored whole)."""
 
     oid: bytes
     data: bytes
-    edit: Edit | None
+    derivation: Derivation | None
 
 
 @dataclass(frozen=True)
@@ -275,7 +275,7 @@ def _varint(delta: bytes, at: int) -> tuple[int, int]:
             return value, at
 
 
-def apply_delta(base: bytes, delta: bytes, limit: int) -> tuple[bytes, Edit]:
+def apply_delta(base: bytes, delta: bytes, limit: int) -> tuple[bytes, tuple[tuple[int, int, int], ...]]:
     """Git's delta format: the new object, and which of its bytes came from where."""
     source_size, at = _varint(delta, 0)
     target_size, at = _varint(delta, at)
@@ -342,7 +342,7 @@ def apply_delta(base: bytes, delta: bytes, limit: int) -> tuple[bytes, Edit]:
             raise ValueError("reserved delta opcode")
     if written != target_size:
         raise ValueError("delta does not make its size")
-    return b"".join(parts), Edit(tuple(pieces), size_of_base)
+    return b"".join(parts), tuple(pieces)
 
 
 class PackWalk:
@@ -400,11 +400,14 @@ class PackWalk:
                 data = pack.inflate(root, limit)
             except (ValueError, zlib.error, IndexError):
                 continue
-            state = visit(PackedBlob(pack.oid(root), data, None), None)
-            stack: list[tuple[bytes, State | None, Iterator[int]]] = [(data, state, iter(children.get(root, ())))]
+            oid = pack.oid(root)
+            state = visit(PackedBlob(oid, data, None), None)
+            stack: list[tuple[bytes, bytes, State | None, Iterator[int]]] = [
+                (oid, data, state, iter(children.get(root, ())))
+            ]
             held = len(data)
             while stack:
-                base, base_state, pending = stack[-1]
+                base_oid, base, base_state, pending = stack[-1]
                 child = next(pending, None)
                 if child is None:
                     stack.pop()
@@ -412,13 +415,14 @@ class PackWalk:
                     continue
                 read += pack.offset[child + 1] - pack.offset[child]
                 try:
-                    made, edit = apply_delta(base, pack.inflate(child, limit), limit)
+                    made, pieces = apply_delta(base, pack.inflate(child, limit), limit)
                 except (ValueError, zlib.error, IndexError):
                     continue
-                state = visit(PackedBlob(pack.oid(child), made, edit), base_state)
+                oid = pack.oid(child)
+                state = visit(PackedBlob(oid, made, Derivation(base_oid.hex(), pieces, len(base))), base_state)
                 deeper = children.get(child)
                 if deeper and held + len(made) <= _MAX_HELD:
-                    stack.append((made, state, iter(deeper)))
+                    stack.append((oid, made, state, iter(deeper)))
                     held += len(made)
         pack.release(0, len(pack.data))
 

@@ -1,39 +1,43 @@
-"""Matching a file's change instead of the whole file (scanner.engine.delta).
+"""Matching a blob by what changed from its base (scanner.engine.change), with the
+derivation a pack delta gives or a diff finds (scanner.sources.derive).
 
-The promise: scanning a new version by its change drops only matches that the previous
-version holds too (same rule, same secret, same line text), so once findings collapse to
-the earliest commit per secret and path, the report is the one a whole-blob scan gives.
-Edits are random (seeded) over real code with every rule example planted in it.
+The promise: a blob matched by its change gets exactly the matches a whole-blob scan
+gives, whatever its base is. Edits are random (seeded) over real code with every rule
+example planted in it.
 """
 
 from __future__ import annotations
 
 import random
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from scanner.engine.delta import (
-    _GRAIN,
-    CONTEXT_LINES,
-    ZONE_LINES,
-    Edit,
-    carried,
-    changes,
-    common_prefix,
-    common_suffix,
-    edit_changes,
-)
+from scanner.engine.change import CONTEXT_LINES, ZONE_LINES, carried, match_blob, zones
 from scanner.engine.matcher import Matcher
 from scanner.engine.prefilter import available_backends
 from scanner.findings import Suppressor
-from scanner.model import BlobRef, Rule
+from scanner.model import Blob, Derivation, Rule
 from scanner.rules import Allowlist
 from scanner.scan import scan
-from scanner.sources.git import GitBlobReader, history_refs
+from scanner.sources.audit import WholeBlobs, WithoutPacks
+from scanner.sources.derive import GRAIN, common_prefix, common_suffix, derive
+from scanner.sources.git import HistorySource
 from tests.engine.test_prefilter import PACK, corpus
 from tests.helpers import git, github_token, random_chars, stripe_key
+
+
+def changes(new: bytes, old: bytes):
+    """The zones of `new` as matched against `old` (a diff's derivation)."""
+    return zones(new, derive(new, old, "old"))
+
+
+def by_change(matcher: Matcher, new: bytes, old: bytes, old_matches) -> list:
+    return match_blob(matcher, Blob("new", new, (), derive(new, old, "old")), old_matches)
+
+
+def by_edit(matcher: Matcher, new: bytes, edit: Derivation, old_matches) -> list:
+    return match_blob(matcher, Blob("new", new, (), edit), old_matches)
 
 
 def _custom_rule(name: str, pattern: str, keyword: str) -> Rule:
@@ -59,13 +63,13 @@ def test_common_prefix_and_suffix_are_equal_runs_at_most_a_grain_short() -> None
         while prefix < min(len(a), len(b)) and a[prefix] == b[prefix]:
             prefix += 1
         found = common_prefix(a, b)
-        assert a[:found] == b[:found] and prefix - _GRAIN <= found <= prefix
+        assert a[:found] == b[:found] and prefix - GRAIN <= found <= prefix
         limit = min(len(a), len(b)) - found
         suffix = 0
         while suffix < limit and a[-1 - suffix] == b[-1 - suffix]:
             suffix += 1
         found = common_suffix(a, b, limit)
-        assert a[len(a) - found :] == b[len(b) - found :] and suffix - _GRAIN <= found <= suffix
+        assert a[len(a) - found :] == b[len(b) - found :] and suffix - GRAIN <= found <= suffix
 
 
 def test_zone_and_region_are_whole_lines_around_the_edit() -> None:
@@ -131,12 +135,12 @@ def _full(match) -> tuple:
 
 
 @pytest.mark.parametrize("backend", available_backends())
-def test_a_change_scan_drops_only_what_the_previous_version_holds(backend: str) -> None:
+def test_a_version_matched_by_its_diff_gets_its_whole_scan(backend: str) -> None:
     matcher = Matcher(PACK, backend=backend)
     matcher.prepare()
     rnd = random.Random(11)
     samples = [s.encode("utf-8") for rule in PACK for s in rule.examples + rule.negative_examples]
-    skipped = in_zone = versions = 0
+    carried_over = re_found = versions = 0
     for blob in corpus(seed=4, files=8):
         old = blob
         old_matches = matcher.scan(old)
@@ -144,27 +148,35 @@ def test_a_change_scan_drops_only_what_the_previous_version_holds(backend: str) 
             new = old
             for _ in range(rnd.choice([1, 1, 2, 3])):
                 new = _edit(rnd, new, samples)
-            full = matcher.scan(new)
-            partial = matcher.scan(new, base=old)
-            whole = {_full(m) for m in full}
-            before = {(m.rule_id, m.secret, m.line_text) for m in old_matches}
-            before_secrets = {(m.rule_id, m.secret) for m in old_matches}
-            for match in partial:
-                # A decoded secret is reported once a blob: the change may find a second copy
-                # that the whole blob dropped, but then the previous version has the first.
-                assert _full(match) in whole or (match.rule_id, match.secret) in before_secrets, match
-            kept = {_full(m) for m in partial}
-            for match in full:
-                if _full(match) not in kept:
-                    assert (match.rule_id, match.secret, match.line_text) in before, match
-                    skipped += 1
-                else:
-                    in_zone += 1
+            full = matcher.scan(new, "new")
+            derivation = derive(new, old, "old")
+            found = zones(new, derivation)
+            carried_over += len(carried(old_matches, derivation, found))
+            re_found += sum(1 for m in full if any(c.zone[0] < m.end and m.start < c.zone[1] for c in found))
+            assert by_change(matcher, new, old, old_matches) == full
             versions += 1
             old, old_matches = new, full
     assert versions == 6 * len(corpus(seed=4, files=8))
-    # Both sides are exercised: matches left to the previous version, and matches re-found.
-    assert skipped > 100 and in_zone > 20
+    # Both sides are exercised: matches carried from the previous version, and matches re-found.
+    assert carried_over > 100 and re_found > 20
+
+
+def test_a_diff_derivation_copies_only_equal_bytes_and_covers_the_blob() -> None:
+    rnd = random.Random(5)
+    samples = [b"alpha = 1", b"beta = 'two'", b"x" * 3000, b"gamma"]
+    for blob in corpus(seed=3, files=4):
+        old = blob
+        for _ in range(20):
+            new = _edit(rnd, old, samples)
+            derivation = derive(new, old, "old")
+            at = 0
+            for start, end, origin in derivation.pieces:
+                assert start == at < end
+                if origin >= 0:
+                    assert new[start:end] == old[origin : origin + end - start]
+                at = end
+            assert at == len(new) and derivation.base_size == len(old)
+            old = new
 
 
 def test_rules_that_reach_past_their_lines_see_the_whole_blob() -> None:
@@ -188,7 +200,7 @@ def test_rules_that_reach_past_their_lines_see_the_whole_blob() -> None:
     full = matcher.scan(new)
     assert [m.rule_id for m in full] == [key_rule.id]
     assert changes(new, old)[0].zone[0] > 0  # the change alone would not reach the BEGIN line
-    assert [_full(m) for m in matcher.scan(new, base=old)] == [_full(m) for m in full]
+    assert [_full(m) for m in by_change(matcher, new, old, matcher.scan(old))] == [_full(m) for m in full]
 
 
 def test_a_secret_whose_keyword_is_lines_above_the_edit_is_found() -> None:
@@ -202,7 +214,7 @@ def test_a_secret_whose_keyword_is_lines_above_the_edit_is_found() -> None:
     new = old.replace(old_value.encode(), new_value.encode())
     full = matcher.scan(new)
     assert [m.secret for m in full] == [new_value]
-    assert [_full(m) for m in matcher.scan(new, base=old)] == [_full(m) for m in full]
+    assert [_full(m) for m in by_change(matcher, new, old, matcher.scan(old))] == [_full(m) for m in full]
 
 
 def _at(seconds: int) -> dict[str, str]:
@@ -245,8 +257,8 @@ def _history(repo: Path) -> None:
     git(repo, "merge", "-q", "--no-edit", "side", env=_at(1_700_002_000))
 
 
-def _report(refs: list, repo: Path) -> list:
-    result = scan(refs, PACK, Suppressor(Allowlist()), reader=GitBlobReader(repo))
+def _report(source) -> list:
+    result = scan(source, PACK, Suppressor(Allowlist()))
     return [(f.rule_id, f.file, f.line, f.column, f.secret, f.commit) for f in result.findings]
 
 
@@ -254,19 +266,18 @@ def test_history_scan_by_change_reports_what_a_whole_blob_scan_reports(tmp_path:
     repo = tmp_path / "repo"
     repo.mkdir()
     _history(repo)
-    refs = list(history_refs(repo, max_file_size=1 << 20))
-    assert sum(1 for ref in refs if isinstance(ref, BlobRef) and ref.base) >= 6
-    whole = [replace(ref, base=None) if isinstance(ref, BlobRef) else ref for ref in refs]
-    expected = _report(whole, repo)
+    expected = _report(WholeBlobs(HistorySource(repo, max_file_size=1 << 20)))
     assert {(rule, path) for rule, path, *_ in expected} >= {
         ("github.classic-pat", "settings.py"),
         ("stripe.secret-key", "settings.py"),
         ("github.classic-pat", "vendored/settings.py"),
     }
-    assert _report(refs, repo) == expected
+    assert _report(WithoutPacks(HistorySource(repo, max_file_size=1 << 20))) == expected
+    git(repo, "gc", "-q", "--aggressive")
+    assert _report(HistorySource(repo, max_file_size=1 << 20)) == expected
 
 
-def _rebuilt(rnd: random.Random, old: bytes, samples: list[bytes]) -> tuple[bytes, Edit]:
+def _rebuilt(rnd: random.Random, old: bytes, samples: list[bytes]) -> tuple[bytes, Derivation]:
     """A new blob made as a git delta makes it: pieces of `old` (anywhere, in any order,
     cut on or off line ends) and inserted bytes; with the Edit that says which is which."""
     pieces: list[tuple[int, int, int]] = []
@@ -299,13 +310,13 @@ def _rebuilt(rnd: random.Random, old: bytes, samples: list[bytes]) -> tuple[byte
             merged[-1] = (last[0], end, last[2])
         else:
             merged.append((start, end, origin))
-    return bytes(out), Edit(tuple(merged), len(old))
+    return bytes(out), Derivation("old", tuple(merged), len(old))
 
 
 @pytest.mark.parametrize("backend", available_backends())
 def test_an_edit_scan_is_the_whole_scan(backend: str) -> None:
-    """scan_edit gives a blob's own matches (not only what its source lacks), whichever way
-    the edit built it: a newer or an older version, with moves, cut anywhere."""
+    """A blob matched by its edit gets its own matches, whichever way the edit built it:
+    a newer or an older version, with moves, cut anywhere."""
     matcher = Matcher(PACK, backend=backend)
     matcher.prepare()
     rnd = random.Random(23)
@@ -316,10 +327,10 @@ def test_an_edit_scan_is_the_whole_scan(backend: str) -> None:
         for _ in range(5):
             new, edit = _rebuilt(rnd, old, samples)
             full = matcher.scan(new, "new")
-            found = edit_changes(new, edit)
+            found = zones(new, edit)
             carried_over += len(carried(old_matches, edit, found))
             re_found += sum(1 for m in full if any(c.zone[0] < m.end and m.start < c.zone[1] for c in found))
-            assert matcher.scan_edit(new, "new", edit, old_matches) == full
+            assert by_edit(matcher, new, edit, old_matches) == full
             old, old_matches = new, full
     # Both sides are exercised: matches carried from the source, and matches found again.
     assert carried_over > 100 and re_found > 50
@@ -334,8 +345,8 @@ def test_an_edit_that_cuts_the_source_short_rescans_its_end() -> None:
     old = b"".join(b"value_%d = %d\n" % (n, n) for n in range(30)) + f"tail_token = {value}x\nend\n".encode()
     new = old[: old.index(b"x\nend")]
     assert matcher.scan(old) == []
-    edit = Edit(((0, len(new), 0),), len(old))
-    assert [m.secret for m in matcher.scan_edit(new, "", edit, [])] == [value] == [m.secret for m in matcher.scan(new)]
+    edit = Derivation("old", ((0, len(new), 0),), len(old))
+    assert [m.secret for m in by_edit(matcher, new, edit, [])] == [value] == [m.secret for m in matcher.scan(new)]
 
 
 @pytest.mark.parametrize("backend", available_backends())
@@ -354,7 +365,8 @@ def test_regions_matched_together_make_no_match_across_them(backend: str) -> Non
     first, second = b"# one inserted line\n", b"# another\n"
     a, b = old.index(b"filler line 020"), old.index(b"filler line 080")
     new = old[:a] + first + old[a:b] + second + old[b:]
-    edit = Edit(
+    edit = Derivation(
+        "old",
         (
             (0, a, 0),
             (a, a + len(first), -1),
@@ -364,7 +376,7 @@ def test_regions_matched_together_make_no_match_across_them(backend: str) -> Non
         ),
         len(old),
     )
-    one, two = edit_changes(new, edit)
+    one, two = zones(new, edit)
     # Where the first region ends and the second starts, in `old`'s bytes (copied as they
     # are), and the second zone's first line: the secret must touch a zone to be kept.
     end_line = new.rfind(b"\n", 0, one.region[1] - 1) + 1 - len(first)
@@ -382,7 +394,7 @@ def test_regions_matched_together_make_no_match_across_them(backend: str) -> Non
     assert matcher.scan(new) == [] == matcher.scan(old)
     joined = b"x = variable\n\n\n\n" + new[two.region[0] : two.region[1]]
     assert [m.secret for m in matcher.scan(joined)] == [secret]  # what joining would make
-    assert matcher.scan_edit(new, "", edit, []) == []
+    assert by_edit(matcher, new, edit, []) == []
 
 
 def test_an_edit_scan_keeps_matches_that_share_their_span() -> None:
@@ -408,5 +420,5 @@ def test_an_edit_scan_keeps_matches_that_share_their_span() -> None:
     assert {a.rule_id for a, _ in overlapping} == {"generic.cli-flag", "generic.basic-auth"}
     inserted = b"// one more line\n"
     new = inserted + old
-    edit = Edit(((0, len(inserted), -1), (len(inserted), len(new), 0)), len(old))
-    assert matcher.scan_edit(new, "", edit, old_matches) == matcher.scan(new)
+    edit = Derivation("old", ((0, len(inserted), -1), (len(inserted), len(new), 0)), len(old))
+    assert by_edit(matcher, new, edit, old_matches) == matcher.scan(new, "new")

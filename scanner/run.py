@@ -1,0 +1,203 @@
+"""One scan, from options to outcome: config -> rules -> source -> scan -> report -> actions.
+
+Every scan command does the same; the CLI only parses options, builds the `Target` (what
+to scan, as a source), and shows what comes back: the report, the lines for stderr, the
+webhook summary, the exit code. Nothing here prints or exits.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scanner import __version__
+from scanner.baseline import load_baseline
+from scanner.errors import ConfigError
+from scanner.findings import Suppressor
+from scanner.model import Skipped
+from scanner.report._common import escape_controls
+from scanner.rules import Config, RuleSet, build_ruleset, load_config, load_rule_pack
+from scanner.scan import Progress, ScanResult, scan
+from scanner.sources.interface import Source
+
+__all__ = ["Delivery", "ScanOptions", "Scanned", "Target", "deliver", "exit_code", "ruleset", "scan_target"]
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    """The common options of every scan command."""
+
+    format: str
+    output: Path | None
+    config: Path | None
+    baseline: Path | None
+    redact: bool
+    exit_code: int
+    jobs: int | None
+    progress: bool | None
+    webhooks: tuple[str, ...]
+    max_file_size: int
+    prefilter: str
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a command scans: the source (opened when the scan starts: a history's `git log`
+    then runs while the config, rules and workers load), where its config is looked for,
+    what to call it, and how many workers it gets by default."""
+
+    command: str
+    open: Callable[[], Source]
+    root: Path | None
+    scanned: str
+    default_jobs: int
+    repository: Callable[[], str] | None = None
+
+
+@dataclass(frozen=True)
+class Scanned:
+    """A finished scan: the report to write, the lines for stderr, and what actions need."""
+
+    result: ScanResult
+    report: str
+    messages: tuple[str, ...]
+    summary: str
+    webhooks: tuple[Any, ...]
+    repository: str
+
+
+@dataclass(frozen=True)
+class Delivery:
+    messages: tuple[str, ...]
+    failed: bool
+
+
+def ruleset(config: Config) -> RuleSet:
+    return build_ruleset(load_rule_pack(), config)
+
+
+def scan_target(
+    opts: ScanOptions,
+    target: Target,
+    *,
+    on_progress: Callable[[Progress], None] | None = None,
+    color: bool = False,
+    environ: Mapping[str, str] | None = None,
+) -> Scanned:
+    """Scan the target and render its report; errors are KeysweepErrors (exit 2)."""
+    env = os.environ if environ is None else environ
+    _check_output(opts.output)
+    source = target.open()
+    try:
+        config = load_config(opts.config, root=target.root)
+        rules = ruleset(config)
+        baseline = load_baseline(opts.baseline) if opts.baseline else frozenset()
+        webhooks = _webhook_targets(opts, config, env)
+        suppressor = Suppressor(config.allowlist, baseline)
+        jobs = opts.jobs if opts.jobs is not None else target.default_jobs
+        result = scan(source, rules.rules, suppressor, jobs=jobs, backend=opts.prefilter, on_progress=on_progress)
+    finally:
+        source.close()
+    report = _render(opts, result, rules, target, color=color)
+    messages = [f"warning: {warning}" for warning in (*result.warnings, *suppressor.warnings)]
+    messages.extend(line for skip in result.skipped if (line := _skip_line(skip, target.command)))
+    repository = target.repository() if target.repository and webhooks and result.findings else target.scanned
+    return Scanned(result, report, tuple(messages), _summary(result), webhooks, repository)
+
+
+def deliver(scanned: Scanned, environ: Mapping[str, str] | None = None) -> Delivery:
+    """Send each new finding to the webhooks; `failed` when some delivery failed for good."""
+    if not scanned.webhooks or not scanned.result.findings:
+        return Delivery((), False)
+    from scanner.actions import default_state_dir
+    from scanner.actions import deliver as send
+
+    env = os.environ if environ is None else environ
+    summary = send(
+        scanned.result.findings,
+        scanned.webhooks,
+        state_dir=default_state_dir(env),
+        repository=scanned.repository,
+        env=env,
+    )
+    messages = [f"warning: {message}" for message in summary.messages]
+    described = summary.describe()
+    # describe() may already start with "webhook:"; say it once.
+    messages.append(described if described.startswith("webhook") else f"webhook: {described}")
+    return Delivery(tuple(messages), bool(getattr(summary, "failed", 0)))
+
+
+def exit_code(opts: ScanOptions, scanned: Scanned, delivery: Delivery) -> int:
+    if scanned.result.findings:
+        return opts.exit_code
+    return 2 if delivery.failed else 0
+
+
+def _render(opts: ScanOptions, result: ScanResult, rules: RuleSet, target: Target, *, color: bool) -> str:
+    from scanner.report import ReportContext, render
+
+    return render(
+        opts.format,
+        ReportContext(
+            findings=result.findings,
+            rules=rules.by_id(),
+            stats=result.stats,
+            redact=opts.redact,
+            color=color,
+            version=__version__,
+            command=target.command,
+            scanned=target.scanned,
+        ),
+    )
+
+
+def _summary(result: ScanResult) -> str:
+    from scanner.report import summary_line
+
+    return summary_line(result.stats, result.findings)
+
+
+_STDIN_SKIPS = {
+    "binary": "binary input (a NUL byte in the first 8 KiB)",
+    "too-large": "larger than --max-file-size",
+}
+
+
+def _skip_line(skip: Skipped, command: str) -> str:
+    """The stderr line for a skip the user must hear of ("" for those only counted)."""
+    path = escape_controls(skip.path)
+    if skip.reason == "submodule":
+        return f"note: submodule {path} not followed (scan its repository separately)"
+    if skip.reason in ("missing", "corrupt", "not-a-blob"):
+        return f"warning: {path}: {skip.reason} object skipped ({skip.detail})"
+    if skip.reason == "unreadable":
+        return f"warning: {path}: cannot read ({skip.detail}), not scanned"
+    if command == "stdin":
+        # Standard input is the whole scan: "no leaks found" must not hide that it was not read.
+        return f"warning: {path}: {_STDIN_SKIPS.get(skip.reason, skip.reason)}, not scanned"
+    return ""
+
+
+def _check_output(output: Path | None) -> None:
+    """A report that cannot be written must fail before the scan, not after it."""
+    if output is None:
+        return
+    parent = output.parent
+    if not parent.is_dir():
+        raise ConfigError(f"cannot write report {output}: directory {parent} does not exist")
+
+
+def _webhook_targets(opts: ScanOptions, config: Config, env: Mapping[str, str]) -> tuple[Any, ...]:
+    if not opts.webhooks and not config.webhooks:
+        return ()
+    from scanner.actions import check_signing, parse_targets, target_from_url
+
+    targets = list(parse_targets(config.webhooks, source=config.source)) if config.webhooks else []
+    # `--webhook URL` signs with $KEYSWEEP_WEBHOOK_SECRET when it is set (docs/webhook.md).
+    signing = "KEYSWEEP_WEBHOOK_SECRET" if env.get("KEYSWEEP_WEBHOOK_SECRET") else None
+    targets.extend(target_from_url(url, secret_env=signing) for url in opts.webhooks)
+    check_signing(targets, env)  # a missing signing key is an error before the scan
+    return tuple(targets)
