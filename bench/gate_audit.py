@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from scanner.engine.prefilter import HyperscanPrefilter  # noqa: E402
+from scanner.engine.hyperscan_gate import HyperscanPrefilter  # noqa: E402
 from scanner.model import Blob  # noqa: E402
 from scanner.patterns import compile_pattern  # noqa: E402
 from scanner.rules import load_rule_pack  # noqa: E402

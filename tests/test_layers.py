@@ -16,8 +16,15 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "scanner"
 
 # Modules (or packages) that the engine and the sources must never import.
-ABOVE_ENGINE_AND_SOURCES = ("scanner.findings", "scanner.baseline", "scanner.report", "scanner.cli",
-                            "scanner.run", "scanner.scan", "scanner.actions")
+ABOVE_ENGINE_AND_SOURCES = (
+    "scanner.findings",
+    "scanner.baseline",
+    "scanner.report",
+    "scanner.cli",
+    "scanner.run",
+    "scanner.scan",
+    "scanner.actions",
+)
 # What the lowest layers may import: nothing of scanner's but these.
 BOTTOM = {
     "scanner.model": set(),

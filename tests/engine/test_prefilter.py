@@ -15,14 +15,9 @@ from pathlib import Path
 import pytest
 
 from scanner.engine import decode
+from scanner.engine.hyperscan_gate import LineFinder, drop_leading_atoms, gate_pattern, relax_longest_group
 from scanner.engine.matcher import Matcher
-from scanner.engine.prefilter import (
-    LineFinder,
-    available_backends,
-    drop_leading_atoms,
-    gate_pattern,
-    relax_longest_group,
-)
+from scanner.engine.prefilter import available_backends
 from scanner.findings import Suppressor
 from scanner.rules import Allowlist, load_rule_pack
 from scanner.scan import scan
@@ -279,10 +274,10 @@ def test_keyed_call_gate_is_exact_again_not_relaxed_to_any_call(
 def test_gate_cache_key_follows_how_gates_are_built(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A change to the gate construction (not to the rules) must not reuse old gates."""
     from scanner.engine.cache import MISSING, load_gate
-    from scanner.engine.prefilter import _build_gate
+    from scanner.engine.hyperscan_gate import build_gate
 
     monkeypatch.setenv("KEYSWEEP_CACHE_DIR", str(tmp_path / "cache"))
     rules = [rule for rule in PACK if rule.id == "generic.password"]
-    assert load_gate(rules, [0], _build_gate, signature="one") not in (None, MISSING)
+    assert load_gate(rules, [0], build_gate, signature="one") not in (None, MISSING)
     assert load_gate(rules, [0], None, signature="one") not in (None, MISSING)
     assert load_gate(rules, [0], None, signature="two") is MISSING

@@ -1,0 +1,481 @@
+"""The Hyperscan first stage: one compiled literal database of every keyword (SIMD), and
+a regex gate over it.
+
+Keywords such as "password", "token" or "key" occur in most source files (and prefixes
+such as `nfo_` inside `info_`), so Hyperscan adds a second, regex gate: every rule's own
+pattern, compiled in prefilter mode (a superset of its matches) with large repeats
+loosened, scanned only over blobs where a keyword occurs. A gate can only drop a rule that
+cannot match anywhere in the blob; rules whose gate would not compile, or that miss one of
+the rule's own examples, are not gated. Which rules survive never changes where the regex
+runs (the keyword windows), so findings are the same as with Aho-Corasick.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from scanner.engine.keywords import keyword_table, rule_keywords
+from scanner.model import Rule
+from scanner.patterns import class_end, compile_pattern, structural_chars
+
+__all__ = [
+    "GATE_AFTER_BYTES",
+    "HyperscanPrefilter",
+    "LineFinder",
+    "build_gate",
+    "drop_leading_atoms",
+    "gate_pattern",
+    "relax_longest_group",
+]
+
+# The regex gate pays off on big scans; small ones (a commit, `rules check`) skip its compile.
+GATE_AFTER_BYTES = 4 * 1024 * 1024
+# Repeats bounded above this become open-ended in the gate: huge bounded repeats make
+# Hyperscan's compile take minutes, and an open repeat only matches more.
+_REPEAT_LIMIT = 64
+_REPEAT_FLOOR = 64
+_CACHE_MIN_KEYWORDS = 64
+
+
+class HyperscanPrefilter:
+    name = "hyperscan"
+
+    def __init__(self, rules: Sequence[Rule]) -> None:
+        import hyperscan
+
+        self._hs = hyperscan
+        self._rules = tuple(rules)
+        keywords, owners = keyword_table(self._rules)
+        self._keywords = keywords
+        self._owners = owners
+        self._always = [i for i, rule in enumerate(self._rules) if not rule.keywords]
+        self._rule_keywords = [rule_keywords(rule) for rule in self._rules]
+        # Every rule with keywords is worth a regex gate: short keywords and words occur all
+        # over ordinary code, and so do prefixes such as `nfo_` (in `info_`) or `key-`; the
+        # gate costs the same whether it holds 160 rules or all of them.
+        self._gateable = frozenset(index for index, rule in enumerate(self._rules) if rule.keywords)
+        self._literals: Any = None
+        self._literal_scratch: Any = None
+        if keywords:
+            from scanner.engine.cache import load_database
+
+            flags = hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SINGLEMATCH
+
+            def build() -> Any:
+                return _compile(hyperscan, keywords, range(len(keywords)), flags, literal=True)
+
+            # A few keywords compile in a millisecond: not worth a cache file (`rules check`
+            # builds one matcher per rule).
+            self._literals = (
+                load_database("literals", [(k, flags) for k in keywords], build)
+                if len(keywords) >= _CACHE_MIN_KEYWORDS
+                else build()
+            )
+            self._literal_scratch = hyperscan.Scratch(self._literals)
+        self._gate: Any = None
+        self._gate_scratch: Any = None
+        self._gated: frozenset[int] = frozenset()
+        self._gate_ready = not self._gateable
+        self._scanned = 0
+
+    @property
+    def gated(self) -> frozenset[int]:
+        """Rules the regex gate covers (empty until it is built)."""
+        return self._gated
+
+    def prepare(self, *, compile: bool = True) -> None:
+        if self._gate_ready:
+            return
+        from scanner.engine.cache import MISSING, load_gate
+
+        built = load_gate(
+            self._rules, sorted(self._gateable), build_gate if compile else None, signature=_gate_signature()
+        )
+        if built is MISSING:
+            return
+        self._gate_ready = True
+        if built is not None:
+            self._gate, self._gated = built
+            self._gate_scratch = self._hs.Scratch(self._gate)
+
+    def fired(self, data: bytes) -> list[int]:
+        return self.fired_keywords(data)[0]
+
+    def fired_keywords(self, data: bytes) -> tuple[list[int], frozenset[bytes]]:
+        if self._literals is None or not data:
+            return list(self._always), frozenset()
+        if self._gate is not None and self._gated >= self._gateable:
+            return self._gate_first(data)
+        keyword_hits: list[int] = []
+
+        def on_keyword(index: int, start: int, end: int, flags: int, context: object) -> None:
+            keyword_hits.append(index)
+
+        self._literals.scan(data, match_event_handler=on_keyword, scratch=self._literal_scratch)
+        if not keyword_hits:
+            return list(self._always), frozenset()
+        present = frozenset(self._keywords[index] for index in keyword_hits)
+        found = set(self._always)
+        for index in keyword_hits:
+            found.update(self._owners[index])
+        if not self._gate_ready:
+            self._scanned += len(data)
+            if self._scanned >= GATE_AFTER_BYTES:
+                self.prepare()
+        if self._gate is None:
+            return sorted(found), present
+        gated = found & self._gated
+        if gated:
+            passed: set[int] = set()
+            self._gate.scan(data, match_event_handler=_collector(passed), scratch=self._gate_scratch)
+            found -= gated - passed
+        return sorted(found), present
+
+    def _gate_first(self, data: bytes) -> tuple[list[int], frozenset[bytes]]:
+        """With every keyword rule gated, the gate alone decides most blobs: the literal scan
+        is skipped, and only the rules that pass are checked for a keyword (as the literal
+        pass would have: a rule fires when one of its keywords occurs). Same answer."""
+        passed: set[int] = set()
+        self._gate.scan(data, match_event_handler=_collector(passed), scratch=self._gate_scratch)
+        if not passed:
+            return list(self._always), frozenset()
+        lowered = data.lower()
+        found = set(self._always)
+        present: set[bytes] = set()
+        for index in passed:
+            here = [keyword for keyword in self._rule_keywords[index] if keyword in lowered]
+            if here:
+                found.add(index)
+                present.update(here)
+        return sorted(found), frozenset(present)
+
+    def narrow(self, data: bytes, windows: dict[int, list[tuple[int, int]]]) -> dict[int, list[tuple[int, int]]]:
+        """Gated rules keep only the windows where their gate matches inside the window.
+
+        The gate is a superset of the rule's pattern (assertions loosened, repeats opened, the
+        window's edges read as the ends of the input), so a window it rejects holds no match
+        the regex could find there. One scan per distinct window answers for every rule.
+        """
+        if self._gate is None:
+            return windows
+        gated = self._gated
+        answers: dict[tuple[int, int], set[int]] = {}
+        scan = self._gate.scan
+        scratch = self._gate_scratch
+        narrowed: dict[int, list[tuple[int, int]]] = {}
+        for rule_index, rule_windows in windows.items():
+            if rule_index not in gated:
+                narrowed[rule_index] = rule_windows
+                continue
+            kept = []
+            for window in rule_windows:
+                hits = answers.get(window)
+                if hits is None:
+                    hits = answers[window] = set()
+                    scan(data[window[0] : window[1]], match_event_handler=_collector(hits), scratch=scratch)
+                if rule_index in hits:
+                    kept.append(window)
+            if kept:
+                narrowed[rule_index] = kept
+        return narrowed
+
+
+def _gate_signature() -> str:
+    """This module's source: how a gate is derived from a rule (repeat limits, relaxations,
+    proof contexts) lives here, so any change to it keys a new cached gate."""
+    from scanner.engine.cache import file_digest
+
+    try:
+        return file_digest(__file__)
+    except OSError:
+        return "unknown"
+
+
+def _collector(hits: set[int]) -> Any:
+    def on_match(index: int, start: int, end: int, flags: int, context: object) -> None:
+        hits.add(index)
+
+    return on_match
+
+
+_GATE_FLAGS_NAMES = (
+    "HS_FLAG_PREFILTER",
+    "HS_FLAG_SINGLEMATCH",
+    "HS_FLAG_ALLOWEMPTY",
+    "HS_FLAG_MULTILINE",
+    "HS_FLAG_DOTALL",
+)
+
+
+def _gate_flags(hyperscan: Any) -> int:
+    """Prefilter mode (a superset, assertions and back-references approximated), and the
+    loosest reading of `$` and `.` so a match the `regex` module finds in a window is
+    also found over the whole blob."""
+    flags = 0
+    for name in _GATE_FLAGS_NAMES:
+        flags |= getattr(hyperscan, name)
+    return flags
+
+
+def _compile(
+    hyperscan: Any, expressions: Sequence[bytes], ids: Sequence[int], flags: int, *, literal: bool = False
+) -> Any:
+    db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    db.compile(expressions=list(expressions), ids=list(ids), flags=[flags] * len(expressions), literal=literal)
+    return db
+
+
+def build_gate(rules: Sequence[Rule], candidates: Sequence[int]) -> tuple[Any, frozenset[int]] | None:
+    """Compile the gate for the candidate rules; keep only rules whose gate is proven safe
+    on their own examples. None when no rule qualifies."""
+    import hyperscan
+
+    flags = _gate_flags(hyperscan)
+    patterns = {index: compile_pattern(rules[index].pattern) for index in candidates}
+    expressions: dict[int, bytes] = {}
+    for index in candidates:
+        chosen = _gate_expression(hyperscan, rules[index], flags, patterns[index])
+        if chosen is not None:
+            expressions[index] = chosen
+    usable = list(expressions)
+    while usable:
+        db = _compile(hyperscan, [expressions[i] for i in usable], usable, flags)
+        scratch = hyperscan.Scratch(db)
+        unsafe = set()
+        for index in usable:
+            for example in rules[index].examples + rules[index].negative_examples:
+                if not _gate_holds(patterns[index], db, scratch, index, example.encode("utf-8")):
+                    unsafe.add(index)
+                    break
+        if not unsafe:
+            return db, frozenset(usable)
+        usable = [i for i in usable if i not in unsafe]
+    return None
+
+
+# Relaxations tried when a rule's gate misses one of its examples (see _gate_expression).
+_RELAXATIONS = 3
+
+
+def _gate_expression(hyperscan: Any, rule: Rule, flags: int, pattern: Any) -> bytes | None:
+    """The gate expression for one rule, proven on its examples alone; None: leave it ungated.
+
+    Hyperscan 5.4 misses matches of some patterns once the input is longer than a few
+    dozen bytes: `\\([ \\t]*["'][\\w.-]*?(?:password|pass|secret|apikey)` finds
+    `x("password"` only while fewer than 6 bytes come before it. When the rule's own gate
+    misses an example, two supersets are tried, each a few times: the pattern without the
+    atoms before its first group (a match of the whole pattern ends with a match of the
+    rest), then with its longest top-level group replaced by `.*`.
+    """
+    expression = gate_pattern(rule.pattern)
+    tried: set[str] = set()
+    pending = [expression]
+    examples = [e.encode("utf-8") for e in rule.examples + rule.negative_examples]
+    while pending and len(tried) <= 2 * _RELAXATIONS:
+        expression = pending.pop(0)
+        if expression in tried:
+            continue
+        tried.add(expression)
+        encoded = expression.encode("utf-8")
+        try:
+            db = _compile(hyperscan, [encoded], [0], flags)
+        except Exception:  # noqa: BLE001 - any construct Hyperscan rejects leaves the rule ungated
+            db = None
+        if db is not None:
+            scratch = hyperscan.Scratch(db)
+            if all(_gate_holds(pattern, db, scratch, 0, e) for e in examples):
+                return encoded
+        pending.extend(r for r in (drop_leading_atoms(expression), relax_longest_group(expression)) if r != expression)
+    return None
+
+
+def drop_leading_atoms(pattern: str) -> str:
+    """`pattern` without the atoms before its first top-level group (leading inline flags
+    kept): wherever the pattern matches, what is left matches, ending at the same place.
+    Unchanged when the pattern has a top-level `|` or starts with its first group."""
+    depth = 0
+    flags = _LEADING_FLAGS.match(pattern)
+    start = flags.end() if flags else 0
+    first: int | None = None
+    for i, char in structural_chars(pattern, start):
+        if char == "(":
+            if depth == 0 and first is None and not pattern.startswith(("(?=", "(?!", "(?<=", "(?<!", "(?("), i):
+                first = i
+            depth += 1
+        elif char == ")" and depth:
+            depth -= 1
+        elif char == "|" and depth == 0:
+            return pattern
+    if first is None or first == start:
+        return pattern
+    return pattern[:start] + pattern[first:]
+
+
+_LEADING_FLAGS = re.compile(r"(?:\(\?[a-zA-Z]+\))+")
+
+
+def relax_longest_group(pattern: str) -> str:
+    """`pattern` with its longest top-level group (and that group's quantifier) replaced by
+    `.*`: whatever the group matched, `.*` matches too, so the result matches a superset."""
+    best: tuple[int, int] | None = None
+    depth, opened = 0, 0
+    for i, char in structural_chars(pattern):
+        if char == "(":
+            if depth == 0:
+                opened = i
+            depth += 1
+        elif char == ")" and depth:
+            depth -= 1
+            if depth == 0:
+                head = pattern[opened : opened + 4]
+                end = _quantifier_end(pattern, i + 1)
+                # Lookarounds are no text to widen; named groups may be referred to later.
+                if not head.startswith(("(?=", "(?!", "(?<=", "(?<!", "(?(", "(?P<")) and (
+                    best is None or end - opened > best[1] - best[0]
+                ):
+                    best = (opened, end)
+    if best is None or pattern[best[0] : best[1]] in (".*", "[^\\n]*"):
+        return pattern
+    # A group that cannot match a line end keeps the gate on one line, as the rule is.
+    wide = "[^\\n]*" if _single_line(pattern[best[0] : best[1]]) else ".*"
+    return pattern[: best[0]] + wide + pattern[best[1] :]
+
+
+def _single_line(text: str) -> bool:
+    """Conservatively: no construct in `text` can match a newline (no `.`, negated class,
+    or escape such as \\s, \\W, \\n, \\x.., \\p{..})."""
+    i, n = 0, len(text)
+    while i < n:
+        char = text[i]
+        if char == "\\":
+            if i + 1 < n and text[i + 1] in "sSWDnvRXNpPhHVx0123456789cu":
+                return False
+            i += 2
+            continue
+        if char == "[":
+            end = class_end(text, i)
+            if text.startswith("[^", i) or not _single_line(text[i + 1 : end - 1].replace(".", "")):
+                return False
+            i = end
+            continue
+        if char == ".":
+            return False
+        i += 1
+    return True
+
+
+def _quantifier_end(pattern: str, i: int) -> int:
+    """Index just past the quantifier (with its lazy/possessive mark) starting at i, if any."""
+    if i < len(pattern) and pattern[i] in "*+?":
+        i += 1
+    else:
+        m = _QUANTIFIER.match(pattern, i)
+        if not m:
+            return i
+        i = m.end()
+    return i + 1 if i < len(pattern) and pattern[i] in "?+" else i
+
+
+# Where an example is tried: Hyperscan's prefilter approximation of some patterns only
+# matches near the start of the input (seen with lazy repeats next to lookbehinds), so
+# each example is also tried deep inside a line, after other lines, and before text.
+_CONTEXTS = ((b"", b""), (b" " * 37, b""), (b"q" * 300 + b" ", b"\n"), (b"x = 1\n" * 30, b" tail" * 20))
+
+
+def _gate_holds(pattern: Any, db: Any, scratch: Any, index: int, example: bytes) -> bool:
+    """The gate fires on the example wherever the rule's regex matches it."""
+    for before, after in _CONTEXTS:
+        data = before + example + after
+        try:
+            matched = pattern.search(data, timeout=1.0) is not None
+        except TimeoutError:
+            matched = True
+        if matched and index not in _ids_matching(db, scratch, data):
+            return False
+    return True
+
+
+def _ids_matching(db: Any, scratch: Any, data: bytes) -> set[int]:
+    hits: set[int] = set()
+    db.scan(data, match_event_handler=_collector(hits), scratch=scratch)
+    return hits
+
+
+_QUANTIFIER = re.compile(r"\{(\d*)(?:(,)(\d*))?\}")
+
+
+def gate_pattern(pattern: str) -> str:
+    """The pattern with every repeat bounded above _REPEAT_LIMIT opened up: `x{3,1000}` ->
+    `x{3,}`, `x{100,8000}` -> `x{64,}`. Each rewrite only widens what matches."""
+    out: list[str] = []
+    i, n = 0, len(pattern)
+    while i < n:
+        char = pattern[i]
+        if char == "\\":
+            j = i + 2
+            if i + 1 < n and pattern[i + 1] in "xpPNgk" and j < n and pattern[j] == "{":
+                close = pattern.find("}", j)
+                j = n if close < 0 else close + 1
+            out.append(pattern[i:j])
+            i = j
+            continue
+        if char == "[":
+            j = class_end(pattern, i)
+            out.append(pattern[i:j])
+            i = j
+            continue
+        if char == "{":
+            m = _QUANTIFIER.match(pattern, i)
+            if m and (m.group(1) or m.group(3)):
+                low = int(m.group(1) or 0)
+                high = None if m.group(2) and not m.group(3) else int(m.group(3) or low)
+                if (high is None and low > _REPEAT_LIMIT) or (high is not None and high > _REPEAT_LIMIT):
+                    kept = min(low, _REPEAT_FLOOR)
+                    out.append("*" if kept == 0 else "+" if kept == 1 else f"{{{kept},}}")
+                else:
+                    out.append(m.group(0))
+                i = m.end()
+                continue
+        out.append(char)
+        i += 1
+    return "".join(out)
+
+
+class LineFinder:
+    """Lines that may hold a match of a pattern that never spans lines, found by Hyperscan.
+
+    `expression` must match on the line of every match of the real pattern that counts. Without Hyperscan, `spans` returns None: scan
+    everything, same result, only slower.
+    """
+
+    def __init__(self, expression: bytes) -> None:
+        self._db: Any = None
+        self._scratch: Any = None
+        try:
+            import hyperscan
+        except ImportError:
+            return
+        from scanner.engine.cache import load_database
+
+        self._db = load_database(
+            "lines", [(expression, 0)], lambda: _compile(hyperscan, [expression], [0], hyperscan.HS_FLAG_ALLOWEMPTY)
+        )
+        self._scratch = hyperscan.Scratch(self._db)
+
+    def spans(self, data: bytes) -> list[tuple[int, int]] | None:
+        """Merged [line start, line end) ranges holding a prefix match, in order."""
+        if self._db is None:
+            return None
+        ends: list[int] = []
+        self._db.scan(data, match_event_handler=lambda i, s, e, f, c: ends.append(e), scratch=self._scratch)
+        ends.sort()
+        spans: list[tuple[int, int]] = []
+        for end in ends:
+            if spans and end <= spans[-1][1]:
+                continue
+            start = data.rfind(b"\n", 0, end - 1) + 1 if end else 0
+            stop = data.find(b"\n", end - 1 if end else 0)
+            spans.append((start, len(data) if stop < 0 else stop))
+        return spans
