@@ -51,88 +51,98 @@ def parse_size(text: str) -> int:
     return size
 
 
+# The options every scanning command takes, in --help order; scan_options turns them
+# into one ScanOptions value.
+_SCAN_OPTIONS = (
+    click.option(
+        "--format", "format_", type=click.Choice(FORMATS), default="text", show_default=True, help="Report format."
+    ),
+    click.option(
+        "--output",
+        "-o",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Write the report to FILE instead of standard output.",
+    ),
+    click.option(
+        "--config",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Config file (.keysweep.toml shape, or a gitleaks .gitleaks.toml).",
+    ),
+    click.option(
+        "--baseline",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="A previous JSON report: its findings are not reported again.",
+    ),
+    click.option("--redact/--no-redact", default=True, show_default=True, help="Hide secrets in every output."),
+    click.option(
+        "--exit-code",
+        type=click.IntRange(0, 255),
+        default=1,
+        show_default=True,
+        help="Exit code when there are findings.",
+    ),
+    click.option(
+        "--jobs",
+        "-j",
+        type=click.IntRange(1, 256),
+        default=None,
+        help="Worker processes (default: all cores for git and dir).",
+    ),
+    click.option(
+        "--progress/--no-progress", default=None, help="Progress on stderr (default: when stderr is a terminal)."
+    ),
+    click.option(
+        "--webhook",
+        "webhooks",
+        multiple=True,
+        metavar="URL",
+        help="Revocation webhook to call for each new finding (repeatable).",
+    ),
+    click.option(
+        "--max-file-size",
+        default="10M",
+        show_default=True,
+        metavar="SIZE",
+        help="Skip files and blobs larger than SIZE (512k, 10M, 1G).",
+    ),
+    click.option(
+        "--prefilter",
+        type=click.Choice(["auto", "hyperscan", "aho-corasick"]),
+        default="auto",
+        hidden=True,
+        help="First-stage engine (for testing).",
+    ),
+)
+
+
 def scan_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    options = [
-        click.option(
-            "--format", "format_", type=click.Choice(FORMATS), default="text", show_default=True, help="Report format."
-        ),
-        click.option(
-            "--output",
-            "-o",
-            type=click.Path(dir_okay=False, path_type=Path),
-            help="Write the report to FILE instead of standard output.",
-        ),
-        click.option(
-            "--config",
-            type=click.Path(dir_okay=False, path_type=Path),
-            help="Config file (.keysweep.toml shape, or a gitleaks .gitleaks.toml).",
-        ),
-        click.option(
-            "--baseline",
-            type=click.Path(dir_okay=False, path_type=Path),
-            help="A previous JSON report: its findings are not reported again.",
-        ),
-        click.option("--redact/--no-redact", default=True, show_default=True, help="Hide secrets in every output."),
-        click.option(
-            "--exit-code",
-            type=click.IntRange(0, 255),
-            default=1,
-            show_default=True,
-            help="Exit code when there are findings.",
-        ),
-        click.option(
-            "--jobs",
-            "-j",
-            type=click.IntRange(1, 256),
-            default=None,
-            help="Worker processes (default: all cores for git and dir).",
-        ),
-        click.option(
-            "--progress/--no-progress", default=None, help="Progress on stderr (default: when stderr is a terminal)."
-        ),
-        click.option(
-            "--webhook",
-            "webhooks",
-            multiple=True,
-            metavar="URL",
-            help="Revocation webhook to call for each new finding (repeatable).",
-        ),
-        click.option(
-            "--max-file-size",
-            default="10M",
-            show_default=True,
-            metavar="SIZE",
-            help="Skip files and blobs larger than SIZE (512k, 10M, 1G).",
-        ),
-        click.option(
-            "--prefilter",
-            type=click.Choice(["auto", "hyperscan", "aho-corasick"]),
-            default="auto",
-            hidden=True,
-            help="First-stage engine (for testing).",
-        ),
-    ]
-    for option in reversed(options):
+    """Add the shared scan options to a command, which then gets them as `opts`."""
+    for option in reversed(_SCAN_OPTIONS):
         func = option(func)
 
     @functools.wraps(func)
     def wrapper(**kwargs: Any) -> Any:
-        kwargs["opts"] = ScanOptions(
-            format=kwargs.pop("format_"),
-            output=kwargs.pop("output"),
-            config=kwargs.pop("config"),
-            baseline=kwargs.pop("baseline"),
-            redact=kwargs.pop("redact"),
-            exit_code=kwargs.pop("exit_code"),
-            jobs=kwargs.pop("jobs"),
-            progress=kwargs.pop("progress"),
-            webhooks=kwargs.pop("webhooks"),
-            max_file_size=parse_size(kwargs.pop("max_file_size")),
-            prefilter=kwargs.pop("prefilter"),
-        )
+        kwargs["opts"] = _scan_options_value(kwargs)
         return func(**kwargs)
 
     return wrapper
+
+
+def _scan_options_value(kwargs: dict[str, Any]) -> ScanOptions:
+    """Pop the shared options out of a command's keyword arguments."""
+    return ScanOptions(
+        format=kwargs.pop("format_"),
+        output=kwargs.pop("output"),
+        config=kwargs.pop("config"),
+        baseline=kwargs.pop("baseline"),
+        redact=kwargs.pop("redact"),
+        exit_code=kwargs.pop("exit_code"),
+        jobs=kwargs.pop("jobs"),
+        progress=kwargs.pop("progress"),
+        webhooks=kwargs.pop("webhooks"),
+        max_file_size=parse_size(kwargs.pop("max_file_size")),
+        prefilter=kwargs.pop("prefilter"),
+    )
 
 
 class ProgressLine:

@@ -141,6 +141,36 @@ def parse_rule(
     """
     if not isinstance(table, Mapping):
         raise RuleError(source, None, "rules", "each [[rules]] entry must be a table")
+    rule_id = _rule_id(table, source, provider, user)
+    description = table.get("description", rule_id if user else None)
+    if not isinstance(description, str) or not description.strip():
+        raise RuleError(source, rule_id, "description", "missing or not a string")
+    pattern, keywords = _pattern_and_keywords(table, source, rule_id, user, compile_regexes)
+    allow_regexes, stopwords = _allow(table, source, rule_id, compile_regexes)
+    lists = {
+        name: _str_list(table.get(name), source, rule_id, name)
+        for name in ("references", "examples", "negative_examples")
+    }
+    return Rule(
+        id=rule_id,
+        description=description.strip(),
+        provider=provider or rule_id.split(".", 1)[0],
+        pattern=pattern,
+        keywords=keywords,
+        min_entropy=_min_entropy(table, source, rule_id),
+        validator=_validator(table, source, rule_id),
+        allow_regexes=allow_regexes,
+        allow_stopwords=stopwords,
+        priority=_priority(table, source, rule_id, provider),
+        source=source,
+        filters=_filters(table, source, rule_id),
+        multiline=_flag(table, source, rule_id, "multiline"),
+        builtin=not user,
+        **lists,
+    )
+
+
+def _rule_id(table: Mapping[str, Any], source: str, provider: str | None, user: bool) -> str:
     rule_id = table.get("id")
     if not isinstance(rule_id, str) or not rule_id:
         raise RuleError(source, None, "id", "missing or not a string")
@@ -152,19 +182,33 @@ def parse_rule(
     unknown = set(table) - _RULE_FIELDS
     if unknown:
         raise RuleError(source, rule_id, sorted(unknown)[0], "unknown field")
+    return rule_id
 
-    description = table.get("description", rule_id if user else None)
-    if not isinstance(description, str) or not description.strip():
-        raise RuleError(source, rule_id, "description", "missing or not a string")
 
+def _pattern_and_keywords(
+    table: Mapping[str, Any], source: str, rule_id: str, user: bool, compile_regexes: bool
+) -> tuple[str, tuple[str, ...]]:
+    """The rule's pattern (its own, or built from `[rules.context]`) and its keywords,
+    which for a context rule default to the context's names."""
     pattern = table.get("pattern")
     context = table.get("context")
+    context_names: tuple[str, ...] = ()
     if context is not None:
         if pattern is not None:
             raise RuleError(source, rule_id, "context", "a rule has a pattern or a context, not both")
         pattern, context_names = _context(context, source, rule_id)
     if not isinstance(pattern, str) or not pattern:
         raise RuleError(source, rule_id, "pattern", "missing or not a string")
+    _check_secret_group(pattern, source, rule_id, compile_regexes)
+    keywords = _str_list(table.get("keywords"), source, rule_id, "keywords") or context_names
+    if not user and not keywords:
+        raise RuleError(source, rule_id, "keywords", "at least one keyword is required")
+    if any(not keyword.strip() for keyword in keywords):
+        raise RuleError(source, rule_id, "keywords", "empty keyword")
+    return pattern, keywords
+
+
+def _check_secret_group(pattern: str, source: str, rule_id: str, compile_regexes: bool) -> None:
     if compile_regexes:
         _check_regex(pattern, source, rule_id, "pattern")
         has_secret = "secret" in compile_pattern(pattern).groupindex
@@ -175,66 +219,63 @@ def parse_rule(
     if pattern.count("(?P<secret>") + pattern.count("(?<secret>") > 1:
         raise RuleError(source, rule_id, "pattern", "has more than one group named 'secret'")
 
-    keywords = _str_list(table.get("keywords"), source, rule_id, "keywords")
-    if context is not None and not keywords:
-        keywords = context_names
-    if not user and not keywords:
-        raise RuleError(source, rule_id, "keywords", "at least one keyword is required")
-    if any(not keyword.strip() for keyword in keywords):
-        raise RuleError(source, rule_id, "keywords", "empty keyword")
 
-    min_entropy = table.get("min_entropy", 0.0)
-    if isinstance(min_entropy, bool) or not isinstance(min_entropy, (int, float)) or not 0 <= min_entropy <= 8:
-        raise RuleError(source, rule_id, "min_entropy", "must be a number from 0 to 8")
-
-    validator = table.get("validator")
-    if validator is not None and (not isinstance(validator, str) or validator not in VALIDATORS):
-        known = ", ".join(sorted(VALIDATORS))
-        raise RuleError(source, rule_id, "validator", f"unknown validator {validator!r} (known: {known})")
-
+def _allow(
+    table: Mapping[str, Any], source: str, rule_id: str, compile_regexes: bool
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """`[rules.allow]`: regexes a secret may match to be dropped, and lower-cased stopwords."""
     allow = table.get("allow", {})
     if not isinstance(allow, Mapping):
         raise RuleError(source, rule_id, "allow", "must be a table with regexes and stopwords")
     bad = set(allow) - {"regexes", "stopwords"}
     if bad:
         raise RuleError(source, rule_id, f"allow.{sorted(bad)[0]}", "unknown field")
-    allow_regexes = _str_list(allow.get("regexes"), source, rule_id, "allow.regexes")
-    for item in allow_regexes if compile_regexes else ():
+    regexes = _str_list(allow.get("regexes"), source, rule_id, "allow.regexes")
+    for item in regexes if compile_regexes else ():
         _check_regex(item, source, rule_id, "allow.regexes")
     stopwords = _str_list(allow.get("stopwords"), source, rule_id, "allow.stopwords")
+    return regexes, tuple(word.lower() for word in stopwords)
 
+
+def _min_entropy(table: Mapping[str, Any], source: str, rule_id: str) -> float:
+    value = table.get("min_entropy", 0.0)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 8:
+        raise RuleError(source, rule_id, "min_entropy", "must be a number from 0 to 8")
+    return float(value)
+
+
+def _validator(table: Mapping[str, Any], source: str, rule_id: str) -> str | None:
+    validator = table.get("validator")
+    if validator is not None and (not isinstance(validator, str) or validator not in VALIDATORS):
+        known = ", ".join(sorted(VALIDATORS))
+        raise RuleError(source, rule_id, "validator", f"unknown validator {validator!r} (known: {known})")
+    return validator
+
+
+def _priority(table: Mapping[str, Any], source: str, rule_id: str, provider: str | None) -> int:
     priority = table.get("priority", -10 if provider == "generic" else 0)
     if isinstance(priority, bool) or not isinstance(priority, int):
         raise RuleError(source, rule_id, "priority", "must be an integer")
-    if "multiline" in table and not isinstance(table["multiline"], bool):
-        raise RuleError(source, rule_id, "multiline", "must be true or false")
-    filters = table.get("filters", True)
-    if not isinstance(filters, bool):
-        filters = _str_list(filters, source, rule_id, "filters")
-        try:
-            resolve_filters(filters)
-        except KeyError as exc:
-            raise RuleError(source, rule_id, "filters", f"unknown filter {exc.args[0]!r}") from None
+    return priority
 
-    return Rule(
-        id=rule_id,
-        description=description.strip(),
-        provider=provider or rule_id.split(".", 1)[0],
-        pattern=pattern,
-        keywords=keywords,
-        min_entropy=float(min_entropy),
-        validator=validator,
-        allow_regexes=allow_regexes,
-        allow_stopwords=tuple(word.lower() for word in stopwords),
-        references=_str_list(table.get("references"), source, rule_id, "references"),
-        examples=_str_list(table.get("examples"), source, rule_id, "examples"),
-        negative_examples=_str_list(table.get("negative_examples"), source, rule_id, "negative_examples"),
-        priority=priority,
-        source=source,
-        filters=filters,
-        multiline=table.get("multiline", False),
-        builtin=not user,
-    )
+
+def _flag(table: Mapping[str, Any], source: str, rule_id: str, name: str) -> bool:
+    value = table.get(name, False)
+    if not isinstance(value, bool):
+        raise RuleError(source, rule_id, name, "must be true or false")
+    return value
+
+
+def _filters(table: Mapping[str, Any], source: str, rule_id: str) -> bool | tuple[str, ...]:
+    filters = table.get("filters", True)
+    if isinstance(filters, bool):
+        return filters
+    names = _str_list(filters, source, rule_id, "filters")
+    try:
+        resolve_filters(names)
+    except KeyError as exc:
+        raise RuleError(source, rule_id, "filters", f"unknown filter {exc.args[0]!r}") from None
+    return names
 
 
 def _context(table: Any, source: str, rule_id: str) -> tuple[str, tuple[str, ...]]:

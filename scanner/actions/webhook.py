@@ -1,4 +1,5 @@
-"""Revocation webhooks: targets, payload, signing, and journalled at-least-once delivery.
+"""Revocation webhooks: journalled at-least-once delivery (targets.py validates where to,
+payload.py builds what is sent).
 
 The contract is SPEC.md, "Revocation webhook". Each (webhook, secret) is journalled
 before its first request and sent once across runs; what cannot be sent now stays
@@ -8,21 +9,12 @@ pending for `keysweep webhook retry`. The raw secret appears only in bodies of
 
 from __future__ import annotations
 
-import fnmatch
-import hashlib
-import hmac
-import ipaddress
 import json
 import logging
-import re
 import time
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
@@ -36,67 +28,20 @@ from scanner.actions.journal import (
     NewDelivery,
     Owner,
 )
-from scanner.actions.transport import USER_AGENT, RetryPolicy, post_with_retries, safe_url
-from scanner.errors import WebhookError
-from scanner.findings import finding_record
+from scanner.actions.payload import clean_repository, envelope, headers, new_delivery
+from scanner.actions.targets import WebhookTarget, check_signing, check_url
+from scanner.actions.transport import RetryPolicy, post_with_retries, safe_url
 from scanner.model import Finding
 
 __all__ = [
-    "EVENT",
-    "SIGNATURE_HEADER",
     "DeliverySummary",
-    "WebhookTarget",
-    "check_signing",
-    "check_url",
     "default_state_dir",
     "deliver",
-    "parse_targets",
     "list_deliveries",
     "retry_pending",
-    "sign",
-    "target_from_url",
 ]
 
 log = logging.getLogger(__name__)
-
-EVENT = "secret.leaked"
-SIGNATURE_HEADER = "X-Keysweep-Signature-256"
-TYPES = ("generic", "github")
-
-_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_FIELDS = frozenset(
-    {"type", "url", "api_url", "secret_env", "include_secret", "rules", "timeout", "max_attempts", "backoff"}
-)
-
-
-@dataclass(frozen=True)
-class WebhookTarget:
-    """One place findings are sent; for `type = "github"`, `url` is the revocation endpoint."""
-
-    url: str
-    type: str = "generic"
-    secret_env: str | None = None
-    include_secret: bool = False
-    rules: tuple[str, ...] = ()
-    api_url: str | None = None
-    timeout: float = 10.0
-    max_attempts: int = 5
-    backoff: float = 1.0
-    source: str = ""
-
-    @property
-    def key(self) -> str:
-        """Journal identity: a secret is sent once per key."""
-        return f"{self.type} {self.url}"
-
-    @property
-    def policy(self) -> RetryPolicy:
-        return RetryPolicy(timeout=self.timeout, max_attempts=self.max_attempts, backoff=self.backoff)
-
-    def accepts(self, finding: Finding) -> bool:
-        if self.rules and not any(fnmatch.fnmatchcase(finding.rule_id, g) for g in self.rules):
-            return False
-        return self.type != "github" or github.is_github_token(finding.secret)
 
 
 @dataclass(frozen=True)
@@ -127,145 +72,6 @@ class DeliverySummary:
         return text
 
 
-# -- configuration -----------------------------------------------------------------
-
-
-def _is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return address.is_loopback
-
-
-def check_url(url: str, *, where: str) -> str:
-    """https://, or http:// to a loopback address only: leak reports must not travel in clear."""
-    if not isinstance(url, str) or not url.strip():
-        raise WebhookError(f"{where}: the URL is empty")
-    url = url.strip()
-    try:
-        parts = urlsplit(url)
-    except ValueError as exc:
-        # urlsplit rejects e.g. an unclosed IPv6 bracket; its message holds no part of the URL.
-        raise WebhookError(f"{where}: not a valid URL ({exc})") from None
-    scheme = parts.scheme.lower()
-    shown = safe_url(url) if parts.hostname else repr(scheme + "://…" if scheme else "…")
-    if scheme not in ("https", "http"):
-        raise WebhookError(f"{where}: {shown} is not an https:// URL")
-    host = parts.hostname
-    if not host:
-        raise WebhookError(f"{where}: {shown} has no host")
-    try:
-        _ = parts.port
-    except ValueError:
-        raise WebhookError(f"{where}: {shown} has an invalid port") from None
-    if scheme == "http" and not _is_loopback(host):
-        raise WebhookError(
-            f"{where}: refusing plain http:// URL {shown}: findings must travel over https://"
-            " (http:// is allowed only to loopback: 127.0.0.0/8, ::1, localhost)"
-        )
-    return url
-
-
-def target_from_url(url: str, *, secret_env: str | None = None, include_secret: bool = False) -> WebhookTarget:
-    """The target of `--webhook URL` (a generic webhook; signed when `secret_env` is given)."""
-    checked = check_url(url, where="--webhook")
-    if secret_env is not None and not _ENV_NAME.match(secret_env):
-        raise WebhookError(f"--webhook: {secret_env!r} is not an environment variable name")
-    return WebhookTarget(url=checked, secret_env=secret_env, include_secret=include_secret, source="--webhook")
-
-
-def _number(
-    table: Mapping[str, Any], name: str, default: float, where: str, *, minimum: float, integer: bool = False
-) -> Any:
-    value: Any = table.get(name, default)
-    wrong_kind = isinstance(value, bool) or not isinstance(value, (int, float))
-    if wrong_kind or (integer and not isinstance(value, int)) or value < minimum:
-        kind = "an integer" if integer else "a number"
-        raise WebhookError(f"{where}: field {name!r}: must be {kind} >= {minimum:g}")
-    return value
-
-
-def parse_targets(raw: Sequence[Mapping[str, Any]], *, source: str) -> tuple[WebhookTarget, ...]:
-    """Validate `[[webhooks]]` tables of a config file into targets; errors name file and field."""
-    if not isinstance(raw, (list, tuple)):
-        raise WebhookError(f"{source}: 'webhooks' must be an array of tables ([[webhooks]])")
-    targets = []
-    for index, table in enumerate(raw, start=1):
-        where = f"{source}: [[webhooks]] #{index}"
-        if not isinstance(table, Mapping):
-            raise WebhookError(f"{where}: must be a table")
-        unknown = sorted(set(table) - _FIELDS)
-        if unknown:
-            raise WebhookError(f"{where}: field {unknown[0]!r}: unknown field (expected: {', '.join(sorted(_FIELDS))})")
-        kind = table.get("type", "generic")
-        if kind not in TYPES:
-            raise WebhookError(f"{where}: field 'type': must be one of {', '.join(TYPES)}")
-        rules = table.get("rules", [])
-        if not isinstance(rules, list) or not all(isinstance(g, str) and g for g in rules):
-            raise WebhookError(f"{where}: field 'rules': must be a list of rule id globs")
-        include_secret = table.get("include_secret", False)
-        if not isinstance(include_secret, bool):
-            raise WebhookError(f"{where}: field 'include_secret': must be true or false")
-        secret_env = table.get("secret_env")
-        if secret_env is not None and (not isinstance(secret_env, str) or not _ENV_NAME.match(secret_env)):
-            raise WebhookError(
-                f"{where}: field 'secret_env': must name an environment variable (e.g. KEYSWEEP_WEBHOOK_SECRET)"
-            )
-        timeout = _number(table, "timeout", 10.0, where, minimum=0.001)
-        max_attempts = _number(table, "max_attempts", 5, where, minimum=1, integer=True)
-        backoff = _number(table, "backoff", 1.0, where, minimum=0)
-        if kind == "github":
-            for field_name in ("url", "secret_env", "include_secret"):
-                if field_name in table:
-                    raise WebhookError(
-                        f'{where}: field {field_name!r}: not used by type = "github"'
-                        " (it posts raw tokens to {api_url}/credentials/revoke)"
-                    )
-            api_url = table.get("api_url", github.DEFAULT_API_URL)
-            if not isinstance(api_url, str):
-                raise WebhookError(f"{where}: field 'api_url': must be a URL string")
-            api_url = check_url(api_url, where=f"{where}: field 'api_url'").rstrip("/")
-            url = github.revoke_url(api_url)
-        else:
-            if "api_url" in table:
-                raise WebhookError(f"{where}: field 'api_url': only for type = \"github\"")
-            if "url" not in table:
-                raise WebhookError(f"{where}: field 'url': missing")
-            url = check_url(table["url"], where=f"{where}: field 'url'")
-            api_url = None
-        targets.append(
-            WebhookTarget(
-                url=url,
-                type=kind,
-                secret_env=secret_env,
-                include_secret=include_secret,
-                rules=tuple(rules),
-                api_url=api_url,
-                timeout=float(timeout),
-                max_attempts=int(max_attempts),
-                backoff=float(backoff),
-                source=where,
-            )
-        )
-    return tuple(targets)
-
-
-def check_signing(targets: Sequence[WebhookTarget], env: Mapping[str, str]) -> None:
-    """Fail before scanning when a signing key is configured but absent."""
-    for target in targets:
-        if target.secret_env and not env.get(target.secret_env):
-            where = target.source or f"webhook {safe_url(target.url)}"
-            raise WebhookError(
-                f"{where}: secret_env {target.secret_env!r} is not set"
-                " (the environment variable holding the signing key)"
-            )
-
-
 def default_state_dir(env: Mapping[str, str]) -> Path:
     """$KEYSWEEP_STATE_DIR, else $XDG_STATE_HOME/keysweep, else ~/.local/state/keysweep."""
     explicit = env.get("KEYSWEEP_STATE_DIR")
@@ -276,79 +82,6 @@ def default_state_dir(env: Mapping[str, str]) -> Path:
         return Path(xdg) / "keysweep"
     home = Path(env["HOME"]) if env.get("HOME") else Path.home()
     return home / ".local" / "state" / "keysweep"
-
-
-# -- payload ---------------------------------------------------------------------
-
-
-def sign(body: bytes, key: str) -> str:
-    """The X-Keysweep-Signature-256 value: HMAC-SHA256 of the exact body bytes."""
-    return "sha256=" + hmac.new(key.encode("utf-8"), body, hashlib.sha256).hexdigest()
-
-
-def _clean_repository(repository: str) -> str:
-    """A remote URL without user info: `https://user:TOKEN@host/...` must not leak the token."""
-    parts = urlsplit(repository)
-    if parts.scheme and parts.netloc and "@" in parts.netloc:
-        host = parts.netloc.rsplit("@", 1)[1]
-        return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
-    return repository
-
-
-def _finding_payload(finding: Finding, target: WebhookTarget, repository: str) -> bytes:
-    record = finding_record(finding, redact_secret=True)
-    if target.include_secret:
-        record["secret"] = finding.secret
-    record["secret_sha256"] = finding.secret_sha256
-    record["repository"] = repository
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-def _now_rfc3339() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def _body(delivery_id: str, finding_json: bytes) -> bytes:
-    """The envelope, with `sent_at` of this attempt; `finding` is the journalled JSON, as is."""
-    head = json.dumps(
-        {"event": EVENT, "delivery_id": delivery_id, "sent_at": _now_rfc3339()},
-        separators=(",", ":"),
-    )
-    return head[:-1].encode() + b',"finding":' + finding_json + b"}"
-
-
-def _headers(delivery_id: str, body: bytes, key: str | None) -> dict[str, str]:
-    headers = {
-        "Content-Type": "application/json",
-        "User-Agent": USER_AGENT,
-        "X-Keysweep-Event": EVENT,
-        "X-Keysweep-Delivery": delivery_id,
-    }
-    if key is not None:
-        headers[SIGNATURE_HEADER] = sign(body, key)
-    return headers
-
-
-def _options(target: WebhookTarget) -> str:
-    return json.dumps({"timeout": target.timeout, "max_attempts": target.max_attempts, "backoff": target.backoff})
-
-
-def _new_delivery(target: WebhookTarget, finding: Finding, repository: str) -> NewDelivery:
-    if target.type == "github":
-        payload, has_secret = finding.secret.encode("utf-8", "surrogateescape"), True
-    else:
-        payload, has_secret = _finding_payload(finding, target, repository), target.include_secret
-    return NewDelivery(
-        delivery_id=str(uuid.uuid4()),
-        target_key=target.key,
-        kind=target.type,
-        url=target.url,
-        secret_env=target.secret_env if target.type == "generic" else None,
-        options=_options(target),
-        secret_sha256=finding.secret_sha256,
-        payload=payload,
-        has_secret=has_secret,
-    )
 
 
 # -- sending ---------------------------------------------------------------------
@@ -408,8 +141,8 @@ def _send_generic(
             continue  # taken over by another process after our lease ran out
 
         def build(_attempt: int, row: JournalRow = row) -> tuple[bytes, dict[str, str]]:
-            body = _body(row.delivery_id, row.payload)
-            return body, _headers(row.delivery_id, body, key)
+            body = envelope(row.delivery_id, row.payload)
+            return body, headers(row.delivery_id, body, key)
 
         outcome = post_with_retries(session, row.url, build, policy, sleep=sleep)
         if outcome.ok:
@@ -533,7 +266,7 @@ def deliver(
     for target in targets:  # targets built by hand skip parse_targets: same rule for them
         check_url(target.url, where=target.source or "webhook")
     check_signing(targets, env)
-    repository = _clean_repository(repository)
+    repository = clean_repository(repository)
     items: list[NewDelivery] = []
     seen: set[tuple[str, str]] = set()
     repeats = 0
@@ -546,7 +279,7 @@ def deliver(
                 repeats += 1
                 continue
             seen.add(identity)
-            items.append(_new_delivery(target, finding, repository))
+            items.append(new_delivery(target, finding, repository))
     if not items:
         return DeliverySummary()
     owner = Owner.current()

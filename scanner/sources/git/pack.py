@@ -186,16 +186,19 @@ class _Pack:
             starts[position] = at
             sizes[position] = size
         if pending:
-            # A base named by id may come later in the pack (a fetched pack made whole).
-            by_entry = {entry: position for position, entry in enumerate(self.entry)}
-            for position, name in pending:
-                entry = self._find(name)
-                bases[position] = by_entry.get(entry, -1) if entry >= 0 else -1
-            for position in range(count):
-                if not kinds[position] and bases[position] >= 0:
-                    kinds[position] = _chain_kind(kinds, bases, position)
+            self._resolve_ref_deltas(pending, kinds, bases)
         self.starts, self.sizes, self.kinds, self.bases = starts, sizes, kinds, bases
         self.release(0, len(data))
+
+    def _resolve_ref_deltas(self, pending: list[tuple[int, bytes]], kinds: bytearray, bases: array) -> None:
+        """Bases named by id, which may come later in the pack (a fetched pack made whole)."""
+        by_entry = {entry: position for position, entry in enumerate(self.entry)}
+        for position, name in pending:
+            entry = self._find(name)
+            bases[position] = by_entry.get(entry, -1) if entry >= 0 else -1
+        for position in range(self.count):
+            if not kinds[position] and bases[position] >= 0:
+                kinds[position] = _chain_kind(kinds, bases, position)
 
     def release(self, start: int, end: int) -> int:
         """Hand back this process's pages of the pack in [start, end) (the file stays in the
