@@ -521,13 +521,13 @@ def test_ctrl_c_with_workers_exits_130_without_traceback(tmp_path: Path) -> None
 # --- long lines (matcher) ---------------------------------------------------------------
 
 
-def test_a_long_line_of_base64_zeros_scans_fast(cli) -> None:
-    data = b"A" * 500_000 + b" token = '" + github_token(60).encode() + b"'\n"
-    started = time.monotonic()
-    result = cli(["stdin", "--format", "json"], stdin=data)
-    elapsed = time.monotonic() - started
+def test_a_token_after_a_long_line_of_base64_zeros_is_found(cli) -> None:
+    """Speed on pathological lines belongs in bench/; this test checks only what is found."""
+    token = github_token(60)
+    data = b"A" * 500_000 + b" token = '" + token.encode() + b"'\n"
+    result = cli(["stdin", "--format", "json", "--no-redact"], stdin=data)
     assert result.code == 1
-    assert elapsed < 1.5, f"{elapsed:.1f} s for a 500 KB line"
+    assert [f["secret"] for f in json.loads(result.out)] == [token]
 
 
 def test_many_findings_on_one_line_stay_small_in_memory(tmp_path: Path) -> None:

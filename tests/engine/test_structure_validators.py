@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from scanner.engine.matcher import Matcher
-from scanner.engine.validators import VALIDATORS
+from scanner.engine.validators import VALIDATORS, _crc24
 from scanner.rules import load_rule_file, load_rule_pack
 
 ALNUM = string.ascii_letters + string.digits
@@ -160,15 +160,11 @@ def test_clerk_secret_key_wins_over_stripe(rng: random.Random) -> None:
     assert found == ["clerk.secret-key"]
 
 
-def _crc24(data: bytes) -> int:
-    crc = 0xB704CE
-    for byte in data:
-        crc ^= byte << 16
-        for _ in range(8):
-            crc <<= 1
-            if crc & 0x1000000:
-                crc ^= 0x1864CFB
-    return crc & 0xFFFFFF
+def test_crc24_is_openpgps_checksum() -> None:
+    """The catalogued check value of CRC-24/OPENPGP (RFC 4880 6.1) over "123456789"; with
+    that pinned, the armors below may be built with the validator's own CRC."""
+    assert _crc24(b"123456789") == 0x21CF02
+    assert _crc24(b"") == 0xB704CE
 
 
 def _armor(raw: bytes, crc_value: int | None = None) -> str:
