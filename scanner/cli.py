@@ -11,6 +11,7 @@ import json
 import math
 import os
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
@@ -305,7 +306,7 @@ def stdin_command(label: str, opts: ScanOptions) -> int:
 
 
 @cli.command("git")
-@click.argument("repo", required=False, type=click.Path(path_type=Path), default=".")
+@click.argument("repo", required=False, default=".", metavar="REPO|URL")
 @click.option("--branch", "branches", multiple=True, metavar="REF", help="Scan only what REF reaches (repeatable).")
 @click.option("--since", metavar="REV", help="Scan only what the commits in REV..HEAD added.")
 @click.option("--range", "rev_range", metavar="A..B", help="Scan only what the commits in A..B added.")
@@ -316,10 +317,13 @@ def stdin_command(label: str, opts: ScanOptions) -> int:
 )
 @scan_options
 def git_command(
-    repo: Path, branches: tuple[str, ...], since: str | None, rev_range: str | None, pre_push: bool, opts: ScanOptions
+    repo: str, branches: tuple[str, ...], since: str | None, rev_range: str | None, pre_push: bool, opts: ScanOptions
 ) -> int:
-    """Scan every blob reachable from every ref of REPO, each unique blob once."""
-    from scanner.sources.git import HistorySource, pre_push_scope, repository_label, resolve_repo
+    """Scan every blob reachable from every ref of REPO, each unique blob once.
+
+    A URL (https://, ssh://, git@host:path, file://) is cloned bare into a temporary
+    directory first, and the clone is removed after the scan."""
+    from scanner.sources.git import HistorySource, clone, is_remote, pre_push_scope, repository_label, resolve_repo
 
     if since and rev_range:
         raise click.UsageError("--since and --range cannot be combined")
@@ -328,19 +332,22 @@ def git_command(
             raise click.UsageError("--pre-push cannot be combined with --since, --range or --branch")
         scope = pre_push_scope(os.environ)
         branches, rev_range = scope.refs or (), scope.rev_range
-    top = resolve_repo(repo)
     refs = list(branches) or None
-    return _run_scan(
-        opts,
-        Target(
-            "git",
-            lambda: HistorySource(top, refs=refs, since=since, rev_range=rev_range, max_file_size=opts.max_file_size),
-            root=top,
-            scanned=str(top),
-            default_jobs=os.cpu_count() or 1,
-            repository=lambda: repository_label(top),
-        ),
-    )
+    with tempfile.TemporaryDirectory(prefix="keysweep-clone-") as scratch:
+        top = clone(repo, Path(scratch) / "repo.git") if is_remote(repo) else resolve_repo(Path(repo))
+        return _run_scan(
+            opts,
+            Target(
+                "git",
+                lambda: HistorySource(
+                    top, refs=refs, since=since, rev_range=rev_range, max_file_size=opts.max_file_size
+                ),
+                root=top,
+                scanned=repository_label(top) if is_remote(repo) else str(top),
+                default_jobs=os.cpu_count() or 1,
+                repository=lambda: repository_label(top),
+            ),
+        )
 
 
 @cli.command("staged")

@@ -7,6 +7,7 @@ configuration keysweep trusts; nothing a scanned repository names is ever run.
 from __future__ import annotations
 
 from scanner.sources.git.history import HistorySource
+from scanner.sources.git.remote import clone, is_remote
 from scanner.sources.git.repo import PushScope, pre_push_scope, repository_label, resolve_repo, work_tree_top
 from scanner.sources.git.staged import StagedSource
 
@@ -14,6 +15,8 @@ __all__ = [
     "HistorySource",
     "PushScope",
     "StagedSource",
+    "clone",
+    "is_remote",
     "pre_push_scope",
     "repository_label",
     "resolve_repo",

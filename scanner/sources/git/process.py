@@ -1,4 +1,6 @@
-"""The one place that starts git: every git command keysweep runs is built and started here.
+"""The one place that says how git runs: every git command keysweep runs is built here, and
+all but one are started here (the clone of a remote URL is started by GitPython in
+remote.py, with CLONE_SETTINGS and clone_environment from this module).
 
 A scanned repository may be hostile, and a user's git config may change what git prints.
 So every command runs with a fixed configuration, whatever either says:
@@ -27,7 +29,17 @@ from typing import IO, Any
 
 from scanner.errors import SourceError
 
-__all__ = ["SETTINGS", "command", "environment", "first_line", "popen", "run"]
+__all__ = [
+    "CLONE_SETTINGS",
+    "REPOSITORY_VARIABLES",
+    "SETTINGS",
+    "clone_environment",
+    "command",
+    "environment",
+    "first_line",
+    "popen",
+    "run",
+]
 
 # (key, value) pinned on every command: what to run, how to print, what to read.
 SETTINGS: tuple[tuple[str, str], ...] = (
@@ -59,6 +71,34 @@ SETTINGS: tuple[tuple[str, str], ...] = (
     ("diff.ignoreSubmodules", "none"),
     ("diff.orderFile", os.devnull),
     ("i18n.logOutputEncoding", "UTF-8"),
+)
+
+# A clone of a URL the user named: transports a user reaches repositories by, never `ext::`
+# (which runs a command) or any other; no hooks, no prompt; a silent remote times out.
+CLONE_SETTINGS: tuple[tuple[str, str], ...] = (
+    ("core.hooksPath", os.devnull),
+    ("core.fsmonitor", "false"),
+    ("protocol.allow", "never"),
+    ("protocol.https.allow", "always"),
+    ("protocol.http.allow", "always"),
+    ("protocol.ssh.allow", "always"),
+    ("protocol.git.allow", "always"),
+    ("protocol.file.allow", "always"),
+    ("http.lowSpeedLimit", "1000"),
+    ("http.lowSpeedTime", "60"),
+    ("submodule.recurse", "false"),
+    ("gc.auto", "0"),
+)
+
+# What a clone must not inherit: variables that would point it at another repository.
+REPOSITORY_VARIABLES = (
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_COMMON_DIR",
+    "GIT_NAMESPACE",
 )
 
 # The caller's variables kept, in a receive-pack quarantine only (see module docstring).
@@ -94,6 +134,11 @@ def environment(environ: Mapping[str, str] | None = None, *, index_file: str | N
     )
     env.setdefault("LC_ALL", "C")
     return env
+
+
+def clone_environment() -> dict[str, str]:
+    """What a clone adds to the caller's environment: never prompt, never fetch lazily."""
+    return {"GIT_TERMINAL_PROMPT": "0", "GIT_NO_REPLACE_OBJECTS": "1", "GIT_PAGER": "cat", "LC_ALL": "C"}
 
 
 def _absolute_paths(value: str) -> str:

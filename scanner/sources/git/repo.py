@@ -64,10 +64,11 @@ def repository_label(repo: Path) -> str:
         url = ""
     if not url:
         return str(repo)
-    return _strip_credentials(url)
+    return strip_credentials(url)
 
 
-def _strip_credentials(url: str) -> str:
+def strip_credentials(url: str) -> str:
+    """A URL fit to show: no user info (a token hides there), no query or fragment."""
     if "://" not in url:
         return url  # scp-like `git@host:org/repo.git` or a path: the user part is no secret
     parts = urlsplit(url)
