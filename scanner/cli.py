@@ -100,6 +100,14 @@ _SCAN_OPTIONS = (
         help="Revocation webhook to call for each new finding (repeatable).",
     ),
     click.option(
+        "--webhook-budget",
+        type=click.FloatRange(0, min_open=True),
+        default=20.0,
+        show_default=True,
+        metavar="SECONDS",
+        help="Longest the webhooks may hold up the end of the scan; what is left stays pending.",
+    ),
+    click.option(
         "--max-file-size",
         default="10M",
         show_default=True,
@@ -142,6 +150,7 @@ def _scan_options_value(kwargs: dict[str, Any]) -> ScanOptions:
         progress=kwargs.pop("progress"),
         webhooks=kwargs.pop("webhooks"),
         max_file_size=parse_size(kwargs.pop("max_file_size")),
+        webhook_budget=kwargs.pop("webhook_budget"),
         prefilter=kwargs.pop("prefilter"),
     )
 
@@ -193,7 +202,7 @@ def _run_scan(opts: ScanOptions, target: Target) -> int:
     for message in scanned.messages:
         click.echo(f"keysweep: {message}", err=True)
     click.echo(scanned.summary, err=True)
-    delivery = deliver(scanned)
+    delivery = deliver(scanned, budget=opts.webhook_budget)
     for message in delivery.messages:
         click.echo(f"keysweep: {message}", err=True)
     return exit_code(opts, scanned, delivery)
@@ -441,11 +450,19 @@ def webhook_group() -> None:
 
 
 @webhook_group.command("retry")
-def webhook_retry() -> int:
+@click.option(
+    "--budget",
+    type=click.FloatRange(0, min_open=True),
+    default=120.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Longest this retry may take; what is left stays pending.",
+)
+def webhook_retry(budget: float) -> int:
     """Redeliver what earlier runs could not deliver."""
     from scanner.actions import default_state_dir, retry_pending
 
-    summary = retry_pending(state_dir=default_state_dir(os.environ), env=os.environ)
+    summary = retry_pending(state_dir=default_state_dir(os.environ), env=os.environ, budget=budget)
     for message in summary.messages:
         click.echo(f"keysweep: warning: {message}", err=True)
     click.echo(_webhook_line(summary.describe()), err=True)
@@ -474,8 +491,31 @@ def webhook_list(pending: bool, format_: str) -> int:
         when = datetime.fromtimestamp(entry.sent_at or entry.created_at, timezone.utc).strftime("%Y-%m-%d %H:%M")
         place = f"{entry.rule_id} {_safe(entry.file or '')}:{entry.line}" if entry.rule_id else entry.kind
         error = f"  ({_safe(entry.last_error)})" if entry.status == "pending" and entry.last_error else ""
-        tries = f"{entry.attempts} {'try' if entry.attempts == 1 else 'tries'}"
-        click.echo(f"{entry.status:<8} {when}  {tries:<9} {_safe(entry.url)}  {place}{error}")
+        tries = f"{entry.attempts} {'attempt' if entry.attempts == 1 else 'attempts'}"
+        click.echo(f"{entry.status:<8} {entry.delivery_id[:8]}  {when}  {tries:<11} {_safe(entry.url)}  {place}{error}")
+    return 0
+
+
+@webhook_group.command("drop")
+@click.argument("delivery_ids", nargs=-1, metavar="[ID...]")
+@click.option("--url", metavar="URL", help="Drop every pending delivery to URL (as `webhook list` shows it).")
+def webhook_drop(delivery_ids: tuple[str, ...], url: str | None) -> int:
+    """Give up pending deliveries (to a receiver no longer configured, say): never sent."""
+    from scanner.actions import default_state_dir, drop_pending, list_deliveries
+
+    if not delivery_ids and url is None:
+        raise click.UsageError("name delivery IDs (see `keysweep webhook list`) or --url URL")
+    state_dir = default_state_dir(os.environ)
+    pending = [e.delivery_id for e in list_deliveries(state_dir=state_dir, pending_only=True)]
+    chosen = []
+    for given in delivery_ids:
+        matches = [d for d in pending if d.startswith(given)]
+        if len(matches) != 1:
+            what = "no pending delivery" if not matches else "more than one pending delivery"
+            raise click.UsageError(f"{what} starts with {_safe(given)!r}")
+        chosen.extend(matches)
+    dropped = drop_pending(state_dir=state_dir, delivery_ids=chosen, url=url)
+    click.echo(f"keysweep: webhook: {dropped} pending deliver{'y' if dropped == 1 else 'ies'} dropped", err=True)
     return 0
 
 

@@ -41,6 +41,7 @@ class ScanOptions:
     webhooks: tuple[str, ...]
     max_file_size: int
     prefilter: str
+    webhook_budget: float = 20.0
 
 
 @dataclass(frozen=True)
@@ -108,8 +109,9 @@ def scan_target(
     return Scanned(result, report, tuple(messages), _summary(result), webhooks, repository)
 
 
-def deliver(scanned: Scanned, environ: Mapping[str, str] | None = None) -> Delivery:
-    """Send each new finding to the webhooks; `failed` when some delivery failed for good."""
+def deliver(scanned: Scanned, environ: Mapping[str, str] | None = None, *, budget: float = 20.0) -> Delivery:
+    """Send each new finding to the webhooks within `budget` seconds; `failed` when some
+    delivery was not made (it stays pending)."""
     if not scanned.webhooks or not scanned.result.findings:
         return Delivery((), False)
     from scanner.actions import default_state_dir
@@ -122,6 +124,7 @@ def deliver(scanned: Scanned, environ: Mapping[str, str] | None = None) -> Deliv
         state_dir=default_state_dir(env),
         repository=scanned.repository,
         env=env,
+        budget=budget,
     )
     messages = [f"warning: {message}" for message in summary.messages]
     described = summary.describe()

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from scanner.actions.payload import sign
 from scanner.actions.targets import WebhookTarget, check_signing, check_url, parse_targets, target_from_url
-from scanner.actions.webhook import DeliverySummary, default_state_dir, deliver, list_deliveries, retry_pending
+from scanner.actions.webhook import (
+    DeliverySummary,
+    default_state_dir,
+    deliver,
+    drop_pending,
+    list_deliveries,
+    retry_pending,
+)
 
 __all__ = [
     "DeliverySummary",
@@ -13,6 +20,7 @@ __all__ = [
     "check_url",
     "default_state_dir",
     "deliver",
+    "drop_pending",
     "list_deliveries",
     "parse_targets",
     "retry_pending",

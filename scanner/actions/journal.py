@@ -311,22 +311,24 @@ class Journal:
                     held.add(row_id)
         return held
 
-    def mark_sent(self, ids: Sequence[int], status: int | None) -> None:
-        """Delivered: never sent again; a payload holding a raw secret is wiped."""
+    def mark_sent(self, ids: Sequence[int], status: int | None, *, attempts: int = 1) -> None:
+        """Delivered after `attempts` HTTP requests: never sent again; a payload holding a raw
+        secret is wiped."""
         now = time.time()
         with self._tx() as db:
             for row_id in ids:
                 db.execute(
                     "UPDATE deliveries SET status = 'sent', sent_at = ?, updated_at = ?,"
-                    " attempts = attempts + 1, last_status = ?, last_error = NULL,"
+                    " attempts = attempts + ?, last_status = ?, last_error = NULL,"
                     " payload = CASE WHEN has_secret THEN NULL ELSE payload END,"
                     " owner = NULL, owner_pid = NULL, owner_host = NULL, lease_until = NULL"
                     " WHERE id = ?",
-                    (now, now, status, row_id),
+                    (now, now, attempts, status, row_id),
                 )
 
-    def mark_unsent(self, ids: Sequence[int], owner: Owner, *, status: int | None, error: str, tried: bool) -> None:
-        """Leave pending for `webhook retry`, releasing the lease; `error` must hold no secret."""
+    def mark_unsent(self, ids: Sequence[int], owner: Owner, *, status: int | None, error: str, attempts: int) -> None:
+        """Leave pending for `webhook retry` after `attempts` HTTP requests (0: none made),
+        releasing the lease; `error` must hold no secret."""
         now = time.time()
         with self._tx() as db:
             for row_id in ids:
@@ -335,7 +337,7 @@ class Journal:
                     " last_status = ?, last_error = ?, owner = NULL, owner_pid = NULL,"
                     " owner_host = NULL, lease_until = NULL"
                     " WHERE id = ? AND owner = ? AND status = 'pending'",
-                    (now, int(tried), status, error, row_id, owner.token),
+                    (now, attempts, status, error, row_id, owner.token),
                 )
 
     def entries(self, *, pending_only: bool = False) -> list[JournalEntry]:
@@ -366,12 +368,31 @@ class Journal:
             for r in rows
         ]
 
-    def pending_count(self) -> int:
+    def pending_count(self, *, unleased_only: bool = False) -> int:
+        """Pending deliveries; `unleased_only`: only those no process is sending now."""
+        query = "SELECT count(*) FROM deliveries WHERE status = 'pending'"
+        if unleased_only:
+            query += f" AND (lease_until IS NULL OR lease_until < {time.time()!r})"
         try:
-            (count,) = self._db.execute("SELECT count(*) FROM deliveries WHERE status = 'pending'").fetchone()
+            (count,) = self._db.execute(query).fetchone()
         except sqlite3.Error as exc:
             raise WebhookError(f"webhook journal {self.path}: {exc}") from None
         return int(count)
+
+    def drop(self, delivery_ids: Sequence[str]) -> int:
+        """Give up pending deliveries: they are never sent, and their payloads are wiped.
+        Returns how many were dropped (ids not pending are left as they are)."""
+        now = time.time()
+        wipe = (
+            "UPDATE deliveries SET status = 'dropped', updated_at = ?, payload = NULL,"
+            " owner = NULL, owner_pid = NULL, owner_host = NULL, lease_until = NULL"
+            " WHERE status = 'pending' AND "
+        )
+        dropped = 0
+        with self._tx() as db:
+            for delivery_id in delivery_ids:
+                dropped += db.execute(wipe + "delivery_id = ?", (now, delivery_id)).rowcount
+        return dropped
 
     def status_of(self, delivery_id: str) -> tuple[str, int, str | None] | None:
         """(status, attempts, last_error) of one delivery, for `webhook retry` reports and tests."""

@@ -68,7 +68,14 @@ def headers(delivery_id: str, body: bytes, key: str | None) -> dict[str, str]:
 
 
 def _retry_options(target: WebhookTarget) -> str:
-    return json.dumps({"timeout": target.timeout, "max_attempts": target.max_attempts, "backoff": target.backoff})
+    return json.dumps(
+        {
+            "timeout": target.timeout,
+            "connect_timeout": target.connect_timeout,
+            "max_attempts": target.max_attempts,
+            "backoff": target.backoff,
+        }
+    )
 
 
 def new_delivery(target: WebhookTarget, finding: Finding, repository: str) -> NewDelivery:

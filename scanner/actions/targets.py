@@ -19,7 +19,18 @@ TYPES = ("generic", "github")
 
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _FIELDS = frozenset(
-    {"type", "url", "api_url", "secret_env", "include_secret", "rules", "timeout", "max_attempts", "backoff"}
+    {
+        "type",
+        "url",
+        "api_url",
+        "secret_env",
+        "include_secret",
+        "rules",
+        "timeout",
+        "connect_timeout",
+        "max_attempts",
+        "backoff",
+    }
 )
 
 
@@ -34,6 +45,7 @@ class WebhookTarget:
     rules: tuple[str, ...] = ()
     api_url: str | None = None
     timeout: float = 10.0
+    connect_timeout: float = 3.0
     max_attempts: int = 5
     backoff: float = 1.0
     source: str = ""
@@ -45,7 +57,12 @@ class WebhookTarget:
 
     @property
     def policy(self) -> RetryPolicy:
-        return RetryPolicy(timeout=self.timeout, max_attempts=self.max_attempts, backoff=self.backoff)
+        return RetryPolicy(
+            timeout=self.timeout,
+            connect_timeout=self.connect_timeout,
+            max_attempts=self.max_attempts,
+            backoff=self.backoff,
+        )
 
     def accepts(self, finding: Finding) -> bool:
         if self.rules and not any(fnmatch.fnmatchcase(finding.rule_id, g) for g in self.rules):
@@ -149,6 +166,7 @@ def _parse_target(table: Any, where: str) -> WebhookTarget:
         rules=tuple(rules),
         api_url=api_url,
         timeout=float(_number(table, "timeout", 10.0, where, minimum=0.001)),
+        connect_timeout=float(_number(table, "connect_timeout", 3.0, where, minimum=0.001)),
         max_attempts=int(_number(table, "max_attempts", 5, where, minimum=1, integer=True)),
         backoff=float(_number(table, "backoff", 1.0, where, minimum=0)),
         source=where,

@@ -43,6 +43,8 @@ class RetryPolicy:
     """How hard one delivery tries before it is left pending for `keysweep webhook retry`."""
 
     timeout: float = 10.0
+    # An unreachable receiver costs this per attempt, not the whole read timeout.
+    connect_timeout: float = 3.0
     max_attempts: int = 5
     backoff: float = 1.0
     backoff_max: float = 30.0
@@ -51,7 +53,7 @@ class RetryPolicy:
 
     def worst_case(self) -> float:
         """An upper bound of one delivery's duration: how long its journal lease must last."""
-        per_attempt = min(self.timeout, 10.0) + self.timeout
+        per_attempt = self.connect_timeout + self.timeout
         waits = max(self.backoff_max, self.max_retry_after)
         return self.max_attempts * (per_attempt + waits) + 60.0
 
@@ -118,18 +120,19 @@ def _attempt(
     body: bytes,
     headers: Mapping[str, str],
     policy: RetryPolicy,
+    read_timeout: float,
 ) -> Attempt:
     try:
         response = session.post(
             url,
             data=body,
             headers=dict(headers),
-            timeout=(min(policy.timeout, 10.0), policy.timeout),
+            timeout=(min(policy.connect_timeout, read_timeout), read_timeout),
             # A redirect would carry the body to wherever the receiver points, maybe plain http.
             allow_redirects=False,
         )
     except requests.Timeout:
-        return Attempt(False, None, True, f"timed out after {policy.timeout:g} s")
+        return Attempt(False, None, True, f"timed out after {read_timeout:g} s")
     except requests.ConnectionError:
         return Attempt(False, None, True, "connection failed")
     except requests.RequestException as exc:
@@ -156,20 +159,28 @@ def post_with_retries(
     sleep: Callable[[float], None] = time.sleep,
     rng: random.Random | None = None,
     stop: Callable[[Attempt], str | None] | None = None,
+    deadline: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> Outcome:
     """POST `build(attempt_number)` until a 2xx, a permanent failure, or the attempts run out.
 
     Retries connection errors, timeouts, 408/425/429 and 5xx with exponential backoff and
     jitter, or after Retry-After when the server sends one. `stop` may end the loop early
-    (the GitHub rate limit), returning the reason.
+    (the GitHub rate limit), returning the reason. `deadline` (on `clock`) is the run's
+    budget: no attempt starts, and no wait runs, past it.
     """
     rng = rng or random.Random()
     shown = safe_url(url)
     attempt = Attempt(False, None, False, "not attempted")
     number = 0
     for number in range(1, policy.max_attempts + 1):
+        left = _left_in_budget(deadline, clock)
+        if left is not None and left <= 0:
+            return _out_of_budget(attempt, number - 1)
         body, headers = build(number)
-        attempt = _attempt(session, url, body, headers, policy)
+        attempt = _attempt(
+            session, url, body, headers, policy, policy.timeout if left is None else min(left, policy.timeout)
+        )
         log.debug("POST %s attempt %d: %s", shown, number, attempt.message)
         if attempt.ok:
             return Outcome(True, attempt.status, number, attempt.message, headers=attempt.headers)
@@ -180,27 +191,37 @@ def post_with_retries(
             return Outcome(False, attempt.status, number, attempt.message, headers=attempt.headers)
         if number == policy.max_attempts:
             break
-        if attempt.retry_after is not None:
-            if attempt.retry_after > policy.max_retry_after:
-                return Outcome(
-                    False,
-                    attempt.status,
-                    number,
-                    f"{attempt.message}, server asked to retry after {attempt.retry_after:.0f} s",
-                    transient=True,
-                    headers=attempt.headers,
-                )
-            delay = attempt.retry_after
-        else:
-            ceiling = min(policy.backoff_max, policy.backoff * 2 ** (number - 1))
-            delay = ceiling / 2 + rng.uniform(0, ceiling / 2)
+        delay = _delay(attempt, number, policy, rng)
+        if isinstance(delay, Outcome):
+            return delay
+        left = _left_in_budget(deadline, clock)
+        if left is not None and delay >= left:
+            return _out_of_budget(attempt, number)
         log.debug("POST %s: retrying in %.2f s", shown, delay)
         sleep(delay)
+    tries = "1 attempt" if number == 1 else f"{number} attempts"
+    return Outcome(False, attempt.status, number, f"{attempt.message} after {tries}", True, attempt.headers)
+
+
+def _delay(attempt: Attempt, number: int, policy: RetryPolicy, rng: random.Random) -> float | Outcome:
+    """How long to wait before the next attempt: what the server asked (an Outcome when it
+    asked for too long), else exponential backoff with jitter."""
+    if attempt.retry_after is None:
+        ceiling = min(policy.backoff_max, policy.backoff * 2 ** (number - 1))
+        return ceiling / 2 + rng.uniform(0, ceiling / 2)
+    if attempt.retry_after > policy.max_retry_after:
+        message = f"{attempt.message}, server asked to retry after {attempt.retry_after:.0f} s"
+        return Outcome(False, attempt.status, number, message, transient=True, headers=attempt.headers)
+    return attempt.retry_after
+
+
+def _left_in_budget(deadline: float | None, clock: Callable[[], float]) -> float | None:
+    return None if deadline is None else deadline - clock()
+
+
+def _out_of_budget(attempt: Attempt, number: int) -> Outcome:
+    """The run's webhook budget is spent: what is left waits for `keysweep webhook retry`."""
+    tried = f"{attempt.message}; " if number else ""
     return Outcome(
-        False,
-        attempt.status,
-        number,
-        f"{attempt.message} after {number} attempts",
-        transient=True,
-        headers=attempt.headers,
+        False, attempt.status, number, f"{tried}webhook budget used up", transient=True, headers=attempt.headers
     )

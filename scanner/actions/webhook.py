@@ -12,9 +12,11 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -30,13 +32,14 @@ from scanner.actions.journal import (
 )
 from scanner.actions.payload import clean_repository, envelope, headers, new_delivery
 from scanner.actions.targets import WebhookTarget, check_signing, check_url
-from scanner.actions.transport import RetryPolicy, post_with_retries, safe_url
+from scanner.actions.transport import Outcome, RetryPolicy, post_with_retries, safe_url
 from scanner.model import Finding
 
 __all__ = [
     "DeliverySummary",
     "default_state_dir",
     "deliver",
+    "drop_pending",
     "list_deliveries",
     "retry_pending",
 ]
@@ -46,10 +49,11 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class DeliverySummary:
-    """Counts for the end-of-run summary.
+    """Counts for the end-of-run summary, of this call's deliveries only.
 
-    `failed`: deliveries of this call not delivered (they stay pending); `pending`: all
-    deliveries the journal holds for `keysweep webhook retry` afterwards.
+    `failed`: deliveries of this call not delivered; `pending`: those of them left for
+    `keysweep webhook retry`; `earlier`: other runs' deliveries waiting for a retry (not
+    counting those a concurrent run is sending right now).
     """
 
     sent: int = 0
@@ -57,6 +61,7 @@ class DeliverySummary:
     pending: int = 0
     skipped_duplicates: int = 0
     messages: tuple[str, ...] = ()
+    earlier: int = 0
 
     @property
     def ok(self) -> bool:
@@ -67,7 +72,9 @@ class DeliverySummary:
             f"webhook: {self.sent} sent, {self.failed} failed, {self.pending} pending,"
             f" {self.skipped_duplicates} already sent"
         )
-        if self.pending:
+        if self.earlier:
+            text += f", {self.earlier} pending from earlier runs"
+        if self.pending or self.earlier:
             text += " (run `keysweep webhook retry` to send what is pending)"
         return text
 
@@ -86,6 +93,10 @@ def default_state_dir(env: Mapping[str, str]) -> Path:
 
 # -- sending ---------------------------------------------------------------------
 
+# How long the webhooks may hold up a scan's end, and a `webhook retry`, by default.
+SCAN_BUDGET = 20.0
+RETRY_BUDGET = 120.0
+
 
 @dataclass(frozen=True)
 class _Tally:
@@ -94,10 +105,31 @@ class _Tally:
     message: str | None = None
 
 
+@dataclass(frozen=True)
+class _Run:
+    """What every send of one call shares: the journal, who holds the leases, the budget."""
+
+    journal: Journal
+    owner: Owner
+    env: Mapping[str, str]
+    session: requests.Session
+    sleep: Callable[[float], None]
+    deadline: float
+
+    def post(
+        self, url: str, build: Callable[[int], tuple[bytes, Mapping[str, str]]], policy: RetryPolicy, **kwargs: Any
+    ) -> Outcome:
+        return post_with_retries(self.session, url, build, policy, sleep=self.sleep, deadline=self.deadline, **kwargs)
+
+    def give_up(self, ids: Sequence[int], error: str) -> None:
+        self.journal.mark_unsent(ids, self.owner, status=None, error=error, attempts=0)
+
+
 def _policy(options: str) -> RetryPolicy:
     data = json.loads(options)
     return RetryPolicy(
         timeout=float(data.get("timeout", 10.0)),
+        connect_timeout=float(data.get("connect_timeout", 3.0)),
         max_attempts=int(data.get("max_attempts", 5)),
         backoff=float(data.get("backoff", 1.0)),
     )
@@ -111,63 +143,52 @@ def _left(count: int) -> str:
     return f"{count} deliver{'y' if count == 1 else 'ies'} left pending"
 
 
-def _send_generic(
-    journal: Journal,
-    rows: Sequence[JournalRow],
-    owner: Owner,
-    env: Mapping[str, str],
-    session: requests.Session,
-    sleep: Callable[[float], None],
-) -> _Tally:
+def _send_generic(run: _Run, rows: Sequence[JournalRow]) -> _Tally:
     first = rows[0]
     shown = safe_url(first.url)
     key: str | None = None
     if first.secret_env:
-        key = env.get(first.secret_env) or None
+        key = run.env.get(first.secret_env) or None
         if key is None:
             error = f"signing key ${first.secret_env} is not set"
-            journal.mark_unsent([r.id for r in rows], owner, status=None, error=error, tried=False)
+            run.give_up([r.id for r in rows], error)
             return _Tally(failed=len(rows), message=f"webhook {shown}: {error}; {_left(len(rows))}")
     sent = failed = 0
     problem: str | None = None
     last_error = ""
     for row in rows:
         if problem is not None:
-            journal.mark_unsent([row.id], owner, status=None, error=problem, tried=False)
+            run.give_up([row.id], problem)
             failed += 1
             continue
         policy = _policy(row.options)
-        if not journal.renew([row.id], owner, lease=_lease(policy)):
+        if not run.journal.renew([row.id], run.owner, lease=_lease(policy)):
             continue  # taken over by another process after our lease ran out
 
         def build(_attempt: int, row: JournalRow = row) -> tuple[bytes, dict[str, str]]:
             body = envelope(row.delivery_id, row.payload)
             return body, headers(row.delivery_id, body, key)
 
-        outcome = post_with_retries(session, row.url, build, policy, sleep=sleep)
+        outcome = run.post(row.url, build, policy)
         if outcome.ok:
-            journal.mark_sent([row.id], outcome.status)
+            run.journal.mark_sent([row.id], outcome.status, attempts=outcome.attempts)
             sent += 1
             continue
-        journal.mark_unsent([row.id], owner, status=outcome.status, error=outcome.message, tried=True)
+        run.journal.mark_unsent(
+            [row.id], run.owner, status=outcome.status, error=outcome.message, attempts=outcome.attempts
+        )
         failed += 1
         last_error = outcome.message
         log.info("webhook %s: delivery %s failed: %s", shown, row.delivery_id, outcome.message)
         if outcome.transient:
-            # The receiver is down or overloaded: the rest waits for `webhook retry`.
+            # The receiver is down or overloaded, or the budget is spent: the rest waits.
             problem = f"not attempted: {outcome.message}"
     if not failed:
         return _Tally(sent=sent)
     return _Tally(sent, failed, f"webhook {shown}: {last_error}; {_left(failed)}")
 
 
-def _send_github(
-    journal: Journal,
-    rows: Sequence[JournalRow],
-    owner: Owner,
-    session: requests.Session,
-    sleep: Callable[[float], None],
-) -> _Tally:
+def _send_github(run: _Run, rows: Sequence[JournalRow]) -> _Tally:
     first = rows[0]
     shown = safe_url(first.url)
     policy = _policy(first.options)
@@ -177,10 +198,10 @@ def _send_github(
     for batch in github.batches(rows):
         ids = [r.id for r in batch]
         if problem is not None:
-            journal.mark_unsent(ids, owner, status=None, error=problem, tried=False)
+            run.give_up(ids, problem)
             failed += len(batch)
             continue
-        held = journal.renew(ids, owner, lease=_lease(policy))
+        held = run.journal.renew(ids, run.owner, lease=_lease(policy))
         batch = [r for r in batch if r.id in held]
         if not batch:
             continue
@@ -190,20 +211,13 @@ def _send_github(
         def build(_attempt: int, request: tuple[bytes, dict[str, str]] = request) -> tuple[bytes, dict[str, str]]:
             return request
 
-        outcome = post_with_retries(
-            session,
-            first.url,
-            build,
-            policy,
-            sleep=sleep,
-            stop=github.rate_limit_reason,
-        )
+        outcome = run.post(first.url, build, policy, stop=github.rate_limit_reason)
         if outcome.ok:
-            journal.mark_sent(ids, outcome.status)
+            run.journal.mark_sent(ids, outcome.status, attempts=outcome.attempts)
             sent += len(batch)
             problem = github.rate_limit_exhausted(outcome.headers)
             continue
-        journal.mark_unsent(ids, owner, status=outcome.status, error=outcome.message, tried=True)
+        run.journal.mark_unsent(ids, run.owner, status=outcome.status, error=outcome.message, attempts=outcome.attempts)
         failed += len(batch)
         last_error = outcome.message
         if outcome.transient:
@@ -213,36 +227,37 @@ def _send_github(
     return _Tally(sent, failed, f"GitHub revocation {shown}: {problem or last_error}; {_left(failed)}")
 
 
-def _send(
-    journal: Journal,
-    rows: Sequence[JournalRow],
-    owner: Owner,
-    env: Mapping[str, str],
-    session: requests.Session | None,
-    sleep: Callable[[float], None],
-) -> tuple[int, int, tuple[str, ...]]:
+def _send(run: _Run, rows: Sequence[JournalRow]) -> tuple[int, int, tuple[str, ...]]:
     groups: dict[tuple[str, str | None], list[JournalRow]] = {}
     for row in rows:
         # The signing variable may differ between runs for one URL: one key per group.
         groups.setdefault((row.target_key, row.secret_env), []).append(row)
-    own_session = session is None
-    http = session or requests.Session()
     sent = failed = 0
     messages: list[str] = []
-    try:
-        for group in groups.values():
-            if group[0].kind == "github":
-                tally = _send_github(journal, group, owner, http, sleep)
-            else:
-                tally = _send_generic(journal, group, owner, env, http, sleep)
-            sent += tally.sent
-            failed += tally.failed
-            if tally.message:
-                messages.append(tally.message)
-    finally:
-        if own_session:
-            http.close()
+    for group in groups.values():
+        tally = _send_github(run, group) if group[0].kind == "github" else _send_generic(run, group)
+        sent += tally.sent
+        failed += tally.failed
+        if tally.message:
+            messages.append(tally.message)
     return sent, failed, tuple(messages)
+
+
+@contextmanager
+def _running(
+    state_dir: Path,
+    env: Mapping[str, str],
+    session: requests.Session | None,
+    sleep: Callable[[float], None],
+    budget: float,
+) -> Iterator[_Run]:
+    http = session or requests.Session()
+    try:
+        with Journal.open(state_dir) as journal:
+            yield _Run(journal, Owner.current(), env, http, sleep, time.monotonic() + budget)
+    finally:
+        if session is None:
+            http.close()
 
 
 def deliver(
@@ -254,8 +269,9 @@ def deliver(
     env: Mapping[str, str],
     sleep: Callable[[float], None] = time.sleep,
     session: requests.Session | None = None,
+    budget: float = SCAN_BUDGET,
 ) -> DeliverySummary:
-    """Journal one delivery per new (target, secret), then send them.
+    """Journal one delivery per new (target, secret), then send them within `budget` seconds.
 
     A secret already journalled for a target (this run or an earlier one) is not sent
     again. Delivery failures do not raise: they stay pending and are counted; only a
@@ -282,12 +298,11 @@ def deliver(
             items.append(new_delivery(target, finding, repository))
     if not items:
         return DeliverySummary()
-    owner = Owner.current()
-    with Journal.open(state_dir) as journal:
-        rows, known = journal.enqueue(items, owner)
-        sent, failed, messages = _send(journal, rows, owner, env, session, sleep)
-        pending = journal.pending_count()
-    return DeliverySummary(sent, failed, pending, known + repeats, messages)
+    with _running(state_dir, env, session, sleep, budget) as run:
+        rows, known = run.journal.enqueue(items, run.owner)
+        sent, failed, messages = _send(run, rows)
+        earlier = run.journal.pending_count(unleased_only=True) - failed
+    return DeliverySummary(sent, failed, failed, known + repeats, messages, max(0, earlier))
 
 
 def list_deliveries(*, state_dir: Path, pending_only: bool = False) -> list[JournalEntry]:
@@ -305,13 +320,27 @@ def retry_pending(
     env: Mapping[str, str],
     sleep: Callable[[float], None] = time.sleep,
     session: requests.Session | None = None,
+    budget: float = RETRY_BUDGET,
 ) -> DeliverySummary:
-    """Send every pending delivery no live process is sending; needs no config (all is journalled)."""
+    """Send every pending delivery no live process is sending, within `budget` seconds;
+    needs no config (all is journalled)."""
     if not (Path(state_dir) / JOURNAL_NAME).exists():
         return DeliverySummary()
-    owner = Owner.current()
+    with _running(state_dir, env, session, sleep, budget) as run:
+        rows = run.journal.take_pending(run.owner)
+        sent, failed, messages = _send(run, rows)
+        earlier = run.journal.pending_count(unleased_only=True) - failed
+    return DeliverySummary(sent, failed, failed, 0, messages, max(0, earlier))
+
+
+def drop_pending(*, state_dir: Path, delivery_ids: Sequence[str] = (), url: str | None = None) -> int:
+    """Give up pending deliveries, by id or all those to `url` (compared as `webhook list`
+    shows URLs); returns how many were dropped."""
+    if not (Path(state_dir) / JOURNAL_NAME).exists():
+        return 0
     with Journal.open(state_dir) as journal:
-        rows = journal.take_pending(owner)
-        sent, failed, messages = _send(journal, rows, owner, env, session, sleep)
-        pending = journal.pending_count()
-    return DeliverySummary(sent, failed, pending, 0, messages)
+        chosen = list(delivery_ids)
+        if url is not None:
+            wanted = safe_url(url)
+            chosen += [e.delivery_id for e in journal.entries(pending_only=True) if safe_url(e.url) == wanted]
+        return journal.drop(chosen)
