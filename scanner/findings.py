@@ -134,6 +134,7 @@ def build_findings(
                     email=place.email,
                     date=place.date,
                     blob_id=blob.id,
+                    order=place.order if place.commit else None,
                 )
             )
     return findings, suppressed, baselined
@@ -151,6 +152,10 @@ def collapse(findings: Iterable[Finding]) -> list[Finding]:
 
 
 def _earlier(a: Finding, b: Finding) -> bool:
+    """History order decides (a rebase or a cherry-pick keeps author dates, and commits of
+    one second tie); dates only where no order is known."""
+    if a.order is not None and b.order is not None and a.order != b.order:
+        return a.order < b.order
     if a.date and b.date and a.date != b.date:
         try:
             return _instant(a.date) < _instant(b.date)

@@ -149,6 +149,8 @@ class Finding:
     email: str | None = None
     date: str | None = None
     blob_id: str = ""
+    # The commit's place in history (Provenance.order); not reported, only compared.
+    order: int | None = None
 
     @property
     def secret_sha256(self) -> str:
