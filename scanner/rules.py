@@ -492,6 +492,10 @@ def build_ruleset(pack: Sequence[Rule], config: Config) -> RuleSet:
     """Pack rules, then config rules (a config rule with a pack id replaces it)."""
     overrides = {rule.id: rule for rule in config.rules}
     disabled = set(config.disabled_rules)
+    unknown = sorted(disabled - {rule.id for rule in pack} - set(overrides))
+    if unknown:
+        # A typo would otherwise leave the rule on while the user believes it off.
+        raise RuleError(config.source, None, "disabled_rules", f"no rule has the id {unknown[0]!r}")
     rules = [overrides.pop(rule.id, rule) for rule in pack if rule.id not in disabled]
     rules.extend(rule for rule in config.rules if rule.id in overrides)
     return RuleSet(tuple(rules))
