@@ -176,6 +176,8 @@ def _skip_line(skip: Skipped, command: str) -> str:
         return f"note: submodule {path} not followed (scan its repository separately)"
     if skip.reason in ("missing", "corrupt", "not-a-blob"):
         return f"warning: {path}: {skip.reason} object skipped ({skip.detail})"
+    if skip.reason == "symlink-loop":
+        return f"note: {path}: symbolic link loop, not followed"
     if skip.reason == "unreadable":
         return f"warning: {path}: cannot read ({skip.detail}), not scanned"
     if command == "stdin":

@@ -178,7 +178,10 @@ def _entry(path: Path, root: Path, boundary: Path, seen: set[Path]) -> tuple[str
     absolute = Path(os.path.abspath(path))
     rel = _relative(absolute, root)
     if path.is_symlink():
-        target = path.resolve()
+        try:
+            target = path.resolve()
+        except (RuntimeError, OSError):  # a loop (`s -> s`, `a -> b -> a`): RuntimeError before 3.13
+            return Skipped(rel, "symlink-loop")
         if not _inside(target, boundary):
             return Skipped(rel, "symlink-outside-root")
         if target.is_dir():
