@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import math
@@ -50,6 +51,19 @@ def parse_size(text: str) -> int:
     if size > _MAX_SIZE:
         raise click.BadParameter(f"{text!r} is too large (at most 1024G)", param_hint="'--max-file-size'")
     return size
+
+
+def _budget_option(flag: str, default: float, what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A webhook time budget in seconds. The defaults given are actions.webhook's SCAN_BUDGET
+    and RETRY_BUDGET, written out: importing that module would load requests at start-up."""
+    return click.option(
+        flag,
+        type=click.FloatRange(0, min_open=True),
+        default=default,
+        show_default=True,
+        metavar="SECONDS",
+        help=f"{what}; what is left stays pending.",
+    )
 
 
 # The options every scanning command takes, in --help order; scan_options turns them
@@ -99,14 +113,7 @@ _SCAN_OPTIONS = (
         metavar="URL",
         help="Revocation webhook to call for each new finding (repeatable).",
     ),
-    click.option(
-        "--webhook-budget",
-        type=click.FloatRange(0, min_open=True),
-        default=20.0,
-        show_default=True,
-        metavar="SECONDS",
-        help="Longest the webhooks may hold up the end of the scan; what is left stays pending.",
-    ),
+    _budget_option("--webhook-budget", 20.0, "Longest the webhooks may hold up the end of the scan"),
     click.option(
         "--max-file-size",
         default="10M",
@@ -342,8 +349,14 @@ def git_command(
         scope = pre_push_scope(os.environ)
         branches, rev_range = scope.refs or (), scope.rev_range
     refs = list(branches) or None
-    with tempfile.TemporaryDirectory(prefix="keysweep-clone-") as scratch:
-        top = clone(repo, Path(scratch) / "repo.git") if is_remote(repo) else resolve_repo(Path(repo))
+    with contextlib.ExitStack() as stack:
+        if is_remote(repo):
+            scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="keysweep-clone-"))
+            top = clone(repo, Path(scratch) / "repo.git")
+            scanned = repository_label(top)
+        else:
+            top = resolve_repo(Path(repo))
+            scanned = str(top)
         return _run_scan(
             opts,
             Target(
@@ -352,7 +365,7 @@ def git_command(
                     top, refs=refs, since=since, rev_range=rev_range, max_file_size=opts.max_file_size
                 ),
                 root=top,
-                scanned=repository_label(top) if is_remote(repo) else str(top),
+                scanned=scanned,
                 default_jobs=os.cpu_count() or 1,
                 repository=lambda: repository_label(top),
             ),
@@ -450,14 +463,7 @@ def webhook_group() -> None:
 
 
 @webhook_group.command("retry")
-@click.option(
-    "--budget",
-    type=click.FloatRange(0, min_open=True),
-    default=120.0,
-    show_default=True,
-    metavar="SECONDS",
-    help="Longest this retry may take; what is left stays pending.",
-)
+@_budget_option("--budget", 120.0, "Longest this retry may take")
 def webhook_retry(budget: float) -> int:
     """Redeliver what earlier runs could not deliver."""
     from scanner.actions import default_state_dir, retry_pending

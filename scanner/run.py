@@ -41,7 +41,7 @@ class ScanOptions:
     webhooks: tuple[str, ...]
     max_file_size: int
     prefilter: str
-    webhook_budget: float = 20.0
+    webhook_budget: float
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,7 @@ def scan_target(
     return Scanned(result, report, tuple(messages), _summary(result), webhooks, repository)
 
 
-def deliver(scanned: Scanned, environ: Mapping[str, str] | None = None, *, budget: float = 20.0) -> Delivery:
+def deliver(scanned: Scanned, *, budget: float, environ: Mapping[str, str] | None = None) -> Delivery:
     """Send each new finding to the webhooks within `budget` seconds; `failed` when some
     delivery was not made (it stays pending)."""
     if not scanned.webhooks or not scanned.result.findings:

@@ -371,10 +371,12 @@ class Journal:
     def pending_count(self, *, unleased_only: bool = False) -> int:
         """Pending deliveries; `unleased_only`: only those no process is sending now."""
         query = "SELECT count(*) FROM deliveries WHERE status = 'pending'"
+        params: tuple[float, ...] = ()
         if unleased_only:
-            query += f" AND (lease_until IS NULL OR lease_until < {time.time()!r})"
+            query += " AND (lease_until IS NULL OR lease_until < ?)"
+            params = (time.time(),)
         try:
-            (count,) = self._db.execute(query).fetchone()
+            (count,) = self._db.execute(query, params).fetchone()
         except sqlite3.Error as exc:
             raise WebhookError(f"webhook journal {self.path}: {exc}") from None
         return int(count)

@@ -51,17 +51,21 @@ log = logging.getLogger(__name__)
 class DeliverySummary:
     """Counts for the end-of-run summary, of this call's deliveries only.
 
-    `failed`: deliveries of this call not delivered; `pending`: those of them left for
-    `keysweep webhook retry`; `earlier`: other runs' deliveries waiting for a retry (not
-    counting those a concurrent run is sending right now).
+    `failed`: deliveries of this call not delivered, each left pending for `keysweep
+    webhook retry`; `earlier`: other runs' deliveries waiting for a retry (not counting
+    those a concurrent run is sending right now).
     """
 
     sent: int = 0
     failed: int = 0
-    pending: int = 0
     skipped_duplicates: int = 0
     messages: tuple[str, ...] = ()
     earlier: int = 0
+
+    @property
+    def pending(self) -> int:
+        """This call's deliveries left for `keysweep webhook retry`: every failed one."""
+        return self.failed
 
     @property
     def ok(self) -> bool:
@@ -302,7 +306,7 @@ def deliver(
         rows, known = run.journal.enqueue(items, run.owner)
         sent, failed, messages = _send(run, rows)
         earlier = run.journal.pending_count(unleased_only=True) - failed
-    return DeliverySummary(sent, failed, failed, known + repeats, messages, max(0, earlier))
+    return DeliverySummary(sent, failed, known + repeats, messages, max(0, earlier))
 
 
 def list_deliveries(*, state_dir: Path, pending_only: bool = False) -> list[JournalEntry]:
@@ -330,7 +334,7 @@ def retry_pending(
         rows = run.journal.take_pending(run.owner)
         sent, failed, messages = _send(run, rows)
         earlier = run.journal.pending_count(unleased_only=True) - failed
-    return DeliverySummary(sent, failed, failed, 0, messages, max(0, earlier))
+    return DeliverySummary(sent, failed, 0, messages, max(0, earlier))
 
 
 def drop_pending(*, state_dir: Path, delivery_ids: Sequence[str] = (), url: str | None = None) -> int:

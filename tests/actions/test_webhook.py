@@ -73,7 +73,7 @@ def test_three_findings_give_three_signed_deliveries(receiver: Receiver, state_d
         findings, [fast(receiver.url, secret_env="KS_SIGN")], state_dir=state_dir, repository=REPO, env={"KS_SIGN": key}
     )
 
-    assert summary == DeliverySummary(sent=3, failed=0, pending=0, skipped_duplicates=0)
+    assert summary == DeliverySummary(sent=3, failed=0, skipped_duplicates=0)
     assert len(receiver.received) == 3
     for request, token, finding in zip(receiver.received, tokens, findings, strict=True):
         body = request.json
@@ -208,7 +208,7 @@ def test_a_second_scan_sends_nothing_again(receiver: Receiver, state_dir: Path) 
     first = deliver(findings, [fast(receiver.url)], state_dir=state_dir, repository=REPO, env={})
     second = deliver(findings, [fast(receiver.url)], state_dir=state_dir, repository=REPO, env={})
     assert first.sent == 3
-    assert second == DeliverySummary(sent=0, failed=0, pending=0, skipped_duplicates=3)
+    assert second == DeliverySummary(sent=0, failed=0, skipped_duplicates=3)
     assert len(receiver.received) == 3
 
     # A new secret is new; the same secret found elsewhere is not.

@@ -113,3 +113,13 @@ def test_the_summary_counts_its_own_deliveries(receiver: Receiver, state_dir: Pa
     )
     assert (summary.sent, summary.failed, summary.pending, summary.earlier) == (1, 0, 0, 2)
     assert "1 sent, 0 failed, 0 pending, 0 already sent, 2 pending from earlier runs" in summary.describe()
+
+
+def test_the_cli_budgets_are_the_librarys_defaults() -> None:
+    """cli.py writes the defaults out (importing actions would load requests at start-up)."""
+    from scanner.actions.webhook import RETRY_BUDGET, SCAN_BUDGET
+    from scanner.cli import cli
+
+    scan = {p.name: p.default for p in cli.commands["git"].params}
+    retry = {p.name: p.default for p in cli.commands["webhook"].commands["retry"].params}
+    assert (scan["webhook_budget"], retry["budget"]) == (SCAN_BUDGET, RETRY_BUDGET)
