@@ -8,7 +8,7 @@ webhook summary, the exit code. Nothing here prints or exits.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -104,7 +104,7 @@ def scan_target(
         source.close()
     report = _render(opts, result, rules, target, color=color)
     messages = [f"warning: {warning}" for warning in (*result.warnings, *suppressor.warnings)]
-    messages.extend(line for skip in result.skipped if (line := _skip_line(skip, target.command)))
+    messages.extend(_skip_lines(result.skipped, target.command))
     repository = target.repository() if target.repository and webhooks and result.findings else target.scanned
     return Scanned(result, report, tuple(messages), _summary(result), webhooks, repository)
 
@@ -167,6 +167,18 @@ _STDIN_SKIPS = {
     "binary": "binary input (a NUL byte in the first 8 KiB)",
     "too-large": "larger than --max-file-size",
 }
+
+
+def _skip_lines(skipped: Sequence[Skipped], command: str) -> list[str]:
+    """The stderr lines for skips: one each, but one for all a partial clone lacks."""
+    lines = [line for skip in skipped if (line := _skip_line(skip, command))]
+    absent = sum(1 for skip in skipped if skip.reason == "not-fetched")
+    if absent:
+        lines.append(
+            f"warning: {absent} blob{'s' if absent != 1 else ''} not in this partial clone, not scanned"
+            " (keysweep never fetches: scan a full clone to read them)"
+        )
+    return lines
 
 
 def _skip_line(skip: Skipped, command: str) -> str:

@@ -32,7 +32,7 @@ _PIPE_BYTES = 1 << 20
 @dataclass(frozen=True)
 class GitObject:
     id: str
-    kind: str  # "blob", ..., or "missing" / "corrupt"
+    kind: str  # "blob", ..., or "missing" / "corrupt" / "not-fetched" (partial clone)
     size: int
     data: bytes | None  # None for --batch-check, or when unreadable
     error: str = ""
@@ -130,7 +130,7 @@ def _answers(out: IO[bytes], ids: Sequence[str], contents: bool) -> Iterator[Git
 
 
 def unreadable(path: str, obj: GitObject) -> Skipped:
-    reason = obj.kind if obj.kind in ("missing", "corrupt") else "not-a-blob"
+    reason = obj.kind if obj.kind in ("missing", "corrupt", "not-fetched") else "not-a-blob"
     detail = f"blob {obj.id}" + (f": {obj.error}" if obj.error else "")
     return Skipped(path, reason, detail, blob_id=obj.id)
 

@@ -24,6 +24,7 @@ from scanner.errors import SourceError
 from scanner.model import Provenance, Skipped
 from scanner.sources.git.catfile import GitObject, cat_file, unreadable, widen_pipe
 from scanner.sources.git.process import first_line, popen
+from scanner.sources.git.repo import not_fetched
 
 __all__ = ["Listing", "check_rev", "decode_path", "log_args", "read_listing", "start_log"]
 
@@ -396,7 +397,10 @@ def _checked(
             unanswered.append(key.hex())
         else:
             yield position, kinds.get(position, "blob"), size, None
-    for obj in cat_file(repo, unanswered, contents=False):
+    absent = not_fetched(repo, unanswered)
+    for oid in sorted(absent):
+        yield history.blobs[bytes.fromhex(oid)], "not-fetched", 0, GitObject(oid, "not-fetched", 0, None)
+    for obj in cat_file(repo, [oid for oid in unanswered if oid not in absent], contents=False):
         yield history.blobs[bytes.fromhex(obj.id)], obj.kind, obj.size, obj
 
 

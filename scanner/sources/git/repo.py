@@ -8,9 +8,17 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from scanner.errors import NotARepositoryError, SourceError
-from scanner.sources.git.process import first_line, run, run_status
+from scanner.sources.git.process import first_line, popen, run, run_status
 
-__all__ = ["PushScope", "object_format", "pre_push_scope", "repository_label", "resolve_repo", "work_tree_top"]
+__all__ = [
+    "PushScope",
+    "not_fetched",
+    "object_format",
+    "pre_push_scope",
+    "repository_label",
+    "resolve_repo",
+    "work_tree_top",
+]
 
 
 def resolve_repo(path: Path) -> Path:
@@ -54,6 +62,28 @@ def object_format(repo: Path) -> tuple[Path, str] | None:
         return None
     common = Path(lines[0])
     return (common if common.is_absolute() else Path(repo) / common), lines[1]
+
+
+def not_fetched(repo: Path, ids: list[str]) -> frozenset[str]:
+    """Those of `ids` a partial clone does not hold (its promisor remote has them). Asking
+    git for them one by one would make it try, and fail, to fetch each; so list what is
+    present locally, which never fetches."""
+    if not ids or not _is_partial_clone(repo):
+        return frozenset()
+    wanted = {oid.encode("ascii") for oid in ids}
+    proc = popen(repo, ["cat-file", "--batch-all-objects", "--batch-check=%(objectname)", "--unordered"])
+    assert proc.stdout is not None
+    with proc.stdout:
+        for line in proc.stdout:
+            wanted.discard(line.rstrip(b"\n"))
+    proc.wait()
+    return frozenset(oid.decode("ascii") for oid in wanted)
+
+
+def _is_partial_clone(repo: Path) -> bool:
+    pattern = r"^(extensions\.partialclone|remote\..*\.promisor)$"
+    proc = run_status(repo, "config", "--get-regexp", pattern)
+    return proc.returncode == 0 and bool(proc.stdout.strip())
 
 
 def repository_label(repo: Path) -> str:
