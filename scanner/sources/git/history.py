@@ -23,6 +23,7 @@ from scanner.sources.git.listing import Listing, log_args, read_listing, start_l
 from scanner.sources.git.pack import PackedBlob, PackWalk, WalkTask, open_packs
 from scanner.sources.git.process import run
 from scanner.sources.git.repo import object_format
+from scanner.sources.git.refs import tagged_blobs
 from scanner.sources.interface import BARRIER, Plan, Unit, Visit
 from scanner.sources.text import is_binary, normalize_text
 
@@ -99,7 +100,8 @@ class HistorySource:
         if walk is not None:
             yield from walk.tasks(jobs)
         # Read while the workers walk; then only what the walk did not read is left.
-        self._listing = read_listing(self._repo, self._log, self._max_file_size)
+        tagged = tagged_blobs(self._repo) if self._whole else ()
+        self._listing = read_listing(self._repo, self._log, self._max_file_size, tagged)
         yield BARRIER
         yield from _batches(self._listing, matched)
 

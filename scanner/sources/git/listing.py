@@ -239,6 +239,21 @@ def _parse_log(repo: Path, log: _Log, sizes: _SizeProbe) -> _History:
     return history
 
 
+def _record_tagged(history: _History, tagged: Sequence[tuple[bytes, bytes]], sizes: _SizeProbe) -> None:
+    """Blobs reached from a ref with no commit: after every commit, so a commit that also
+    holds one is named first; their commit is blank."""
+    if not tagged:
+        return
+    history.commits.append(("", "", "", ""))
+    history.times.append(0)
+    path_index = {path: i for i, path in enumerate(history.paths)}
+    for path, oid in tagged:
+        meta = b":000000 100644 " + b"0" * len(oid) + b" " + oid + b" A"
+        new = _record(history, path_index, meta, path, len(history.commits) - 1)
+        if new is not None:
+            sizes.ask(new)
+
+
 class _SizeProbe:
     """`git cat-file --batch-check`, asked about each new blob while the log is still being
     read, so that sizes are known when the listing ends. git answers each id with one line,
@@ -428,11 +443,13 @@ class Listing:
         return self.history.base[position]
 
 
-def read_listing(repo: Path, log: _Log, max_file_size: int) -> Listing:
-    """Parse the log and classify every blob it lists: to read, too large, or unreadable."""
+def read_listing(repo: Path, log: _Log, max_file_size: int, tagged: Sequence[tuple[bytes, bytes]] = ()) -> Listing:
+    """Parse the log and classify every blob it lists, and the `tagged` (path, id) blobs no
+    commit holds: to read, too large, or unreadable."""
     probe = _SizeProbe(repo)
     try:
         history = _parse_log(repo, log, probe)
+        _record_tagged(history, tagged, probe)
     except BaseException:
         probe.kill()
         probe.close()
