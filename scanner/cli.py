@@ -331,24 +331,34 @@ def stdin_command(label: str, opts: ScanOptions) -> int:
     is_flag=True,
     help="Scan the commits being pushed (pre-commit's pre-push stage sets PRE_COMMIT_FROM_REF/TO_REF).",
 )
+@click.option(
+    "--pre-receive",
+    is_flag=True,
+    help="Scan the commits a push brings, read as `OLD NEW REF` lines from standard input (a server's pre-receive hook).",
+)
 @scan_options
 def git_command(
-    repo: str, branches: tuple[str, ...], since: str | None, rev_range: str | None, pre_push: bool, opts: ScanOptions
+    repo: str,
+    branches: tuple[str, ...],
+    since: str | None,
+    rev_range: str | None,
+    pre_push: bool,
+    pre_receive: bool,
+    opts: ScanOptions,
 ) -> int:
     """Scan every blob reachable from every ref of REPO, each unique blob once.
 
     A URL (https://, ssh://, git@host:path, file://) is cloned bare into a temporary
     directory first, and the clone is removed after the scan."""
-    from scanner.sources.git import HistorySource, clone, is_remote, pre_push_scope, repository_label, resolve_repo
+    from scanner.sources.git import HistorySource, clone, is_remote, repository_label, resolve_repo
 
     if since and rev_range:
         raise click.UsageError("--since and --range cannot be combined")
-    if pre_push:
-        if since or rev_range or branches:
-            raise click.UsageError("--pre-push cannot be combined with --since, --range or --branch")
-        scope = pre_push_scope(os.environ)
+    scope = _push_scope(pre_push, pre_receive, bool(since or rev_range or branches))
+    if scope is not None:
         branches, rev_range = scope.refs or (), scope.rev_range
-    refs = list(branches) or None
+    new_only = scope is not None and scope.new_only
+    refs = list(branches) if branches or new_only else None
     with contextlib.ExitStack() as stack:
         if is_remote(repo):
             scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="keysweep-clone-"))
@@ -362,7 +372,12 @@ def git_command(
             Target(
                 "git",
                 lambda: HistorySource(
-                    top, refs=refs, since=since, rev_range=rev_range, max_file_size=opts.max_file_size
+                    top,
+                    refs=refs,
+                    since=since,
+                    rev_range=rev_range,
+                    new_only=new_only,
+                    max_file_size=opts.max_file_size,
                 ),
                 root=top,
                 scanned=scanned,
@@ -370,6 +385,22 @@ def git_command(
                 repository=lambda: repository_label(top),
             ),
         )
+
+
+def _push_scope(pre_push: bool, pre_receive: bool, narrowed: bool) -> Any:
+    """The scope a hook's push gives (None outside one); a hook flag takes no other scope."""
+    from scanner.sources.git import pre_push_scope, pre_receive_scope
+
+    if not (pre_push or pre_receive):
+        return None
+    if pre_push and pre_receive:
+        raise click.UsageError("--pre-push and --pre-receive cannot be combined")
+    flag = "--pre-push" if pre_push else "--pre-receive"
+    if narrowed:
+        raise click.UsageError(f"{flag} cannot be combined with --since, --range or --branch")
+    if pre_push:
+        return pre_push_scope(os.environ)
+    return pre_receive_scope(click.get_text_stream("stdin"))
 
 
 @cli.command("staged")

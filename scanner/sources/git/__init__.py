@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from scanner.sources.git.history import HistorySource
 from scanner.sources.git.remote import clone, is_remote
-from scanner.sources.git.repo import PushScope, pre_push_scope, repository_label, resolve_repo, work_tree_top
+from scanner.sources.git.repo import (
+    PushScope,
+    pre_push_scope,
+    pre_receive_scope,
+    repository_label,
+    resolve_repo,
+    work_tree_top,
+)
 from scanner.sources.git.staged import StagedSource
 
 __all__ = [
@@ -18,6 +25,7 @@ __all__ = [
     "clone",
     "is_remote",
     "pre_push_scope",
+    "pre_receive_scope",
     "repository_label",
     "resolve_repo",
     "work_tree_top",

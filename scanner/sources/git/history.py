@@ -22,8 +22,8 @@ from scanner.sources.git.catfile import CatBatch, CatFileReader
 from scanner.sources.git.listing import Listing, log_args, read_listing, start_log
 from scanner.sources.git.pack import PackedBlob, PackWalk, WalkTask, open_packs
 from scanner.sources.git.process import run
-from scanner.sources.git.repo import object_format
 from scanner.sources.git.refs import tagged_blobs
+from scanner.sources.git.repo import object_format
 from scanner.sources.interface import BARRIER, Plan, Unit, Visit
 from scanner.sources.text import is_binary, normalize_text
 
@@ -71,7 +71,8 @@ class HistoryReader:
 class HistorySource:
     """The blobs that the selected commits of `repo` added. refs None means every ref
     (`--all`: branches, tags, remotes, stash, HEAD); `since` scans `since..HEAD` (or
-    `since..REF` for each of refs); `rev_range` is an `A..B` range. `git log` starts
+    `since..REF` for each of refs); `rev_range` is an `A..B` range; `new_only` keeps of
+    refs only what no ref reaches yet (a pre-receive hook's pushed commits). `git log` starts
     now: a bad revision fails here, not when the scan starts."""
 
     def __init__(
@@ -81,13 +82,14 @@ class HistorySource:
         refs: Sequence[str] | None = None,
         since: str | None = None,
         rev_range: str | None = None,
+        new_only: bool = False,
         max_file_size: int,
     ) -> None:
         self._repo = Path(repo)
-        self._whole = refs is None and since is None and rev_range is None
+        self._whole = refs is None and since is None and rev_range is None and not new_only
         self._max_file_size = max_file_size
         stashes = _stash_commits(self._repo) if self._whole else []
-        self._log = start_log(self._repo, log_args(refs, since, rev_range, stashes))
+        self._log = start_log(self._repo, log_args(refs, since, rev_range, stashes, new_only=new_only))
         self._listing: Listing | None = None
 
     def plan(self, jobs: int, matched: Container[str], *, shared: bool) -> Plan:

@@ -84,7 +84,11 @@ def log_args(
     since: str | None,
     rev_range: str | None,
     stashes: Sequence[str] = (),
+    *,
+    new_only: bool = False,
 ) -> list[str]:
+    """git log's revisions; `new_only` leaves out every commit a ref already reaches (in a
+    pre-receive hook: what the push brings)."""
     revs: list[str] = []
     if rev_range is not None:
         revs.append(check_rev(rev_range, "range"))
@@ -94,6 +98,9 @@ def log_args(
             revs.append("HEAD")
     if refs:
         revs.extend(check_rev(r, "ref") for r in refs)
+    if new_only:
+        # `--not` toggles: every ref negated, then the pushed tips positive again.
+        return ["--not", "--all", "--not", "--end-of-options", *revs]
     if not revs:
         return ["--all", *stashes]
     return ["--end-of-options", *revs]

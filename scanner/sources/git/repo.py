@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -15,6 +15,7 @@ __all__ = [
     "not_fetched",
     "object_format",
     "pre_push_scope",
+    "pre_receive_scope",
     "repository_label",
     "resolve_repo",
     "work_tree_top",
@@ -116,6 +117,25 @@ class PushScope:
 
     refs: tuple[str, ...] | None = None
     rev_range: str | None = None
+    new_only: bool = False  # of refs, only commits no ref reaches yet
+
+
+_ZERO = frozenset(("0" * 40, "0" * 64))
+
+
+def pre_receive_scope(lines: Iterable[str]) -> PushScope:
+    """What a pre-receive hook scans, from its standard input (`OLD NEW REF` a line): the
+    commits the push brings, which no ref reaches yet. A deleted ref brings nothing."""
+    tips: list[str] = []
+    for number, line in enumerate(lines, 1):
+        fields = line.split()
+        if not fields:
+            continue
+        if len(fields) != 3 or not all(len(f) in (40, 64) for f in fields[:2]):
+            raise SourceError(f"pre-receive input line {number} is not `OLD NEW REF`: {line.strip()[:80]!r}")
+        if fields[1] not in _ZERO and fields[1] not in tips:
+            tips.append(fields[1])
+    return PushScope(refs=tuple(tips), new_only=True)
 
 
 def pre_push_scope(environ: Mapping[str, str]) -> PushScope:
