@@ -132,9 +132,10 @@ def test_dir_named_that_git_ignores_as_a_whole_is_scanned(cli, tmp_path: Path) -
     (tmp_path / "build" / "config.env").write_text(f"TOKEN={github_token(16)}\n")
     assert _json(cli(["dir", str(tmp_path), "--format", "json"]).out) == []
     named = _json(cli(["dir", str(tmp_path / "build"), "--format", "json"]).out)
-    assert sorted(f["file"] for f in named) == ["assets/app.js", "config.env"]
+    # Paths stay relative to the work tree's top, however the target is named.
+    assert sorted(f["file"] for f in named) == ["build/assets/app.js", "build/config.env"]
     inner = _json(cli(["dir", str(tmp_path / "build" / "assets"), "--format", "json"]).out)
-    assert [f["file"] for f in inner] == ["app.js"]
+    assert [f["file"] for f in inner] == ["build/assets/app.js"]
 
 
 def test_dir_paths_are_relative_and_slash_separated(cli, tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ The list is made in this process; the workers read the files.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,13 +33,31 @@ _BATCH_FILES = 128
 
 
 def display_root(paths: Sequence[Path]) -> Path:
-    """Paths in findings are relative to this: the single directory given, else the cwd."""
-    if len(paths) == 1 and paths[0].is_dir():
-        return paths[0].resolve()
-    return Path.cwd().resolve()
+    """Paths in findings are relative to this, whatever way the targets were named: the top
+    of the git work tree holding them all, else the current directory if it holds them,
+    else the deepest directory holding them all. Its `.keysweep.toml` is the one read."""
+    places = [_real_dir(p) for p in paths]
+    top = work_tree_top(places[0])
+    if top is not None and all(_inside(p, top) for p in places):
+        return top
+    cwd = Path.cwd().resolve()
+    if all(_inside(p, cwd) for p in places):
+        return cwd
+    return Path(os.path.commonpath(places))
 
 
-def _git_files(directory: Path) -> list[Path] | None:
+def _real_dir(path: Path) -> Path:
+    """The directory a target is (or is in), with its links resolved."""
+    return path.resolve() if path.is_dir() and not path.is_symlink() else Path(os.path.abspath(path)).parent.resolve()
+
+
+@dataclass
+class _Listed:
+    files: list[Path]
+    unreadable: list[tuple[Path, str]]  # directories that could not be listed, and why
+
+
+def _git_files(directory: Path) -> _Listed | None:
     """Tracked and untracked-not-ignored files below `directory`, per git; None outside a
     work tree, and for a directory git ignores as a whole."""
     top = work_tree_top(directory)
@@ -48,7 +67,22 @@ def _git_files(directory: Path) -> list[Path] | None:
     if proc.returncode != 0:
         return None
     names = [n for n in proc.stdout.split(b"\0") if n]
-    return [directory / os.fsdecode(name) for name in dict.fromkeys(names)]
+    files = [directory / os.fsdecode(name) for name in dict.fromkeys(names)]
+    return _Listed(files, _unopened(directory, proc.stderr))
+
+
+def _unopened(directory: Path, stderr: bytes) -> list[tuple[Path, str]]:
+    """The directories git warned it could not open (it goes on without them)."""
+    found = []
+    for line in stderr.decode("utf-8", "surrogateescape").splitlines():
+        match = _UNOPENED.match(line)
+        if match:
+            found.append((directory / match["path"].rstrip("/"), match["why"]))
+    return found
+
+
+# git's warning, in the C locale keysweep runs it in (builtin dir.c).
+_UNOPENED = re.compile(r"^warning: could not open directory '(?P<path>.*)': (?P<why>.*)$")
 
 
 def _ignored(directory: Path) -> bool:
@@ -59,11 +93,16 @@ def _ignored(directory: Path) -> bool:
         return False
 
 
-def _walk(directory: Path) -> Iterator[Path]:
-    for current, dirs, files in os.walk(directory, followlinks=False):
+def _walk(directory: Path) -> _Listed:
+    listed = _Listed([], [])
+
+    def unreadable(error: OSError) -> None:
+        listed.unreadable.append((Path(error.filename), error.strerror or str(error)))
+
+    for current, dirs, files in os.walk(directory, onerror=unreadable, followlinks=False):
         dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS)
-        for name in sorted(files):
-            yield Path(current) / name
+        listed.files.extend(Path(current) / name for name in sorted(files))
+    return listed
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -78,7 +117,9 @@ def _relative(path: Path, root: Path) -> str:
     try:
         rel = path.relative_to(root)
     except ValueError:
-        rel = path
+        # Named through a symbolic link (the root is resolved): resolve the directory too.
+        real = Path(os.path.realpath(path.parent)) / path.name
+        rel = real.relative_to(root) if _inside(real, root) else path
     # Undecodable bytes are shown as \xNN, as the git sources show them: a lone surrogate
     # from the file system would make reports invalid UTF-8 / invalid JSON for strict readers.
     return os.fsencode(rel.as_posix()).decode("utf-8", "backslashreplace")
@@ -149,9 +190,11 @@ class FilesSource:
                 raise SourceError(f"no such file or directory: {given}")
             base = given.resolve()
             if given.is_dir():
-                listed = _git_files(given) if self._use_gitignore else None
-                candidates = sorted(listed) if listed is not None else list(_walk(given))
+                listed = (_git_files(given) if self._use_gitignore else None) or _walk(given)
+                candidates = sorted(listed.files)
                 boundary = base
+                for directory, why in listed.unreadable:
+                    yield Skipped(_relative(Path(os.path.abspath(directory)), root), "unreadable", why)
             else:
                 candidates = [given]
                 boundary = base.parent
