@@ -122,6 +122,11 @@ _SCAN_OPTIONS = (
         help="Skip files and blobs larger than SIZE (512k, 10M, 1G).",
     ),
     click.option(
+        "--strict",
+        is_flag=True,
+        help="Exit 2 when any check was skipped: a blob that could not be read, or a rule's time budget spent.",
+    ),
+    click.option(
         "--prefilter",
         type=click.Choice(["auto", "hyperscan", "aho-corasick"]),
         default="auto",
@@ -159,6 +164,7 @@ def _scan_options_value(kwargs: dict[str, Any]) -> ScanOptions:
         max_file_size=parse_size(kwargs.pop("max_file_size")),
         webhook_budget=kwargs.pop("webhook_budget"),
         prefilter=kwargs.pop("prefilter"),
+        strict=kwargs.pop("strict"),
     )
 
 
@@ -209,6 +215,8 @@ def _run_scan(opts: ScanOptions, target: Target) -> int:
     for message in scanned.messages:
         click.echo(f"keysweep: {message}", err=True)
     click.echo(scanned.summary, err=True)
+    if opts.strict and scanned.incomplete:
+        click.echo(f"keysweep: error: --strict: {scanned.incomplete}", err=True)
     delivery = deliver(scanned, budget=opts.webhook_budget)
     for message in delivery.messages:
         click.echo(f"keysweep: {message}", err=True)

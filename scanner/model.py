@@ -87,6 +87,11 @@ class Skipped:
     blob_id: str = ""
 
 
+# Skips that leave content unchecked against the rules (`--strict` fails on them), as
+# against policy (binary, too large) or structure (submodules, symbolic links).
+UNCHECKED_REASONS = frozenset({"rule-budget", "unreadable", "missing", "corrupt", "not-a-blob", "not-fetched"})
+
+
 @dataclass(frozen=True)
 class Rule:
     """One detection rule, as loaded and validated from TOML (see docs/rule-format.md)."""
@@ -163,10 +168,9 @@ class ScanStats:
 
     blobs: int = 0
     bytes: int = 0
-    skipped_binary: int = 0
-    skipped_large: int = 0
-    skipped_other: int = 0
     suppressed: int = 0
     baselined: int = 0
     seconds: float = 0.0
     notes: tuple[str, ...] = field(default_factory=tuple)
+    # Every skip counted by reason, in reason order: ("binary", 3), ("rule-budget", 1).
+    skips: tuple[tuple[str, int], ...] = ()

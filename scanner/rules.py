@@ -10,6 +10,7 @@ from typing import Any
 
 import regex
 
+from scanner.backtrack import risks
 from scanner.engine.filters import resolve_filters
 from scanner.engine.validators import VALIDATORS
 from scanner.errors import ConfigError, RuleError
@@ -129,6 +130,17 @@ def _check_regex(pattern: str, source: str, rule_id: str | None, field: str) -> 
         compile_pattern(pattern)
     except regex.error as exc:
         raise RuleError(source, rule_id, field, f"invalid regex: {exc}") from None
+    # Refused rather than budgeted: such a pattern times out on ordinary input, and a
+    # check that times out is a check that did not run.
+    exponential = [risk for risk in risks(pattern) or () if risk.kind == "exponential"]
+    if exponential:
+        raise RuleError(
+            source,
+            rule_id,
+            field,
+            f"can take exponential time on some inputs ({exponential[0].what}); "
+            "rewrite it so each character can be read by only one repeat",
+        )
 
 
 def parse_rule(

@@ -17,7 +17,7 @@ from scanner import __version__
 from scanner.baseline import load_baseline
 from scanner.errors import ConfigError
 from scanner.findings import Suppressor
-from scanner.model import Skipped
+from scanner.model import UNCHECKED_REASONS, Skipped
 from scanner.report._common import escape_controls
 from scanner.rules import Config, RuleSet, build_ruleset, load_config, load_rule_pack
 from scanner.scan import Progress, ScanResult, scan
@@ -42,6 +42,7 @@ class ScanOptions:
     max_file_size: int
     prefilter: str
     webhook_budget: float
+    strict: bool = False
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,12 @@ class Scanned:
     summary: str
     webhooks: tuple[Any, ...]
     repository: str
+
+    @property
+    def incomplete(self) -> str:
+        """What the scan left unchecked, counted by reason ("" when nothing was)."""
+        counts = [(reason, n) for reason, n in self.result.stats.skips if reason in UNCHECKED_REASONS]
+        return ", ".join(f"{n} {reason}" for reason, n in counts) + " left unchecked" if counts else ""
 
 
 @dataclass(frozen=True)
@@ -134,6 +141,8 @@ def deliver(scanned: Scanned, *, budget: float, environ: Mapping[str, str] | Non
 
 
 def exit_code(opts: ScanOptions, scanned: Scanned, delivery: Delivery) -> int:
+    if opts.strict and scanned.incomplete:
+        return 2  # the findings, if any, were reported; the scan itself is not complete
     if scanned.result.findings:
         return opts.exit_code
     return 2 if delivery.failed else 0

@@ -12,7 +12,7 @@ from __future__ import annotations
 import signal
 import sys
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -59,6 +59,12 @@ class _UnitResult:
     skipped: list[Skipped] = field(default_factory=list)
 
 
+def _unchecked(blob: Blob, rule_ids: Sequence[str]) -> list[Skipped]:
+    """A skip per rule that did not check all of the blob (a user rule's time budget)."""
+    path = blob.provenance[0].path if blob.provenance else f"blob {blob.id[:12]}"
+    return [Skipped(path, "rule-budget", f"rule {rule_id}", blob.id) for rule_id in dict.fromkeys(rule_ids)]
+
+
 def _work(matcher: Matcher, reader: Reader, unit: Unit) -> _UnitResult:
     """Read one unit and match its blobs (in a worker, or in this process)."""
     result = _UnitResult()
@@ -67,10 +73,11 @@ def _work(matcher: Matcher, reader: Reader, unit: Unit) -> _UnitResult:
         if isinstance(item, Skipped):
             result.skipped.append(item)
             return None
-        before = len(matcher.warnings)
+        before, unchecked = len(matcher.warnings), len(matcher.unchecked)
         matches = match_blob(matcher, item, base)
         result.sizes[item.id] = len(item.data)
         warnings = tuple(matcher.warnings[before:])
+        result.skipped.extend(_unchecked(item, matcher.unchecked[unchecked:]))
         if matches or item.provenance or warnings:
             known = result.found.get(item.id)
             provenance = known.provenance + item.provenance if known is not None else item.provenance
@@ -229,12 +236,10 @@ def _result(
     stats = ScanStats(
         blobs=blobs,
         bytes=total,
-        skipped_binary=sum(1 for s in skipped if s.reason == "binary"),
-        skipped_large=sum(1 for s in skipped if s.reason == "too-large"),
-        skipped_other=sum(1 for s in skipped if s.reason not in ("binary", "too-large")),
         suppressed=suppressed,
         baselined=baselined,
         seconds=seconds,
+        skips=tuple(sorted(Counter(s.reason for s in skipped).items())),
     )
     return ScanResult(tuple(collapse(findings)), stats, tuple(skipped), tuple(sorted(warnings)), backend)
 

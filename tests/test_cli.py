@@ -237,15 +237,44 @@ def test_gitleaks_secret_group_after_posix_classes(cli, tmp_path: Path) -> None:
     assert [(f["rule_id"], f["secret"]) for f in found] == [("acme-posix", value)]
 
 
-def test_hostile_user_regex_times_out_instead_of_hanging(cli, tmp_path: Path) -> None:
+def test_exponential_user_regex_is_refused_before_the_scan(cli, tmp_path: Path) -> None:
     config = tmp_path / "evil.toml"
     config.write_text(
         "[[rules]]\nid = 'evil.backtrack'\ndescription = 'catastrophic'\n"
         "pattern = '''(?P<secret>(a|aa)+)+$'''\nkeywords = []\n"
     )
     result = cli(["stdin", "--format", "json", "--config", str(config)], stdin=b"a" * 40 + b"!\n")
+    assert result.code == 2 and "evil.backtrack" in result.err and "exponential time" in result.err
+
+
+SLOW_RULE = (
+    "[[rules]]\nid = 'slow.poly'\ndescription = 'polynomial'\n"
+    "pattern = '''(?P<secret>[a-z]*[a-z]*[a-z]*[a-z]*[a-z]*[=.])'''\nkeywords = []\n"
+)
+
+
+def test_slow_user_regex_times_out_loudly_instead_of_hanging(cli, tmp_path: Path) -> None:
+    config = tmp_path / "slow.toml"
+    config.write_text(SLOW_RULE)
+    result = cli(["stdin", "--format", "json", "--config", str(config)], stdin=b"a" * 3000 + b"\n")
     assert result.code == 0
-    assert "timed out" in result.err
+    assert "slow.poly" in result.err and "timed out" in result.err
+    assert "skipped: 1 rule-budget" in result.err
+
+
+@pytest.mark.parametrize("fmt", ["sarif"])
+def test_strict_exits_2_when_a_check_was_skipped(cli, tmp_path: Path, fmt: str) -> None:
+    config = tmp_path / "slow.toml"
+    config.write_text(SLOW_RULE)
+    report = tmp_path / "out.sarif"
+    args = ["stdin", "--config", str(config), "--format", fmt, "-o", str(report)]
+    result = cli([*args, "--strict"], stdin=b"a" * 3000 + b"\n")
+    assert result.code == 2 and "--strict: 1 rule-budget left unchecked" in result.err
+    run = json.loads(report.read_text())["runs"][0]
+    assert run["properties"]["skipped"] == {"rule-budget": 1}
+    assert run["invocations"][0]["executionSuccessful"] is False
+    quiet = cli([*args, "--strict"], stdin=b"nothing to see\n")
+    assert quiet.code == 0 and json.loads(report.read_text())["runs"][0]["invocations"][0]["executionSuccessful"]
 
 
 @pytest.mark.parametrize(

@@ -30,6 +30,7 @@ BOTTOM = {
     "scanner.model": set(),
     "scanner.errors": set(),
     "scanner.patterns": set(),
+    "scanner.backtrack": set(),
 }
 
 

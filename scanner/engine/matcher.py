@@ -85,6 +85,9 @@ class Matcher:
         self._timeouts: dict[int, int] = defaultdict(int)
         self._priorities = {rule.id: rule.priority for rule in self.rules}
         self.warnings: list[str] = []
+        # Ids of rules that did not check all of an input (budget spent, or switched off),
+        # one entry per input: the caller turns them into skips it counts and reports.
+        self.unchecked: list[str] = []
 
     def _compile(self, rule_index: int) -> _Compiled:
         compiled = self._compiled[rule_index]
@@ -227,6 +230,7 @@ class Matcher:
         found: list[tuple[int, int, int]] = []
         for rule_index in sorted(windows):
             if self._timeouts[rule_index] >= _TIMEOUT_LIMIT:
+                self.unchecked.append(self.rules[rule_index].id)
                 continue
             pattern = self._compile(rule_index).pattern
             overlap = MULTILINE_SPAN + REACH if self.rules[rule_index].multiline else REACH
@@ -270,6 +274,7 @@ class Matcher:
     def _on_timeout(self, rule_index: int, where: str, budget: float) -> None:
         self._timeouts[rule_index] += 1
         rule = self.rules[rule_index]
+        self.unchecked.append(rule.id)
         count = self._timeouts[rule_index]
         if count == 1:
             # Neutral on purpose: a slow regex on one odd input says little about the pattern.

@@ -13,7 +13,7 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-from scanner.model import Finding, Rule
+from scanner.model import UNCHECKED_REASONS, Finding, Rule
 from scanner.report._common import (
     INFORMATION_URI,
     TOOL_NAME,
@@ -117,6 +117,23 @@ def _result(ctx: ReportContext, finding: Finding, rule_index: int) -> dict[str, 
     }
 
 
+def _invocation(ctx: ReportContext) -> dict[str, Any]:
+    """Whether every check ran: a skip that left content unchecked is a notification, and
+    makes the run unsuccessful, as `--strict` does to the exit code."""
+    unchecked = [(reason, n) for reason, n in ctx.stats.skips if reason in UNCHECKED_REASONS]
+    return {
+        "executionSuccessful": not unchecked,
+        "toolExecutionNotifications": [
+            {
+                "descriptor": {"id": reason},
+                "level": "warning",
+                "message": {"text": f"{n} {'input' if n == 1 else 'inputs'} not fully checked: {reason}"},
+            }
+            for reason, n in unchecked
+        ],
+    }
+
+
 def render(ctx: ReportContext) -> str:
     findings = sorted_findings(ctx.findings)
     rules: dict[str, Rule] = {rule_id: rule for rule_id, rule in ctx.rules.items()}
@@ -138,8 +155,10 @@ def render(ctx: ReportContext) -> str:
                         "rules": [_descriptor(rules[rule_id]) for rule_id in ordered],
                     }
                 },
+                "invocations": [_invocation(ctx)],
                 "results": [_result(ctx, f, index[f.rule_id]) for f in findings],
                 "columnKind": "unicodeCodePoints",
+                "properties": {"skipped": dict(ctx.stats.skips)},
             }
         ],
     }

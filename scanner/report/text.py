@@ -87,9 +87,9 @@ def summary_line(stats: ScanStats, findings: Sequence[Finding]) -> str:
         extras.append(f"{stats.suppressed} suppressed")
     if stats.baselined:
         extras.append(f"{stats.baselined} in baseline")
-    skipped = stats.skipped_binary + stats.skipped_large + stats.skipped_other
-    if skipped:
-        extras.append(f"{skipped} skipped")
+    if stats.skips:
+        # By reason: "3 skipped" alone does not say whether anything was left unchecked.
+        extras.append("skipped: " + ", ".join(f"{count} {reason}" for reason, count in stats.skips))
     detail = scanned + ("; " + ", ".join(extras) if extras else "")
     if not findings:
         return f"keysweep: no leaks found ({detail})"

@@ -11,7 +11,7 @@ import pytest
 from scanner.engine import matcher as matcher_module
 from scanner.engine.matcher import Matcher
 from scanner.rules import load_rule_pack, parse_rule
-from tests.helpers import random_chars
+from tests.helpers import github_token, random_chars
 
 PACK = load_rule_pack()
 
@@ -55,3 +55,27 @@ def test_a_user_rule_keeps_its_budget_and_says_when_it_ran_out(busy_clock: None)
     matcher = Matcher([rule])
     assert matcher.scan(b"key = acme_" + random_chars("u", 16, "abcdef0123456789").encode()) == []
     assert any("acme.token" in warning and "timed out" in warning for warning in matcher.warnings)
+
+
+def test_the_megabyte_of_password_lines_that_switched_a_rule_off(busy_clock: None) -> None:
+    """0.9 MB of `password=` lines made 0.1 time generic.password out and switch it off for
+    the rest of the scan; the value on the last line must still be found."""
+    value = random_chars("last", 14, "abcdefghijkmnopqrstuvwxyz23456789")
+    data = b"password=\n" * 90_000 + b"password=password=password=\n" * 300 + f"password={value}\n".encode()
+    matcher = Matcher(PACK)
+    found = {(m.rule_id, m.secret) for m in matcher.scan(data)}
+    assert ("generic.password", value) in found and matcher.warnings == []
+
+
+@pytest.mark.parametrize("fill", [" ", "a", "A1", "-", "=", ":", "password="])
+def test_long_lines_after_every_keyword_are_checked_whole(busy_clock: None, fill: str) -> None:
+    """Inputs built to make a backtracking pattern slow: every keyword of the pack followed
+    by a long run of one kind of character. Each line is checked as it is alone, and a
+    token after them all is still found: no rule gave up on the way."""
+    keywords = sorted({keyword for rule in PACK for keyword in rule.keywords})
+    lines = [f"{keyword}{fill * (600 // len(fill))}" for keyword in keywords]
+    token = github_token(f"after-{fill}")
+    matcher = Matcher(PACK)
+    whole = {(m.rule_id, m.secret) for m in matcher.scan(("\n".join([*lines, token]) + "\n").encode())}
+    alone = {(m.rule_id, m.secret) for line in [*lines, token] for m in matcher.scan(f"{line}\n".encode())}
+    assert whole == alone and ("github.classic-pat", token) in whole and matcher.warnings == []

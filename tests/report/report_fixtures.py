@@ -44,7 +44,7 @@ class Fixture:
             "stats": ScanStats(
                 blobs=42,
                 bytes=123_456,
-                skipped_binary=3,
+                skips=(("binary", 3),),
                 suppressed=1,
                 baselined=2,
                 seconds=1.25,

@@ -207,8 +207,12 @@ def test_text_neutralises_terminal_escapes_from_scanned_content(fixture: Fixture
 
 
 def test_summary_line() -> None:
-    stats = ScanStats(blobs=1, bytes=3 * 1024 * 1024, seconds=0.5, suppressed=2, skipped_large=1)
-    assert summary_line(stats, ()) == ("keysweep: no leaks found (1 blob, 3.0 MiB, 0.50 s; 2 suppressed, 1 skipped)")
+    stats = ScanStats(
+        blobs=1, bytes=3 * 1024 * 1024, seconds=0.5, suppressed=2, skips=(("binary", 2), ("too-large", 1))
+    )
+    assert summary_line(stats, ()) == (
+        "keysweep: no leaks found (1 blob, 3.0 MiB, 0.50 s; 2 suppressed, skipped: 2 binary, 1 too-large)"
+    )
     fixture_findings = sorted_findings([Finding("a.b", "d", f, 1, 1, 1, "s", "f", 0.0) for f in ("x", "y", "x")])
     assert summary_line(ScanStats(blobs=2, bytes=10, seconds=1.0, baselined=4), fixture_findings) == (
         "keysweep: 3 leaks found in 2 files (2 blobs, 10 B, 1.00 s; 4 in baseline)"

@@ -635,7 +635,7 @@ def test_cli_git_empty_repository_and_skips(repo: Repo, capsys: pytest.CaptureFi
     repo.write("big.txt", "y" * 4096)
     repo.commit("skips")
     code, _, err = cli(["git", str(repo.path), "--max-file-size", "1k"], capsys)
-    assert code == 0 and "2 skipped" in err
+    assert code == 0 and "skipped: 1 binary, 1 too-large" in err
 
 
 def test_cli_staged_reports_new_file_positions(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:

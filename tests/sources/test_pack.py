@@ -253,7 +253,7 @@ def _result(repo: Path, *, packs: bool, jobs: int = 1) -> tuple:
     return (
         result.findings,
         sorted(result.skipped, key=lambda s: (s.path, s.reason, s.detail)),
-        (stats.blobs, stats.bytes, stats.skipped_binary, stats.skipped_large, stats.skipped_other),
+        (stats.blobs, stats.bytes, stats.skips),
     )
 
 
