@@ -59,10 +59,11 @@ class _UnitResult:
     skipped: list[Skipped] = field(default_factory=list)
 
 
-def _unchecked(blob: Blob, rule_ids: Sequence[str]) -> list[Skipped]:
-    """A skip per rule that did not check all of the blob (a user rule's time budget)."""
-    path = blob.provenance[0].path if blob.provenance else f"blob {blob.id[:12]}"
-    return [Skipped(path, "rule-budget", f"rule {rule_id}", blob.id) for rule_id in dict.fromkeys(rule_ids)]
+def _unchecked(blob: Blob, unchecked: Sequence[tuple[str, str]]) -> list[Skipped]:
+    """A skip per thing the matcher left unchecked in the blob (a user rule's time budget,
+    the base64 cap of a line), each once."""
+    path = blob.provenance[0].path if blob.provenance else ""  # "": named from the listing later
+    return [Skipped(path, reason, detail, blob.id) for reason, detail in dict.fromkeys(unchecked)]
 
 
 def _work(matcher: Matcher, reader: Reader, unit: Unit) -> _UnitResult:
@@ -77,12 +78,15 @@ def _work(matcher: Matcher, reader: Reader, unit: Unit) -> _UnitResult:
         matches = match_blob(matcher, item, base)
         result.sizes[item.id] = len(item.data)
         warnings = tuple(matcher.warnings[before:])
-        result.skipped.extend(_unchecked(item, matcher.unchecked[unchecked:]))
+        skips = _unchecked(item, matcher.unchecked[unchecked:])
+        result.skipped.extend(skips)
         if matches or item.provenance or warnings:
             known = result.found.get(item.id)
             provenance = known.provenance + item.provenance if known is not None else item.provenance
             result.found[item.id] = _Found(tuple(matches), provenance, warnings)
-        return matches
+        # A blob not wholly checked is no base for matching its successors by their change:
+        # they are matched whole, and report what they leave unchecked themselves.
+        return None if skips else matches
 
     reader.read(unit, visit)
     return result
@@ -246,14 +250,15 @@ def _result(
 
 def _reached_skips(source: Source, skipped: Sequence[Skipped]) -> Iterator[Skipped]:
     """The skips of blobs the source reaches, each once, named by the blob's first path."""
-    seen: set[str] = set()
+    seen: set[tuple[str, str, str]] = set()
     for skip in skipped:
         if not skip.blob_id:
             yield skip
             continue
-        if skip.blob_id in seen or not source.reaches(skip.blob_id):
+        key = (skip.blob_id, skip.reason, skip.detail)
+        if key in seen or not source.reaches(skip.blob_id):
             continue
-        seen.add(skip.blob_id)
+        seen.add(key)
         places = source.places(skip.blob_id)
         yield Skipped(places[0].path, skip.reason, skip.detail, skip.blob_id) if places and not skip.path else skip
 

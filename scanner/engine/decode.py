@@ -21,11 +21,15 @@ from scanner.engine.entropy import shannon_entropy
 from scanner.engine.lines import bounded_line, line_bounds
 from scanner.model import Match
 
-__all__ = ["MAX_DEPTH", "RUN_PREFIX", "EncodedRun", "find_encoded", "scan_encoded"]
+__all__ = ["MAX_DEPTH", "MAX_RUNS_PER_LINE", "RUN_PREFIX", "EncodedRun", "Encoded", "find_encoded", "scan_encoded"]
 
 MAX_DEPTH = 2
 MAX_ENCODED = 64 * 1024  # longest run decoded
-MAX_RUNS = 256  # runs decoded per blob (and per decoded text)
+# Runs decoded per line. A decoded run is matched again within its line, so a line of
+# thousands of short runs would cost thousands of line scans; a line holds its runs
+# whether the blob is read whole or by its change, so this cap, unlike a cap per blob,
+# gives the same result however the history is stored. Reaching it is reported.
+MAX_RUNS_PER_LINE = 64
 _MIN_RUN = 8
 
 # A run of standard base64 where a value starts: after `:` or `=` (YAML, JSON, .env, .npmrc),
@@ -113,24 +117,42 @@ def first_pair_expression() -> bytes:
 _BASE64_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
 
+@dataclass(frozen=True)
+class Encoded:
+    """The runs of an input, and how many more its crowded lines held past the cap."""
+
+    runs: tuple[EncodedRun, ...]
+    capped: int = 0
+
+
 def find_encoded(
-    data: bytes, *, limit: int = MAX_RUNS, spans: Sequence[tuple[int, int]] | None = None
-) -> list[EncodedRun]:
-    """Base64 runs in value position that decode to readable UTF-8 text.
+    data: bytes, *, per_line: int = MAX_RUNS_PER_LINE, spans: Sequence[tuple[int, int]] | None = None
+) -> Encoded:
+    """Base64 runs in value position that decode to readable UTF-8 text, at most
+    `per_line` on one line.
 
     `spans`: the only line ranges that can hold a run (from RUN_PREFIX), in order; runs
     never span lines, so searching them alone finds the same runs as searching all.
     """
     runs: list[EncodedRun] = []
+    capped = 0
+    line_end = -1  # end of the line the last run was on
+    on_line = 0
     for pos, endpos in ((0, len(data)),) if spans is None else spans:
         for match in _RUN.finditer(data, pos, endpos):
             text = _decode(match.group("run"))
             if text is None:
                 continue
-            runs.append(EncodedRun(match.start("run"), match.end("run"), text))
-            if len(runs) >= limit:
-                return runs
-    return runs
+            start = match.start("run")
+            if start > line_end:
+                found = data.find(b"\n", start)
+                line_end, on_line = (len(data) if found < 0 else found), 0
+            if on_line >= per_line:
+                capped += 1
+                continue
+            on_line += 1
+            runs.append(EncodedRun(start, match.end("run"), text))
+    return Encoded(tuple(runs), capped)
 
 
 def _synthesize(data: bytes, run: EncodedRun) -> tuple[bytes, int, int]:
@@ -174,6 +196,7 @@ def scan_encoded(
     scan: Callable[[bytes], list[Match]],
     spans: Sequence[tuple[int, int]] | None = None,
     line_text: Callable[[int, int], str] | None = None,
+    on_capped: Callable[[int], None] | None = None,
 ) -> list[Match]:
     """`matches` of the ordinary pass, plus what the decoded runs hold.
 
@@ -181,12 +204,16 @@ def scan_encoded(
     Elastic key is base64 of `id:key`) is left alone; a context-rule match on a run that
     decodes to text is replaced by what the decoded text yields (nothing, if it is a
     placeholder). `line_text` gives the text kept with a match at a span (default: its
-    line, bounded as in scanner.engine.lines).
+    line, bounded as in scanner.engine.lines). `on_capped` hears how many runs were left
+    encoded because their line held more than MAX_RUNS_PER_LINE.
     """
     text_at = line_text if line_text is not None else lambda start, end: bounded_line(data, start, end)
     kept = list(matches)
     decoded: list[Match] = []
-    for run in find_encoded(data, spans=spans):
+    encoded = find_encoded(data, spans=spans)
+    if encoded.capped and on_capped is not None:
+        on_capped(encoded.capped)
+    for run in encoded.runs:
         overlapping = [m for m in kept if m.start < run.end and m.end > run.start]
         if any(priorities.get(m.rule_id, 0) >= 0 for m in overlapping):
             continue

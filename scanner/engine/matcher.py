@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 import regex
 
 from scanner.engine.decode import MAX_DEPTH as MAX_DECODE_DEPTH
-from scanner.engine.decode import RUN_PREFIX, scan_encoded
+from scanner.engine.decode import MAX_RUNS_PER_LINE, RUN_PREFIX, scan_encoded
 from scanner.engine.entropy import shannon_entropy
 from scanner.engine.filters import rejection
 from scanner.engine.lines import MULTILINE_SPAN, REACH, LineTexts, bounded_line, keyword_windows, merge
@@ -85,9 +85,9 @@ class Matcher:
         self._timeouts: dict[int, int] = defaultdict(int)
         self._priorities = {rule.id: rule.priority for rule in self.rules}
         self.warnings: list[str] = []
-        # Ids of rules that did not check all of an input (budget spent, or switched off),
-        # one entry per input: the caller turns them into skips it counts and reports.
-        self.unchecked: list[str] = []
+        # What was left unchecked, as (reason, detail): a rule's budget spent (or the rule
+        # switched off), base64 values past a line's cap. The caller counts and reports them.
+        self.unchecked: list[tuple[str, str]] = []
 
     def _compile(self, rule_index: int) -> _Compiled:
         compiled = self._compiled[rule_index]
@@ -158,6 +158,7 @@ class Matcher:
                 lambda text: self._scan(text, blob_id, depth=depth + 1, where=where),
                 self._run_lines.spans(data) if self._run_lines is not None else None,
                 texts.text,
+                self._on_capped,
             )
         return matches
 
@@ -230,7 +231,7 @@ class Matcher:
         found: list[tuple[int, int, int]] = []
         for rule_index in sorted(windows):
             if self._timeouts[rule_index] >= _TIMEOUT_LIMIT:
-                self.unchecked.append(self.rules[rule_index].id)
+                self.unchecked.append(("rule-budget", f"rule {self.rules[rule_index].id}"))
                 continue
             pattern = self._compile(rule_index).pattern
             overlap = MULTILINE_SPAN + REACH if self.rules[rule_index].multiline else REACH
@@ -271,10 +272,13 @@ class Matcher:
                     break
         return found
 
+    def _on_capped(self, count: int) -> None:
+        self.unchecked.append(("decode-cap", f"base64 values past {MAX_RUNS_PER_LINE} on a line not decoded"))
+
     def _on_timeout(self, rule_index: int, where: str, budget: float) -> None:
         self._timeouts[rule_index] += 1
         rule = self.rules[rule_index]
-        self.unchecked.append(rule.id)
+        self.unchecked.append(("rule-budget", f"rule {rule.id}"))
         count = self._timeouts[rule_index]
         if count == 1:
             # Neutral on purpose: a slow regex on one odd input says little about the pattern.

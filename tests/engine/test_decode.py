@@ -36,7 +36,7 @@ def test_find_encoded_takes_text_and_skips_binary() -> None:
     text_run = b64("user:" + password())
     binary_run = base64.b64encode(bytes(range(200, 224))).decode()
     data = f"a: {text_run}\nb: {binary_run}\n".encode()
-    runs = decode.find_encoded(data)
+    runs = decode.find_encoded(data).runs
     assert [r.text for r in runs] == [base64.b64decode(text_run).decode()]
     assert data[runs[0].start : runs[0].end].decode() == text_run
 
@@ -100,12 +100,23 @@ def test_oversized_runs_are_not_decoded() -> None:
     filler = "x" * (decode.MAX_ENCODED)
     run = b64(f"password: {secret}\n{filler}")
     assert len(run) > decode.MAX_ENCODED
-    assert decode.find_encoded(f"a: {run}".encode()) == []
+    assert decode.find_encoded(f"a: {run}".encode()).runs == ()
 
 
-def test_run_count_is_bounded() -> None:
-    data = "\n".join(f"k{i}: {b64(f'value number {i}')}" for i in range(decode.MAX_RUNS + 50)).encode()
-    assert len(decode.find_encoded(data)) == decode.MAX_RUNS
+def test_runs_are_capped_per_line_not_per_blob() -> None:
+    """Hundreds of encoded values, one a line (a Kubernetes Secret with many keys) are all
+    decoded; one line crowded past the cap keeps the rest encoded and says how many."""
+    many_lines = "\n".join(f"k{i}: {b64(f'value number {i}')}" for i in range(400))
+    crowded = " ".join(f"k{i}={b64(f'value number {i}')}" for i in range(decode.MAX_RUNS_PER_LINE + 10))
+    encoded = decode.find_encoded(f"{many_lines}\n{crowded}\n".encode())
+    assert len(encoded.runs) == 400 + decode.MAX_RUNS_PER_LINE and encoded.capped == 10
+
+
+def test_a_secret_after_hundreds_of_encoded_values_is_found(matcher: Matcher) -> None:
+    secret = password()
+    values = [f"  k{i}: {b64(f'setting number {i} of many')}" for i in range(300)]
+    data = "\n".join(["data:", *values, f"  db_password: {b64(secret)}"]) + "\n"
+    assert secret in {m.secret for m in matcher.scan(data.encode())}
 
 
 def test_provider_token_inside_base64_keeps_its_provider_rule(matcher: Matcher) -> None:

@@ -131,11 +131,11 @@ def test_base64_line_finder_keeps_every_text_that_decodes() -> None:
             lines.append(b"value: " + base64.b64encode(text.encode("utf-8")))
     lines += [b"x = textwrap", b"y = Envelope", b"z = Callable", b"cls = HeaderParser"]
     blob = b"\n".join(lines) + b"\n"
-    runs = decode.find_encoded(blob, limit=100_000)
+    runs = decode.find_encoded(blob, per_line=100_000).runs
     assert len(runs) > 9_000
     spans = finder.spans(blob)
     assert spans is not None
-    assert decode.find_encoded(blob, spans=spans, limit=100_000) == runs
+    assert decode.find_encoded(blob, spans=spans, per_line=100_000).runs == runs
     # identifiers that cannot decode to text are not candidate lines
     assert all(not blob[start:end].startswith((b"x =", b"y =", b"z =")) for start, end in spans)
 
