@@ -11,6 +11,7 @@ are unredacted (so a changed secret shows) and written as OUT/<name>.<scan>.json
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import subprocess
 import sys
@@ -24,8 +25,19 @@ _SCANS = {
 }
 
 
+@functools.cache
+def _groups(code: Path) -> bool:
+    """Whether the build groups findings by secret (0.2+): its reports are compared
+    ungrouped (`--no-group`), the one shape every build can write."""
+    env = {**os.environ, "PYTHONPATH": str(code)}
+    proc = subprocess.run([sys.executable, "-m", "scanner", "git", "--help"], env=env, capture_output=True, check=False)
+    return b"--no-group" in proc.stdout
+
+
 def _run(code: Path, args: list[str], out: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(code)}
+    if _groups(code):
+        args = [*args, "--no-group"]
     proc = subprocess.run(
         [sys.executable, "-m", "scanner", *args, "--format", "json", "--no-redact", "--no-progress", "-o", str(out)],
         env=env,

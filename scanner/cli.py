@@ -122,6 +122,11 @@ _SCAN_OPTIONS = (
         help="Skip files and blobs larger than SIZE (512k, 10M, 1G).",
     ),
     click.option(
+        "--group/--no-group",
+        default=True,
+        help="One finding per secret with every place it was seen (default), or one per place.",
+    ),
+    click.option(
         "--strict",
         is_flag=True,
         help="Exit 2 when any check was skipped: a blob that could not be read, or a rule's time budget spent.",
@@ -165,6 +170,7 @@ def _scan_options_value(kwargs: dict[str, Any]) -> ScanOptions:
         webhook_budget=kwargs.pop("webhook_budget"),
         prefilter=kwargs.pop("prefilter"),
         strict=kwargs.pop("strict"),
+        group=kwargs.pop("group"),
     )
 
 

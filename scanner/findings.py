@@ -5,20 +5,25 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from scanner.model import INLINE_ALLOW_MARKERS, Blob, Finding, Match, Provenance, Rule
+from scanner.model import INLINE_ALLOW_MARKERS, Blob, Finding, Location, Match, Provenance, Rule
 from scanner.rules import Allowlist
 
 __all__ = [
     "Suppressor",
     "build_findings",
     "collapse",
+    "expand",
     "finding_record",
     "fingerprint",
+    "group_by_secret",
     "is_inline_allowed",
+    "location_record",
     "redact",
+    "report_order",
 ]
 
 
@@ -34,8 +39,79 @@ def redact(secret: str) -> str:
     return secret[:keep] + "*****"
 
 
+def report_order(finding: Finding) -> tuple[str, int, int, str, str, str]:
+    """One stable order for every format, so reports diff cleanly between runs."""
+    return (finding.file, finding.line, finding.column, finding.rule_id, finding.commit or "", finding.fingerprint)
+
+
+def location_of(finding: Finding) -> Location:
+    return Location(
+        file=finding.file,
+        line=finding.line,
+        end_line=finding.end_line,
+        column=finding.column,
+        commit=finding.commit,
+        author=finding.author,
+        email=finding.email,
+        date=finding.date,
+    )
+
+
+def group_by_secret(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    """One finding per fingerprint (rule + secret), at its first place in report order,
+    carrying every place it was seen: a fixture copied into 239 blobs is one finding."""
+    groups: dict[str, list[Finding]] = {}
+    for finding in sorted(findings, key=report_order):
+        groups.setdefault(finding.fingerprint, []).append(finding)
+    return tuple(
+        replace(members[0], locations=tuple(location_of(member) for member in members)) for members in groups.values()
+    )
+
+
+def expand(finding: Finding) -> list[Finding]:
+    """A grouped finding back as one finding per place (for flat formats such as CSV)."""
+    if not finding.locations:
+        return [finding]
+    return [
+        replace(
+            finding,
+            file=loc.file,
+            line=loc.line,
+            end_line=loc.end_line,
+            column=loc.column,
+            commit=loc.commit,
+            author=loc.author,
+            email=loc.email,
+            date=loc.date,
+            locations=(),
+        )
+        for loc in finding.locations
+    ]
+
+
+def location_record(location: Location) -> dict[str, Any]:
+    return {
+        "file": location.file,
+        "line": location.line,
+        "end_line": location.end_line,
+        "column": location.column,
+        "commit": location.commit,
+        "author": location.author,
+        "email": location.email,
+        "date": location.date,
+    }
+
+
 def finding_record(finding: Finding, *, redact_secret: bool = True) -> dict[str, Any]:
-    """The JSON object of SPEC.md, the shape every machine-readable format starts from."""
+    """The JSON object of SPEC.md, the shape every machine-readable format starts from;
+    a grouped finding adds `locations`."""
+    record = _place_record(finding, redact_secret)
+    if finding.locations:
+        record["locations"] = [location_record(location) for location in finding.locations]
+    return record
+
+
+def _place_record(finding: Finding, redact_secret: bool) -> dict[str, Any]:
     return {
         "rule_id": finding.rule_id,
         "description": finding.description,

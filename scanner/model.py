@@ -137,6 +137,20 @@ class Match:
 
 
 @dataclass(frozen=True)
+class Location:
+    """One place a finding's secret was seen (a grouped finding has all of them)."""
+
+    file: str
+    line: int
+    end_line: int
+    column: int
+    commit: str | None = None
+    author: str | None = None
+    email: str | None = None
+    date: str | None = None
+
+
+@dataclass(frozen=True)
 class Finding:
     """A reportable leak: rule + secret at a location (JSON fields of SPEC.md)."""
 
@@ -156,6 +170,9 @@ class Finding:
     blob_id: str = ""
     # The commit's place in history (Provenance.order); not reported, only compared.
     order: int | None = None
+    # Grouped by secret (scanner.findings.group_by_secret): every place the rule and secret
+    # were seen, this finding's own first. Empty: one finding per place (`--no-group`).
+    locations: tuple[Location, ...] = ()
 
     @property
     def secret_sha256(self) -> str:

@@ -16,8 +16,8 @@ from typing import Any
 from scanner import __version__
 from scanner.baseline import load_baseline
 from scanner.errors import ConfigError
-from scanner.findings import Suppressor
-from scanner.model import UNCHECKED_REASONS, Skipped
+from scanner.findings import Suppressor, group_by_secret
+from scanner.model import UNCHECKED_REASONS, Finding, Skipped
 from scanner.report._common import escape_controls
 from scanner.rules import Config, RuleSet, build_ruleset, load_config, load_rule_pack
 from scanner.scan import Progress, ScanResult, scan
@@ -43,6 +43,7 @@ class ScanOptions:
     prefilter: str
     webhook_budget: float
     strict: bool = False
+    group: bool = True
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,7 @@ def scan_target(
     messages = [f"warning: {warning}" for warning in (*result.warnings, *suppressor.warnings)]
     messages.extend(_skip_lines(result.skipped, target.command))
     repository = target.repository() if target.repository and webhooks and result.findings else target.scanned
-    return Scanned(result, report, tuple(messages), _summary(result), webhooks, repository)
+    return Scanned(result, report, tuple(messages), _summary(opts, result), webhooks, repository)
 
 
 def deliver(scanned: Scanned, *, budget: float, environ: Mapping[str, str] | None = None) -> Delivery:
@@ -154,7 +155,7 @@ def _render(opts: ScanOptions, result: ScanResult, rules: RuleSet, target: Targe
     return render(
         opts.format,
         ReportContext(
-            findings=result.findings,
+            findings=_reported(opts, result),
             rules=rules.by_id(),
             stats=result.stats,
             redact=opts.redact,
@@ -166,10 +167,15 @@ def _render(opts: ScanOptions, result: ScanResult, rules: RuleSet, target: Targe
     )
 
 
-def _summary(result: ScanResult) -> str:
+def _reported(opts: ScanOptions, result: ScanResult) -> tuple[Finding, ...]:
+    """The findings as reports show them: one per secret with its places, unless --no-group."""
+    return group_by_secret(result.findings) if opts.group else result.findings
+
+
+def _summary(opts: ScanOptions, result: ScanResult) -> str:
     from scanner.report import summary_line
 
-    return summary_line(result.stats, result.findings)
+    return summary_line(result.stats, _reported(opts, result))
 
 
 _STDIN_SKIPS = {

@@ -179,7 +179,9 @@ def test_same_content_at_two_paths_is_reported_at_both(cli, tmp_path: Path) -> N
     (tmp_path / "one.env").write_text(content)
     (tmp_path / "two.env").write_text(content)
     found = _json(cli(["dir", str(tmp_path), "--format", "json"]).out)
-    assert sorted(f["file"] for f in found) == ["one.env", "two.env"]
+    assert len(found) == 1 and [loc["file"] for loc in found[0]["locations"]] == ["one.env", "two.env"]
+    apart = _json(cli(["dir", str(tmp_path), "--format", "json", "--no-group"]).out)
+    assert sorted(f["file"] for f in apart) == ["one.env", "two.env"] and "locations" not in apart[0]
 
 
 def test_config_rules_and_allowlist(cli, tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from scanner import __version__
-from scanner.findings import redact
+from scanner.findings import redact, report_order
 from scanner.model import Finding, Rule, ScanStats
 
 __all__ = [
@@ -48,10 +48,7 @@ class ReportContext:
 
 def sorted_findings(findings: Iterable[Finding]) -> list[Finding]:
     """One stable order for every format, so reports diff cleanly between runs."""
-    return sorted(
-        findings,
-        key=lambda f: (f.file, f.line, f.column, f.rule_id, f.commit or "", f.fingerprint),
-    )
+    return sorted(findings, key=report_order)
 
 
 def secret_text(ctx: ReportContext, finding: Finding) -> str:

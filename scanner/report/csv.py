@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from scanner.findings import finding_record
+from scanner.findings import expand, finding_record
 from scanner.model import Finding
 from scanner.report._common import ReportContext, escape_controls, sorted_findings
 
@@ -40,7 +40,8 @@ def render(ctx: ReportContext) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(FIELDS)
-    for finding in sorted_findings(ctx.findings):
+    # A flat format: a grouped finding is a row per place it was seen.
+    for finding in sorted_findings(place for grouped in ctx.findings for place in expand(grouped)):
         record = finding_record(finding, redact_secret=ctx.redact)
         writer.writerow([_cell(record[name]) for name in FIELDS])
     return out.getvalue()

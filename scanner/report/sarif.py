@@ -13,7 +13,7 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-from scanner.model import UNCHECKED_REASONS, Finding, Rule
+from scanner.model import UNCHECKED_REASONS, Finding, Location, Rule
 from scanner.report._common import (
     INFORMATION_URI,
     TOOL_NAME,
@@ -96,25 +96,32 @@ def _result(ctx: ReportContext, finding: Finding, rule_index: int) -> dict[str, 
         value = getattr(finding, key)
         if value:
             properties[key] = value
-    return {
+    result = {
         "ruleId": finding.rule_id,
         "ruleIndex": rule_index,
         "level": "error",
         "message": {"text": message},
-        "locations": [
-            {
-                "physicalLocation": {
-                    "artifactLocation": {
-                        "uri": quote(finding.file, safe="/", errors="surrogateescape"),
-                        "uriBaseId": "%SRCROOT%",
-                    },
-                    "region": region,
-                }
-            }
-        ],
+        "locations": [{"physicalLocation": _physical(finding.file, region)}],
         "partialFingerprints": {FINGERPRINT_KEY: _location_fingerprint(finding)},
         "properties": properties,
     }
+    if len(finding.locations) > 1:
+        # One result per secret; the other places it was seen are related locations.
+        result["relatedLocations"] = [_related(i, loc) for i, loc in enumerate(finding.locations[1:], 1)]
+    return result
+
+
+def _physical(file: str, region: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "artifactLocation": {"uri": quote(file, safe="/", errors="surrogateescape"), "uriBaseId": "%SRCROOT%"},
+        "region": region,
+    }
+
+
+def _related(index: int, loc: Location) -> dict[str, Any]:
+    region = {"startLine": loc.line, "startColumn": loc.column, "endLine": loc.end_line}
+    text = f"also here (commit {loc.commit[:12]})" if loc.commit else "also here"
+    return {"id": index, "physicalLocation": _physical(loc.file, region), "message": {"text": text}}
 
 
 def _invocation(ctx: ReportContext) -> dict[str, Any]:

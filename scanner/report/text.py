@@ -66,7 +66,16 @@ def render(ctx: ReportContext) -> str:
             if provenance:
                 lines.append(f"{pad}{paint('label', 'commit:')}      {provenance}")
             lines.append(f"{pad}{paint('label', 'fingerprint:')} {finding.fingerprint}")
+            if len(finding.locations) > 1:
+                lines.append(f"{pad}{paint('label', 'also:')}        {_more(finding)}")
     return "\n".join(lines) + "\n"
+
+
+def _more(finding: Finding) -> str:
+    """ "+237 more", naming the first few other places (`--no-group` lists each)."""
+    others = finding.locations[1:]
+    shown = ", ".join(escape_controls(f"{loc.file}:{loc.line}") for loc in others[:3])
+    return f"+{len(others)} more ({shown}{', ...' if len(others) > 3 else ''})"
 
 
 def _size(n: int) -> str:
@@ -93,6 +102,9 @@ def summary_line(stats: ScanStats, findings: Sequence[Finding]) -> str:
     detail = scanned + ("; " + ", ".join(extras) if extras else "")
     if not findings:
         return f"keysweep: no leaks found ({detail})"
-    files = len({f.file for f in findings})
+    files = len({loc.file for f in findings for loc in f.locations} | {f.file for f in findings})
     leaks = f"{len(findings)} leak{'s' if len(findings) != 1 else ''}"
+    places = sum(len(f.locations) for f in findings)
+    if places > len(findings):
+        leaks += f" ({places} locations)"
     return f"keysweep: {leaks} found in {files} file{'s' if files != 1 else ''} ({detail})"
