@@ -31,15 +31,20 @@ __all__ = ["main", "entry", "cli"]
 
 FORMATS = ("text", "json", "jsonl", "sarif", "csv", "junit", "gitlab")
 _MAX_SIZE = 1024**4
-_SIZE_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "m": 1024**2, "mb": 1024**2, "g": 1024**3, "gb": 1024**3}
+# Binary multiples whichever way they are written: 10M, 10MB, 10MiB, 10Mi all mean 10 * 2**20.
+_SIZE_UNITS = {
+    prefix + suffix: 1024**power
+    for power, prefix in enumerate(["", "k", "m", "g"])
+    for suffix in (("", "b") if not prefix else ("", "b", "i", "ib"))
+}
 
 
 def parse_size(text: str) -> int:
-    """`10M`, `512k`, `1g`, `2048`: a byte count."""
-    cleaned = text.strip().lower()
-    number = cleaned.rstrip("kmgb")
+    """`10M`, `10MiB`, `512k`, `1g`, `2048`: a byte count."""
+    cleaned = text.strip().lower().replace(" ", "")
+    number = cleaned.rstrip("kmgib")
     unit = cleaned[len(number) :]
-    problem = f"{text!r} is not a size (e.g. 512k, 10M, 1G)"
+    problem = f"{text!r} is not a size (e.g. 512k, 10M, 10MiB, 1G)"
     try:
         value = float(number)
     except ValueError:
@@ -279,10 +284,14 @@ def _webhook_line(described: str) -> str:
     return f"keysweep: {described}" if described.startswith("webhook") else f"keysweep: webhook: {described}"
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="keysweep")
-def cli() -> None:
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", "-V", prog_name="keysweep")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """keysweep: find leaked credentials in git history, working trees, staged changes and stdin."""
+    if ctx.invoked_subcommand is None:
+        # Asking for nothing is asking what there is: help, and success.
+        click.echo(ctx.get_help())
 
 
 @cli.command("dir")

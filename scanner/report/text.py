@@ -17,7 +17,6 @@ _STYLES = {
     "rule": "\x1b[1;31m",
     "secret": "\x1b[33m",
     "label": "\x1b[2m",
-    "ok": "\x1b[32m",
 }
 
 
@@ -47,7 +46,7 @@ def render(ctx: ReportContext) -> str:
     paint = _Painter(ctx.color)
     findings = sorted_findings(ctx.findings)
     if not findings:
-        return paint("ok", "no leaks found") + "\n"
+        return ""  # the summary line on stderr says "no leaks found", once
     lines: list[str] = []
     for path, group in groupby(findings, key=lambda f: f.file):
         if lines:

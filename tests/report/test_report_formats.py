@@ -195,8 +195,8 @@ def test_text_colour_only_when_asked(fixture: Fixture) -> None:
     assert re.sub(r"\x1b\[[0-9;]*m", "", coloured) == plain
 
 
-def test_text_when_empty(fixture: Fixture) -> None:
-    assert render("text", fixture.context(findings=())) == "no leaks found\n"
+def test_text_when_empty_leaves_it_to_the_summary(fixture: Fixture) -> None:
+    assert render("text", fixture.context(findings=())) == ""
 
 
 def test_text_neutralises_terminal_escapes_from_scanned_content(fixture: Fixture) -> None:
