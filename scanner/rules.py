@@ -35,6 +35,8 @@ __all__ = [
 ]
 
 CONFIG_NAMES = (".keysweep.toml",)
+# A project's pyproject.toml may hold the same settings under [tool.keysweep].
+PYPROJECT = "pyproject.toml"
 
 _PACK_ID = regex.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\.[a-z0-9]+(?:[.-][a-z0-9]+)*$")
 _USER_ID = regex.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
@@ -457,27 +459,46 @@ def _allowlist(tables: Iterable[Any], source: str) -> Allowlist:
 
 
 def load_config(path: Path | None, *, root: Path | None = None) -> Config:
-    """`--config FILE`, else `.keysweep.toml` in the scanned root, else an empty config."""
+    """`--config FILE`, else the scanned root's `.keysweep.toml`, else its `pyproject.toml`
+    when that has a `[tool.keysweep]` table, else an empty config."""
     if path is None:
-        if root is None:
+        path = _discover(root)
+        if path is None:
             return Config()
-        candidate = root / CONFIG_NAMES[0]
-        if not candidate.is_file():
-            return Config()
-        path = candidate
     elif not path.exists():
         raise ConfigError(f"config file not found: {path}")
     elif not path.is_file():
         raise ConfigError(f"config file is not a regular file: {path}")
     data = _read_toml(path)
     source = str(path)
+    if path.name == PYPROJECT:
+        tool = data.get("tool", {})
+        section = tool.get("keysweep") if isinstance(tool, Mapping) else None
+        if not isinstance(section, Mapping):
+            raise ConfigError(f"{path}: no [tool.keysweep] table")
+        data, source = dict(section), f"{path} [tool.keysweep]"
     if _looks_like_gitleaks(data):
         rules = tuple(rule for table in data.get("rules", []) if (rule := _gitleaks_rule(table, source)) is not None)
         allow_tables = list(data.get("allowlists", []))
         if isinstance(data.get("allowlist"), Mapping):
             allow_tables.insert(0, data["allowlist"])
         return Config(source=source, rules=rules, allowlist=_allowlist(allow_tables, source))
+    return _keysweep_config(data, source)
 
+
+def _discover(root: Path | None) -> Path | None:
+    if root is None:
+        return None
+    own = root / CONFIG_NAMES[0]
+    if own.is_file():
+        return own
+    pyproject = root / PYPROJECT
+    if pyproject.is_file() and b"[tool.keysweep" in pyproject.read_bytes():
+        return pyproject
+    return None
+
+
+def _keysweep_config(data: Mapping[str, Any], source: str) -> Config:
     known = {"rules", "allowlist", "webhooks", "disabled_rules"}
     unknown = set(data) - known
     if unknown:

@@ -60,3 +60,60 @@ def test_the_summary_says_why_files_were_skipped(cli, tmp_path: Path) -> None:
     (tmp_path / "small.txt").write_text("hello\n")
     result = cli(["dir", str(tmp_path), "--max-file-size", "2KiB"])
     assert result.code == 0 and "skipped: 1 binary, 1 too-large" in result.err
+
+
+PYPROJECT_CONFIG = """[project]
+name = "app"
+
+[tool.keysweep]
+disabled_rules = ["generic.password"]
+
+[[tool.keysweep.rules]]
+id = "acme.token"
+description = "Acme internal token"
+keywords = ["acme_"]
+pattern = '''(?P<secret>acme_[a-z0-9]{24})'''
+"""
+
+
+def test_config_from_pyproject_tool_keysweep(cli, tmp_path: Path) -> None:
+    from tests.helpers import random_chars
+
+    (tmp_path / "pyproject.toml").write_text(PYPROJECT_CONFIG)
+    token = "acme_" + random_chars("pyproject", 24, "abcdefghijklmnopqrstuvwxyz0123456789")
+    word = random_chars("pyproject-password", 10, "abcdefghkmnpqrstuvwxyz") + "#7741"
+    (tmp_path / "app.env").write_text(f"ACME={token}\npassword = '{word}'\n")
+    result = cli(["dir", str(tmp_path), "--format", "json", "--no-redact"])
+    assert result.code == 1, result.err
+    assert '"acme.token"' in result.out and token in result.out and "generic.password" not in result.out
+
+
+def test_keysweep_toml_wins_over_pyproject_and_a_pyproject_without_the_table_is_ignored(cli, tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(PYPROJECT_CONFIG.replace('"generic.password"', '"no.such-rule"'))
+    (tmp_path / ".keysweep.toml").write_text("")
+    assert cli(["dir", str(tmp_path)]).code == 0
+    (tmp_path / ".keysweep.toml").unlink()
+    assert "no.such-rule" in cli(["dir", str(tmp_path)]).err  # now it is read, and its typo named
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "app"\n[tool.black]\nline-length = 100\n')
+    assert cli(["dir", str(tmp_path)]).code == 0
+
+
+def test_explicit_pyproject_needs_the_table(cli, tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "app"\n')
+    result = cli(["dir", str(tmp_path), "--config", str(tmp_path / "pyproject.toml")])
+    assert result.code == 2 and "no [tool.keysweep] table" in result.err
+
+
+def test_sarif_describes_only_the_rules_that_produced_results(cli, tmp_path: Path) -> None:
+    import json
+
+    from tests.helpers import github_token
+
+    (tmp_path / "plain.txt").write_text("nothing\n")
+    clean = json.loads(cli(["dir", str(tmp_path), "--format", "sarif"]).out)
+    assert clean["runs"][0]["tool"]["driver"]["rules"] == [] and clean["runs"][0]["results"] == []
+    token = github_token("sarif-small")
+    (tmp_path / "app.env").write_text(f"GITHUB_TOKEN={token}\n")
+    log = json.loads(cli(["dir", str(tmp_path), "--format", "sarif"]).out)
+    assert [rule["id"] for rule in log["runs"][0]["tool"]["driver"]["rules"]] == ["github.classic-pat"]
+    assert log["runs"][0]["results"][0]["ruleIndex"] == 0

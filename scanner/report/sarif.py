@@ -143,7 +143,9 @@ def _invocation(ctx: ReportContext) -> dict[str, Any]:
 
 def render(ctx: ReportContext) -> str:
     findings = sorted_findings(ctx.findings)
-    rules: dict[str, Rule] = {rule_id: rule for rule_id, rule in ctx.rules.items()}
+    # Only the rules that produced results: a clean scan's log stays a few hundred bytes
+    # instead of describing the whole pack (rules list --format json has that).
+    rules: dict[str, Rule] = {}
     for finding in findings:
         rules.setdefault(finding.rule_id, rule_for(ctx, finding))
     ordered = sorted(rules)
