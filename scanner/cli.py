@@ -58,6 +58,15 @@ def parse_size(text: str) -> int:
     return size
 
 
+def _percent(text: str | None) -> int | None:
+    """`--redact=N`: 0 to 100; `--redact` alone or absent: the default view (None)."""
+    if not text:
+        return None
+    if not text.isdigit() or int(text) > 100:
+        raise click.BadParameter(f"{text!r} is not a percentage from 0 to 100", param_hint="'--redact'")
+    return int(text)
+
+
 def _budget_option(flag: str, default: float, what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """A webhook time budget in seconds. The defaults given are actions.webhook's SCAN_BUDGET
     and RETRY_BUDGET, written out: importing that module would load requests at start-up."""
@@ -93,7 +102,17 @@ _SCAN_OPTIONS = (
         type=click.Path(dir_okay=False, path_type=Path),
         help="A previous JSON report: its findings are not reported again.",
     ),
-    click.option("--redact/--no-redact", default=True, show_default=True, help="Hide secrets in every output."),
+    click.option(
+        "--redact",
+        "redact_percent",
+        is_flag=False,
+        flag_value="",
+        default=None,
+        metavar="[=PERCENT]",
+        help="Hide secrets in every output (the default: a short prefix and, for long ones, the last "
+        "four characters); --redact=N hides N percent of each.",
+    ),
+    click.option("--no-redact", is_flag=True, help="Show secrets in full."),
     click.option(
         "--exit-code",
         type=click.IntRange(0, 255),
@@ -166,7 +185,8 @@ def _scan_options_value(kwargs: dict[str, Any]) -> ScanOptions:
         output=kwargs.pop("output"),
         config=kwargs.pop("config"),
         baseline=kwargs.pop("baseline"),
-        redact=kwargs.pop("redact"),
+        redact=not kwargs.pop("no_redact"),
+        redact_percent=_percent(kwargs.pop("redact_percent")),
         exit_code=kwargs.pop("exit_code"),
         jobs=kwargs.pop("jobs"),
         progress=kwargs.pop("progress"),

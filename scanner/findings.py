@@ -33,10 +33,19 @@ def fingerprint(rule_id: str, secret: str) -> str:
     return hashlib.sha256(f"{rule_id}:{secret_hash}".encode()).hexdigest()[:32]
 
 
-def redact(secret: str) -> str:
-    """Keep a short prefix (enough to tell `ghp_` from `sk_live`), hide the rest and the length."""
+# Secrets at least this long also show their last four characters: with at most four
+# at the start, a third at most is shown, and what is hidden is still far too much to guess.
+_TAIL_FROM = 24
+
+
+def redact(secret: str, percent: int | None = None) -> str:
+    """A short prefix (enough to tell `ghp_` from `sk_live`) and, for long secrets, the last
+    four characters (enough to tell two tokens apart); the rest and the length hidden.
+    `percent` (`--redact=N`): hide N percent, showing only the start of the rest."""
+    if percent is not None:
+        return secret[: len(secret) * (100 - percent) // 100] + "*****"
     keep = min(4, len(secret) // 5)
-    return secret[:keep] + "*****"
+    return secret[:keep] + "*****" + (secret[-4:] if len(secret) >= _TAIL_FROM else "")
 
 
 def report_order(finding: Finding) -> tuple[str, int, int, str, str, str]:
@@ -102,16 +111,16 @@ def location_record(location: Location) -> dict[str, Any]:
     }
 
 
-def finding_record(finding: Finding, *, redact_secret: bool = True) -> dict[str, Any]:
+def finding_record(finding: Finding, *, redact_secret: bool = True, percent: int | None = None) -> dict[str, Any]:
     """The JSON object of SPEC.md, the shape every machine-readable format starts from;
     a grouped finding adds `locations`."""
-    record = _place_record(finding, redact_secret)
+    record = _place_record(finding, redact_secret, percent)
     if finding.locations:
         record["locations"] = [location_record(location) for location in finding.locations]
     return record
 
 
-def _place_record(finding: Finding, redact_secret: bool) -> dict[str, Any]:
+def _place_record(finding: Finding, redact_secret: bool, percent: int | None) -> dict[str, Any]:
     return {
         "rule_id": finding.rule_id,
         "description": finding.description,
@@ -119,7 +128,7 @@ def _place_record(finding: Finding, redact_secret: bool) -> dict[str, Any]:
         "line": finding.line,
         "end_line": finding.end_line,
         "column": finding.column,
-        "secret": redact(finding.secret) if redact_secret else finding.secret,
+        "secret": redact(finding.secret, percent) if redact_secret else finding.secret,
         "fingerprint": finding.fingerprint,
         "entropy": round(finding.entropy, 4),
         "commit": finding.commit,

@@ -44,6 +44,7 @@ class ScanOptions:
     webhook_budget: float
     strict: bool = False
     group: bool = True
+    redact_percent: int | None = None
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,7 @@ def _render(opts: ScanOptions, result: ScanResult, rules: RuleSet, target: Targe
             rules=rules.by_id(),
             stats=result.stats,
             redact=opts.redact,
+            redact_percent=opts.redact_percent,
             color=color,
             version=__version__,
             command=target.command,

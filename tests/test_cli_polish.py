@@ -117,3 +117,23 @@ def test_sarif_describes_only_the_rules_that_produced_results(cli, tmp_path: Pat
     log = json.loads(cli(["dir", str(tmp_path), "--format", "sarif"]).out)
     assert [rule["id"] for rule in log["runs"][0]["tool"]["driver"]["rules"]] == ["github.classic-pat"]
     assert log["runs"][0]["results"][0]["ruleIndex"] == 0
+
+
+def test_redaction_tells_tokens_apart_and_can_hide_more(cli) -> None:
+    import json
+
+    from tests.helpers import github_token
+
+    tokens = [github_token("apart-1"), github_token("apart-2")]
+    text = "".join(f"TOKEN_{n}={token}\n" for n, token in enumerate(tokens)).encode()
+    shown = [f["secret"] for f in json.loads(cli(["stdin", "--format", "json"], stdin=text).out)]
+    assert shown == [f"ghp_*****{token[-4:]}" for token in tokens] and shown[0] != shown[1]
+    half = [f["secret"] for f in json.loads(cli(["stdin", "--format", "json", "--redact=50"], stdin=text).out)]
+    assert half == [token[: len(token) // 2] + "*****" for token in tokens]
+    hidden = json.loads(cli(["stdin", "--format", "json", "--redact=100"], stdin=text).out)
+    assert [f["secret"] for f in hidden] == ["*****", "*****"]
+    assert cli(["stdin", "--redact=101"], stdin=text).code == 2
+    word = "Kq7#" + "".join(reversed("2pWv"))  # a short password, built here
+    short = cli(["stdin", "--format", "json"], stdin=f"password = '{word}'\n".encode()).out
+    assert json.loads(short)
+    assert all(f["secret"].endswith("*****") for f in json.loads(short))  # short: no tail shown

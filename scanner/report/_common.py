@@ -38,6 +38,7 @@ class ReportContext:
     rules: Mapping[str, Rule] = field(default_factory=dict)
     stats: ScanStats = field(default_factory=ScanStats)
     redact: bool = True
+    redact_percent: int | None = None  # `--redact=N`; None: the default view
     color: bool = False
     version: str = __version__
     command: str = ""
@@ -52,7 +53,7 @@ def sorted_findings(findings: Iterable[Finding]) -> list[Finding]:
 
 
 def secret_text(ctx: ReportContext, finding: Finding) -> str:
-    return redact(finding.secret) if ctx.redact else finding.secret
+    return redact(finding.secret, ctx.redact_percent) if ctx.redact else finding.secret
 
 
 def rule_for(ctx: ReportContext, finding: Finding) -> Rule:

@@ -42,6 +42,6 @@ def render(ctx: ReportContext) -> str:
     writer.writerow(FIELDS)
     # A flat format: a grouped finding is a row per place it was seen.
     for finding in sorted_findings(place for grouped in ctx.findings for place in expand(grouped)):
-        record = finding_record(finding, redact_secret=ctx.redact)
+        record = finding_record(finding, redact_secret=ctx.redact, percent=ctx.redact_percent)
         writer.writerow([_cell(record[name]) for name in FIELDS])
     return out.getvalue()
