@@ -10,17 +10,20 @@ from scanner.engine.matcher import Matcher
 from scanner.model import Rule
 from scanner.patterns import compile_pattern
 
-__all__ = ["check_rules", "check_rule"]
+__all__ = ["check_rules", "check_rule", "missing_examples"]
+
+
+def missing_examples(rule: Rule) -> list[str]:
+    """What a rule lacks to be tested: a problem for the pack, a warning for a user rule."""
+    where = f"{rule.source}: {rule.id}"
+    return [f"{where}: no {field}" for field in ("examples", "negative_examples") if not getattr(rule, field)]
 
 
 def check_rule(rule: Rule, *, backend: str = "auto") -> list[str]:
-    """Problems with one rule: missing examples, an example that gives no finding, a negative that does."""
-    problems = []
+    """Problems with one rule: (for the pack) missing examples, an example that gives no
+    finding, a negative that does."""
     where = f"{rule.source}: {rule.id}"
-    if not rule.examples:
-        problems.append(f"{where}: no examples")
-    if not rule.negative_examples:
-        problems.append(f"{where}: no negative_examples")
+    problems = missing_examples(rule) if rule.builtin else []
     for field, pattern in [("pattern", rule.pattern), *(("allow.regexes", a) for a in rule.allow_regexes)]:
         try:
             compile_pattern(pattern)
