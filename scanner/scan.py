@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import signal
 import sys
+import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
@@ -66,11 +67,43 @@ def _unchecked(blob: Blob, unchecked: Sequence[tuple[str, str]]) -> list[Skipped
     return [Skipped(path, reason, detail, blob.id) for reason, detail in dict.fromkeys(unchecked)]
 
 
-def _work(matcher: Matcher, reader: Reader, unit: Unit) -> _UnitResult:
+def _go_on() -> None:
+    """In a worker: the parent alone handles Ctrl-C."""
+
+
+class _Interrupt:
+    """Ctrl-C while a destructor runs (the regex module's, mid-match) is swallowed by Python
+    as "Exception ignored in __del__" and the scan would run to the end. Remembering it lets
+    the scan stop at the next blob instead."""
+
+    def __init__(self) -> None:
+        self.seen = False
+        self._before: object = None
+
+    def __enter__(self) -> _Interrupt:
+        if threading.current_thread() is threading.main_thread():  # only there can it be set
+            self._before = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._before is not None:
+            signal.signal(signal.SIGINT, self._before)  # type: ignore[arg-type]
+
+    def _handle(self, signum: int, frame: object) -> None:
+        self.seen = True
+        raise KeyboardInterrupt
+
+    def check(self) -> None:
+        if self.seen:
+            raise KeyboardInterrupt
+
+
+def _work(matcher: Matcher, reader: Reader, unit: Unit, check: Callable[[], None] = _go_on) -> _UnitResult:
     """Read one unit and match its blobs (in a worker, or in this process)."""
     result = _UnitResult()
 
     def visit(item: Blob | Skipped, base: list[Match] | None) -> list[Match] | None:
+        check()
         if isinstance(item, Skipped):
             result.skipped.append(item)
             return None
@@ -114,7 +147,8 @@ def _work_in_worker(unit: Unit) -> _UnitResult:
 class _Merged:
     """Everything the units sent back, by blob id."""
 
-    def __init__(self, on_progress: Callable[[Progress], None] | None) -> None:
+    def __init__(self, on_progress: Callable[[Progress], None] | None, check: Callable[[], None] = _go_on) -> None:
+        self.check = check
         self.sizes: dict[str, int] = {}
         self.found: dict[str, _Found] = {}
         self.skipped: list[Skipped] = []
@@ -126,6 +160,7 @@ class _Merged:
         return blob_id in self.sizes
 
     def add(self, result: _UnitResult) -> None:
+        self.check()
         for blob_id, size in result.sizes.items():
             if blob_id not in self.sizes:
                 self.sizes[blob_id] = size
@@ -162,7 +197,7 @@ def _prepare(matcher: Matcher, plan: Plan) -> None:
 def _run_inline(matcher: Matcher, source: Source, merged: _Merged) -> None:
     plan = source.plan(1, merged, shared=True)
     _prepare(matcher, plan)
-    _run_units(plan.units, lambda unit: merged.add(_work(matcher, plan.reader, unit)), lambda: None)
+    _run_units(plan.units, lambda unit: merged.add(_work(matcher, plan.reader, unit, merged.check)), lambda: None)
 
 
 def _run_pool(matcher: Matcher, source: Source, merged: _Merged, jobs: int, backend: str) -> None:
@@ -205,11 +240,12 @@ def scan(
     started = time.monotonic()
     rules = tuple(rules)
     matcher = Matcher(rules, backend=backend)
-    merged = _Merged(on_progress)
-    if jobs <= 1:
-        _run_inline(matcher, source, merged)
-    else:
-        _run_pool(matcher, source, merged, jobs, backend)
+    with _Interrupt() as interrupt:
+        merged = _Merged(on_progress, interrupt.check)
+        if jobs <= 1:
+            _run_inline(matcher, source, merged)
+        else:
+            _run_pool(matcher, source, merged, jobs, backend)
     return _result(source, merged, rules, suppressor, time.monotonic() - started, matcher.backend)
 
 

@@ -518,6 +518,24 @@ def test_ctrl_c_with_workers_exits_130_without_traceback(tmp_path: Path) -> None
     assert "Traceback" not in err
 
 
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_ctrl_c_swallowed_by_a_destructor_still_stops_the_scan() -> None:
+    """Python ignores an exception raised in __del__; CI saw a Ctrl-C land in the regex
+    module's destructor and the scan run on for 100 s and exit 1."""
+    from scanner.scan import _Interrupt
+
+    class Interrupted:
+        def __del__(self) -> None:
+            os.kill(os.getpid(), signal.SIGINT)  # the handler runs here, inside __del__
+
+    before = signal.getsignal(signal.SIGINT)
+    with _Interrupt() as interrupt:
+        Interrupted()  # collected at once: the KeyboardInterrupt is printed and dropped
+        with pytest.raises(KeyboardInterrupt):
+            interrupt.check()  # the next blob stops the scan
+    assert signal.getsignal(signal.SIGINT) is before
+
+
 # --- long lines (matcher) ---------------------------------------------------------------
 
 

@@ -11,5 +11,7 @@ __all__ = ["render"]
 
 
 def render(ctx: ReportContext) -> str:
-    records = [finding_record(f, redact_secret=ctx.redact, percent=ctx.redact_percent) for f in sorted_findings(ctx.findings)]
+    records = [
+        finding_record(f, redact_secret=ctx.redact, percent=ctx.redact_percent) for f in sorted_findings(ctx.findings)
+    ]
     return json.dumps(records, indent=2) + "\n"

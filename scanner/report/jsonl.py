@@ -12,5 +12,6 @@ __all__ = ["render"]
 
 def render(ctx: ReportContext) -> str:
     return "".join(
-        json.dumps(finding_record(f, redact_secret=ctx.redact, percent=ctx.redact_percent)) + "\n" for f in sorted_findings(ctx.findings)
+        json.dumps(finding_record(f, redact_secret=ctx.redact, percent=ctx.redact_percent)) + "\n"
+        for f in sorted_findings(ctx.findings)
     )
