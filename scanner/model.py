@@ -18,6 +18,9 @@ __all__ = [
     "Match",
     "Finding",
     "ScanStats",
+    "Standing",
+    "Audit",
+    "TRIAGE_STATUSES",
     "blob_id",
     "sha256_hex",
 ]
@@ -191,3 +194,36 @@ class ScanStats:
     notes: tuple[str, ...] = field(default_factory=tuple)
     # Every skip counted by reason, in reason order: ("binary", 3), ("rule-budget", 1).
     skips: tuple[tuple[str, int], ...] = ()
+
+
+# What an auditor can say of a finding; "open" until someone says otherwise.
+TRIAGE_STATUSES = ("open", "false-positive", "accepted-risk", "revoked")
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a history finding stands now: whether the scanned ref's tree still holds the
+    secret, the commit that first added it, the last commit that removed it (when the ref no
+    longer holds it), and how many branches still reach a commit that added it."""
+
+    ref: str
+    present: bool
+    first_commit: str | None = None
+    first_date: str | None = None
+    removed_commit: str | None = None
+    removed_date: str | None = None
+    branches: int = 0
+
+
+@dataclass(frozen=True)
+class Audit:
+    """What the datastore knows of a finding beyond one scan: its triage (kept by
+    fingerprint across re-scans), when a scan first saw it, whether this scan is the first
+    (`new`), and where it stands."""
+
+    status: str = "open"
+    note: str = ""
+    triaged_at: str | None = None
+    first_seen: str | None = None
+    new: bool = True
+    standing: Standing | None = None

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from scanner import __version__
 from scanner.findings import redact, report_order
-from scanner.model import Finding, Rule, ScanStats
+from scanner.model import Audit, Finding, Rule, ScanStats
 
 __all__ = [
     "INFORMATION_URI",
@@ -45,6 +45,8 @@ class ReportContext:
     scanned: str = ""
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    # From the datastore, by fingerprint: triage and standing (empty without a datastore).
+    audit: Mapping[str, Audit] = field(default_factory=dict)
 
 
 def sorted_findings(findings: Iterable[Finding]) -> list[Finding]:
