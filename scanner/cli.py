@@ -23,6 +23,7 @@ import click
 
 from scanner import __version__
 from scanner.errors import ConfigError, KeysweepError, SourceError
+from scanner.model import TRIAGE_STATUSES
 from scanner.rules import Config, load_config
 from scanner.run import ScanOptions, Target, deliver, exit_code, ruleset, scan_target
 from scanner.scan import Progress
@@ -156,6 +157,25 @@ _SCAN_OPTIONS = (
         help="Exit 2 when any check was skipped: a blob that could not be read, or a rule's time budget spent.",
     ),
     click.option(
+        "--datastore",
+        metavar="PATH|auto",
+        help="Keep the scan in an audit datastore (SQLite): re-scans match only new blobs, triage "
+        "shows in reports. auto: one per repository under $XDG_STATE_HOME/keysweep.",
+    ),
+    click.option(
+        "--store-secrets", is_flag=True, help="Keep secrets in clear in the datastore (default: a hash and a preview)."
+    ),
+    click.option(
+        "--new-only", "new_findings", is_flag=True, help="Report only findings no earlier scan in the datastore saw."
+    ),
+    click.option(
+        "--status",
+        "statuses",
+        multiple=True,
+        type=click.Choice(TRIAGE_STATUSES),
+        help="Report only findings with this triage status (repeatable; needs --datastore).",
+    ),
+    click.option(
         "--prefilter",
         type=click.Choice(["auto", "hyperscan", "aho-corasick"]),
         default="auto",
@@ -196,7 +216,18 @@ def _scan_options_value(kwargs: dict[str, Any]) -> ScanOptions:
         prefilter=kwargs.pop("prefilter"),
         strict=kwargs.pop("strict"),
         group=kwargs.pop("group"),
+        **_audit_options(kwargs),
     )
+
+
+def _audit_options(kwargs: dict[str, Any]) -> dict[str, Any]:
+    datastore, statuses, new_only = kwargs.pop("datastore"), kwargs.pop("statuses"), kwargs.pop("new_findings")
+    store_secrets = kwargs.pop("store_secrets")
+    if datastore is None:
+        for flag, given in (("--status", statuses), ("--new-only", new_only), ("--store-secrets", store_secrets)):
+            if given:
+                raise click.UsageError(f"{flag} needs --datastore (PATH, or auto)")
+    return {"datastore": datastore, "statuses": statuses, "new_only": new_only, "store_secrets": store_secrets}
 
 
 class ProgressLine:
@@ -394,6 +425,7 @@ def git_command(
     A URL (https://, ssh://, git@host:path, file://) is cloned bare into a temporary
     directory first, and the clone is removed after the scan."""
     from scanner.sources.git import HistorySource, clone, is_remote, repository_label, resolve_repo
+    from scanner.sources.git.standing import standings
 
     if since and rev_range:
         raise click.UsageError("--since and --range cannot be combined")
@@ -426,8 +458,16 @@ def git_command(
                 scanned=scanned,
                 default_jobs=os.cpu_count() or 1,
                 repository=lambda: repository_label(top),
+                standing=functools.partial(standings, top, _standing_ref(refs, rev_range)),
             ),
         )
+
+
+def _standing_ref(refs: list[str] | None, rev_range: str | None) -> str:
+    """The ref whose tree says whether a finding is still there: what the scan ends at."""
+    if rev_range:
+        return rev_range.rpartition("..")[2].lstrip(".") or "HEAD"
+    return refs[0] if refs else "HEAD"
 
 
 def _push_scope(pre_push: bool, pre_receive: bool, narrowed: bool) -> Any:
@@ -533,6 +573,116 @@ def rules_check(config: Path | None) -> int:
         return 1
     click.echo(f"ok: {len(rules.rules)} rules, {providers} providers, {examples} examples checked")
     return 0
+
+
+_DATASTORE_OPTION = click.option(
+    "--datastore",
+    metavar="PATH|auto",
+    help="The audit datastore (default: the one `--datastore auto` keeps for the repository at --repo).",
+)
+_REPO_OPTION = click.option(
+    "--repo",
+    type=click.Path(path_type=Path),
+    default=".",
+    show_default=True,
+    help="Repository whose datastore to use.",
+)
+
+
+@cli.command("triage")
+@click.argument("fingerprint", required=False)
+@click.option("--status", type=click.Choice(TRIAGE_STATUSES), help="The finding's new status.")
+@click.option("--note", default="", help="Why (kept with the status, shown in reports).")
+@click.option(
+    "--export",
+    "export_to",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write all triage to FILE (JSON; - for stdout).",
+)
+@click.option(
+    "--import",
+    "import_from",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Merge triage from FILE (the newer decision wins).",
+)
+@_DATASTORE_OPTION
+@_REPO_OPTION
+def triage_command(
+    fingerprint: str | None,
+    status: str | None,
+    note: str,
+    export_to: Path | None,
+    import_from: Path | None,
+    datastore: str | None,
+    repo: Path,
+) -> int:
+    """Mark a finding (by fingerprint, or a unique prefix of one) false-positive,
+    accepted-risk, revoked or open; it stays so across re-scans and rebases."""
+    from scanner import audit
+
+    chosen = [bool(fingerprint or status), export_to is not None, import_from is not None]
+    if sum(chosen) != 1:
+        raise click.UsageError("give FINGERPRINT --status STATUS, or --export FILE, or --import FILE")
+    store = audit.open_datastore(datastore, repo, os.environ)
+    try:
+        if export_to is not None:
+            _write_report(None if str(export_to) == "-" else export_to, audit.export_triage(store))
+        elif import_from is not None:
+            changed = audit.import_triage(store, import_from)
+            click.echo(f"keysweep: triage: {changed} entr{'y' if changed == 1 else 'ies'} imported", err=True)
+        else:
+            if not fingerprint or not status:
+                raise click.UsageError("give both FINGERPRINT and --status")
+            full = audit.triage(store, fingerprint, status, note, os.environ)
+            click.echo(f"keysweep: {full}: {status}", err=True)
+    finally:
+        store.close()
+    return 0
+
+
+@cli.command("report")
+@click.option(
+    "--format", "format_", type=click.Choice(FORMATS), default="text", show_default=True, help="Report format."
+)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to FILE.")
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    type=click.Choice(TRIAGE_STATUSES),
+    help="Only findings with this status (repeatable).",
+)
+@click.option("--new-only", is_flag=True, help="Only findings the last scan was the first to see.")
+@click.option("--group/--no-group", default=True, help="One finding per secret (default), or one per place.")
+@click.option("--no-redact", is_flag=True, help="Show secrets in full (only if the scan kept them: --store-secrets).")
+@_DATASTORE_OPTION
+@_REPO_OPTION
+def report_command(
+    format_: str,
+    output: Path | None,
+    statuses: tuple[str, ...],
+    new_only: bool,
+    group: bool,
+    no_redact: bool,
+    datastore: str | None,
+    repo: Path,
+) -> int:
+    """Re-render the last scan in a datastore, with its triage, without scanning again.
+    Exits 1 when it has findings (after --status and --new-only), like the scan did."""
+    from scanner import audit
+
+    store = audit.open_datastore(datastore, repo, os.environ)
+    try:
+        rendered = audit.render_last(
+            store, format_, group=group, statuses=statuses, new_only=new_only, redact=not no_redact
+        )
+    finally:
+        store.close()
+    _write_report(output, rendered.report)
+    if rendered.note:
+        click.echo(f"keysweep: note: {rendered.note}", err=True)
+    click.echo(rendered.summary, err=True)
+    return 1 if rendered.findings else 0
 
 
 @cli.group("webhook")

@@ -63,6 +63,8 @@ def location_of(finding: Finding) -> Location:
         author=finding.author,
         email=finding.email,
         date=finding.date,
+        blob_id=finding.blob_id,
+        order=finding.order,
     )
 
 
@@ -92,6 +94,8 @@ def expand(finding: Finding) -> list[Finding]:
             author=loc.author,
             email=loc.email,
             date=loc.date,
+            blob_id=loc.blob_id or finding.blob_id,
+            order=loc.order,
             locations=(),
         )
         for loc in finding.locations

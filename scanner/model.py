@@ -151,6 +151,9 @@ class Location:
     author: str | None = None
     email: str | None = None
     date: str | None = None
+    # Not reported: the blob seen there, and its commit's place in history (Finding.order).
+    blob_id: str = ""
+    order: int | None = None
 
 
 @dataclass(frozen=True)
@@ -194,6 +197,8 @@ class ScanStats:
     notes: tuple[str, ...] = field(default_factory=tuple)
     # Every skip counted by reason, in reason order: ("binary", 3), ("rule-budget", 1).
     skips: tuple[tuple[str, int], ...] = ()
+    # Blobs a datastore's earlier scan had matched clean with these rules: not matched again.
+    reused: int = 0
 
 
 # What an auditor can say of a finding; "open" until someone says otherwise.

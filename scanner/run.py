@@ -9,19 +9,23 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scanner import __version__
 from scanner.baseline import load_baseline
 from scanner.errors import ConfigError
 from scanner.findings import Suppressor, group_by_secret
-from scanner.model import UNCHECKED_REASONS, Finding, Skipped
+from scanner.model import UNCHECKED_REASONS, Audit, Finding, Skipped, Standing
 from scanner.report._common import escape_controls
 from scanner.rules import Config, RuleSet, build_ruleset, load_config, load_rule_pack
 from scanner.scan import Progress, ScanResult, scan
 from scanner.sources.interface import Source
+
+if TYPE_CHECKING:
+    from scanner.datastore import Datastore
 
 __all__ = ["Delivery", "ScanOptions", "Scanned", "Target", "deliver", "exit_code", "ruleset", "scan_target"]
 
@@ -45,6 +49,11 @@ class ScanOptions:
     strict: bool = False
     group: bool = True
     redact_percent: int | None = None
+    # The audit datastore: a path, "auto" (one per target under the XDG state directory) or None.
+    datastore: str | None = None
+    store_secrets: bool = False
+    new_only: bool = False  # report only findings no earlier scan in the datastore saw
+    statuses: tuple[str, ...] = ()  # report only findings triaged so (empty: all)
 
 
 @dataclass(frozen=True)
@@ -59,6 +68,8 @@ class Target:
     scanned: str
     default_jobs: int
     repository: Callable[[], str] | None = None
+    # History targets: where each finding stands now (scanner.sources.git.standing).
+    standing: Callable[[Sequence[Finding]], Mapping[str, Standing]] | None = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +111,30 @@ def scan_target(
     """Scan the target and render its report; errors are KeysweepErrors (exit 2)."""
     env = os.environ if environ is None else environ
     _check_output(opts.output)
+    store = _open_datastore(opts, target, env)
+    try:
+        result, rules, suppressor, webhooks, audit = _scan(opts, target, store, env, on_progress)
+    finally:
+        if store is not None:
+            store.close()
+    result = _filtered(opts, result, audit)
+    report = _render(opts, result, rules, target, color=color, audit=audit)
+    messages = [f"warning: {warning}" for warning in (*result.warnings, *suppressor.warnings)]
+    messages.extend(_skip_lines(result.skipped, target.command))
+    repository = target.repository() if target.repository and webhooks and result.findings else target.scanned
+    return Scanned(result, report, tuple(messages), _summary(opts, result), webhooks, repository)
+
+
+def _scan(
+    opts: ScanOptions,
+    target: Target,
+    store: Datastore | None,
+    env: Mapping[str, str],
+    on_progress: Callable[[Progress], None] | None,
+) -> tuple[ScanResult, RuleSet, Suppressor, tuple[Any, ...], Mapping[str, Audit]]:
+    """Config, rules and scan; with a datastore, only the blobs it has not matched clean
+    with these rules are matched, and the scan is kept."""
+    started = _now()
     source = target.open()
     try:
         config = load_config(opts.config, root=target.root)
@@ -108,14 +143,41 @@ def scan_target(
         webhooks = _webhook_targets(opts, config, env)
         suppressor = Suppressor(config.allowlist, baseline)
         jobs = opts.jobs if opts.jobs is not None else target.default_jobs
-        result = scan(source, rules.rules, suppressor, jobs=jobs, backend=opts.prefilter, on_progress=on_progress)
+        pack = store.pack_hash(rules.rules) if store is not None else ""
+        known = store.known(pack) if store is not None else None
+        result = scan(
+            source, rules.rules, suppressor, jobs=jobs, backend=opts.prefilter, on_progress=on_progress, known=known
+        )
     finally:
         source.close()
-    report = _render(opts, result, rules, target, color=color)
-    messages = [f"warning: {warning}" for warning in (*result.warnings, *suppressor.warnings)]
-    messages.extend(_skip_lines(result.skipped, target.command))
-    repository = target.repository() if target.repository and webhooks and result.findings else target.scanned
-    return Scanned(result, report, tuple(messages), _summary(opts, result), webhooks, repository)
+    audit = _keep(store, target, started, pack, result)
+    return result, rules, suppressor, webhooks, audit
+
+
+def _keep(store: Datastore | None, target: Target, started: str, pack: str, result: ScanResult) -> Mapping[str, Audit]:
+    """Write the scan into the datastore; what it knows of each finding comes back."""
+    if store is None:
+        return {}
+    from scanner.datastore import ScanRecord
+
+    grouped = group_by_secret(result.findings)
+    standing = target.standing(grouped) if target.standing is not None else {}
+    record = ScanRecord(target.scanned, target.command, started, _now(), pack, result.stats)
+    scan_id = store.record(record, grouped, result.clean, standing)
+    return store.audit(scan_id, (f.fingerprint for f in grouped))
+
+
+def _open_datastore(opts: ScanOptions, target: Target, env: Mapping[str, str]) -> Datastore | None:
+    if opts.datastore is None:
+        return None
+    from scanner.datastore import Datastore, default_path
+
+    path = default_path(target.scanned, env) if opts.datastore == "auto" else Path(opts.datastore)
+    return Datastore.open(path, store_secrets=opts.store_secrets)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
 
 
 def deliver(scanned: Scanned, *, budget: float, environ: Mapping[str, str] | None = None) -> Delivery:
@@ -150,7 +212,15 @@ def exit_code(opts: ScanOptions, scanned: Scanned, delivery: Delivery) -> int:
     return 2 if delivery.failed else 0
 
 
-def _render(opts: ScanOptions, result: ScanResult, rules: RuleSet, target: Target, *, color: bool) -> str:
+def _render(
+    opts: ScanOptions,
+    result: ScanResult,
+    rules: RuleSet,
+    target: Target,
+    *,
+    color: bool,
+    audit: Mapping[str, Audit],
+) -> str:
     from scanner.report import ReportContext, render
 
     return render(
@@ -165,8 +235,23 @@ def _render(opts: ScanOptions, result: ScanResult, rules: RuleSet, target: Targe
             version=__version__,
             command=target.command,
             scanned=target.scanned,
+            audit=audit,
         ),
     )
+
+
+def _filtered(opts: ScanOptions, result: ScanResult, audit: Mapping[str, Audit]) -> ScanResult:
+    """Only the findings `--status` and `--new-only` ask for: the report, the exit code and
+    the webhooks then see just those (a finding triaged false-positive fails no build)."""
+    if not opts.statuses and not opts.new_only:
+        return result
+    default = Audit()
+
+    def wanted(finding: Finding) -> bool:
+        known = audit.get(finding.fingerprint, default)
+        return (not opts.statuses or known.status in opts.statuses) and (not opts.new_only or known.new)
+
+    return replace(result, findings=tuple(f for f in result.findings if wanted(f)))
 
 
 def _reported(opts: ScanOptions, result: ScanResult) -> tuple[Finding, ...]:

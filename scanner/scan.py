@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from scanner.engine.change import match_blob
@@ -40,6 +40,9 @@ class ScanResult:
     skipped: tuple[Skipped, ...]
     warnings: tuple[str, ...]
     backend: str
+    # Blobs matched wholly and found clean in this scan, id -> size: a datastore keeps them
+    # so that a later scan with the same rules need not match them again.
+    clean: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,7 @@ class _UnitResult:
 
     sizes: dict[str, int] = field(default_factory=dict)
     found: dict[str, _Found] = field(default_factory=dict)
+    clean: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
 
 
@@ -98,8 +102,15 @@ class _Interrupt:
             raise KeyboardInterrupt
 
 
-def _work(matcher: Matcher, reader: Reader, unit: Unit, check: Callable[[], None] = _go_on) -> _UnitResult:
-    """Read one unit and match its blobs (in a worker, or in this process)."""
+def _work(
+    matcher: Matcher,
+    reader: Reader,
+    unit: Unit,
+    known: Container[str] = frozenset(),
+    check: Callable[[], None] = _go_on,
+) -> _UnitResult:
+    """Read one unit and match its blobs (in a worker, or in this process); a blob in
+    `known` was matched clean by an earlier scan with these rules, and is not matched again."""
     result = _UnitResult()
 
     def visit(item: Blob | Skipped, base: list[Match] | None) -> list[Match] | None:
@@ -107,15 +118,20 @@ def _work(matcher: Matcher, reader: Reader, unit: Unit, check: Callable[[], None
         if isinstance(item, Skipped):
             result.skipped.append(item)
             return None
+        if item.id in known:
+            result.sizes[item.id] = len(item.data)
+            return []  # what matching it would give: nothing, the base for what derives from it
         before, unchecked = len(matcher.warnings), len(matcher.unchecked)
         matches = match_blob(matcher, item, base)
         result.sizes[item.id] = len(item.data)
         warnings = tuple(matcher.warnings[before:])
         skips = _unchecked(item, matcher.unchecked[unchecked:])
         result.skipped.extend(skips)
+        if not (matches or skips or warnings):
+            result.clean.append(item.id)
         if matches or item.provenance or warnings:
-            known = result.found.get(item.id)
-            provenance = known.provenance + item.provenance if known is not None else item.provenance
+            earlier = result.found.get(item.id)
+            provenance = earlier.provenance + item.provenance if earlier is not None else item.provenance
             result.found[item.id] = _Found(tuple(matches), provenance, warnings)
         # A blob not wholly checked is no base for matching its successors by their change:
         # they are matched whole, and report what they leave unchecked themselves.
@@ -126,29 +142,38 @@ def _work(matcher: Matcher, reader: Reader, unit: Unit, check: Callable[[], None
 
 
 # Worker-process state: built once per worker by the pool initializer.
-_worker: tuple[Matcher, Reader] | None = None
+_worker: tuple[Matcher, Reader, Container[str]] | None = None
 
 
-def _init_worker(rules: tuple[Rule, ...], backend: str, matcher: Matcher | None, reader: Reader) -> None:
+def _init_worker(
+    rules: tuple[Rule, ...], backend: str, matcher: Matcher | None, reader: Reader, known: Container[str]
+) -> None:
     """A forked worker inherits the parent's ready matcher (no recompiling, no reloading of
     the compiled databases); a spawned one builds its own (from the on-disk cache)."""
     global _worker
     # Ctrl-C reaches the whole process group: the parent alone handles it (exit 130); a
     # worker that also raised KeyboardInterrupt would print one traceback per worker.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _worker = (matcher if matcher is not None else Matcher(rules, backend=backend), reader)
+    _worker = (matcher if matcher is not None else Matcher(rules, backend=backend), reader, known)
 
 
 def _work_in_worker(unit: Unit) -> _UnitResult:
     assert _worker is not None
-    return _work(_worker[0], _worker[1], unit)
+    return _work(_worker[0], _worker[1], unit, _worker[2])
 
 
 class _Merged:
     """Everything the units sent back, by blob id."""
 
-    def __init__(self, on_progress: Callable[[Progress], None] | None, check: Callable[[], None] = _go_on) -> None:
+    def __init__(
+        self,
+        on_progress: Callable[[Progress], None] | None,
+        check: Callable[[], None] = _go_on,
+        known: Mapping[str, int] | None = None,
+    ) -> None:
         self.check = check
+        self.known: Mapping[str, int] = known or {}
+        self.clean: dict[str, int] = {}
         self.sizes: dict[str, int] = {}
         self.found: dict[str, _Found] = {}
         self.skipped: list[Skipped] = []
@@ -156,8 +181,9 @@ class _Merged:
         self._on_progress = on_progress
 
     def __contains__(self, blob_id: object) -> bool:
-        """Read already (a source leaves such blobs out of its later units)."""
-        return blob_id in self.sizes
+        """Read already, or matched clean by an earlier scan (a source leaves such blobs out
+        of its later units)."""
+        return blob_id in self.sizes or blob_id in self.known
 
     def add(self, result: _UnitResult) -> None:
         self.check()
@@ -170,6 +196,8 @@ class _Merged:
             if known is not None:  # the same content read twice (two files): one blob, both paths
                 found = _Found(known.matches, known.provenance + found.provenance, known.warnings)
             self.found[blob_id] = found
+        for blob_id in result.clean:
+            self.clean[blob_id] = result.sizes[blob_id]
         for skip in result.skipped:
             if skip.blob_id:
                 self.sizes.setdefault(skip.blob_id, -1)  # handled: not to be read again
@@ -197,7 +225,9 @@ def _prepare(matcher: Matcher, plan: Plan) -> None:
 def _run_inline(matcher: Matcher, source: Source, merged: _Merged) -> None:
     plan = source.plan(1, merged, shared=True)
     _prepare(matcher, plan)
-    _run_units(plan.units, lambda unit: merged.add(_work(matcher, plan.reader, unit, merged.check)), lambda: None)
+    _run_units(
+        plan.units, lambda unit: merged.add(_work(matcher, plan.reader, unit, merged.known, merged.check)), lambda: None
+    )
 
 
 def _run_pool(matcher: Matcher, source: Source, merged: _Merged, jobs: int, backend: str) -> None:
@@ -210,7 +240,7 @@ def _run_pool(matcher: Matcher, source: Source, merged: _Merged, jobs: int, back
         # Load the cached gate once for all workers; a small scan never compiles it.
         matcher.prepare(compile=False)
     context = multiprocessing.get_context("fork" if fork else "spawn")
-    initargs = (matcher.rules, backend, matcher if fork else None, plan.reader)
+    initargs = (matcher.rules, backend, matcher if fork else None, plan.reader, merged.known)
     pending: deque = deque()
     limit = 4 * jobs + 16  # units in flight: all of a pack walk's tasks, and a queue behind
 
@@ -235,13 +265,15 @@ def scan(
     jobs: int = 1,
     backend: str = "auto",
     on_progress: Callable[[Progress], None] | None = None,
+    known: Mapping[str, int] | None = None,
 ) -> ScanResult:
-    """Scan what `source` plans, with `jobs` workers (1: in this process)."""
+    """Scan what `source` plans, with `jobs` workers (1: in this process). `known`: the
+    blobs (id -> size) an earlier scan with the same rules matched clean (a datastore's)."""
     started = time.monotonic()
     rules = tuple(rules)
     matcher = Matcher(rules, backend=backend)
     with _Interrupt() as interrupt:
-        merged = _Merged(on_progress, interrupt.check)
+        merged = _Merged(on_progress, interrupt.check, known)
         if jobs <= 1:
             _run_inline(matcher, source, merged)
         else:
@@ -257,11 +289,7 @@ def _result(
     findings: list[Finding] = []
     warnings: set[str] = set()
     suppressed = baselined = 0
-    blobs = total = 0
-    for blob_id, size in merged.sizes.items():
-        if size >= 0 and source.reaches(blob_id):
-            blobs += 1
-            total += size
+    blobs, total, reused = _counts(source, merged)
     for blob_id, found in merged.found.items():
         if not source.reaches(blob_id):
             continue
@@ -280,8 +308,27 @@ def _result(
         baselined=baselined,
         seconds=seconds,
         skips=tuple(sorted(Counter(s.reason for s in skipped).items())),
+        reused=reused,
     )
-    return ScanResult(tuple(collapse(findings)), stats, tuple(skipped), tuple(sorted(warnings)), backend)
+    reported = tuple(collapse(findings))
+    return ScanResult(reported, stats, tuple(skipped), tuple(sorted(warnings)), backend, merged.clean)
+
+
+def _counts(source: Source, merged: _Merged) -> tuple[int, int, int]:
+    """Blobs and bytes the source reaches, and how many of those blobs an earlier scan had
+    matched clean (read again or not: the counts are those of a full scan)."""
+    blobs = total = reused = 0
+    for blob_id, size in merged.sizes.items():
+        if size >= 0 and source.reaches(blob_id):
+            blobs += 1
+            total += size
+            reused += blob_id in merged.known
+    for blob_id, size in merged.known.items():
+        if blob_id not in merged.sizes and source.reaches(blob_id):  # left unread
+            blobs += 1
+            total += size
+            reused += 1
+    return blobs, total, reused
 
 
 def _reached_skips(source: Source, skipped: Sequence[Skipped]) -> Iterator[Skipped]:

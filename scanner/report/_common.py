@@ -6,15 +6,19 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from scanner import __version__
-from scanner.findings import redact, report_order
-from scanner.model import Audit, Finding, Rule, ScanStats
+from scanner.findings import finding_record, redact, report_order
+from scanner.model import Audit, Finding, Rule, ScanStats, Standing
 
 __all__ = [
     "INFORMATION_URI",
     "TOOL_NAME",
     "ReportContext",
+    "audit_record",
+    "record_of",
+    "standing_text",
     "end_column",
     "escape_controls",
     "rule_for",
@@ -94,3 +98,51 @@ def escape_controls(text: str, *, keep_newlines: bool = False) -> str:
     if not keep_newlines:
         escaped = escaped.replace("\n", "\\n").replace("\t", "\\t")
     return escaped
+
+
+def audit_record(ctx: ReportContext, finding: Finding) -> dict[str, Any] | None:
+    """The datastore's word on a finding, for machine-readable formats (None without one)."""
+    audit = ctx.audit.get(finding.fingerprint)
+    if audit is None:
+        return None
+    record: dict[str, Any] = {
+        "status": audit.status,
+        "note": audit.note,
+        "triaged_at": audit.triaged_at,
+        "first_seen": audit.first_seen,
+        "new": audit.new,
+    }
+    if audit.standing is not None:
+        s = audit.standing
+        record["standing"] = {
+            "ref": s.ref,
+            "present": s.present,
+            "first_commit": s.first_commit,
+            "first_date": s.first_date,
+            "removed_commit": s.removed_commit,
+            "removed_date": s.removed_date,
+            "branches": s.branches,
+        }
+    return record
+
+
+def standing_text(standing: Standing) -> str:
+    """ "present at HEAD" / "removed in 1a2b3c4d5e6f (date)", and the branches."""
+    if standing.present:
+        where = f"present at {standing.ref}"
+    elif standing.removed_commit:
+        where = f"removed in {standing.removed_commit[:12]} ({standing.removed_date})"
+    else:
+        where = f"not at {standing.ref}, history only"
+    branches = f"{standing.branches} branch{'es' if standing.branches != 1 else ''}"
+    return f"{where}, reached by {branches}"
+
+
+def record_of(ctx: ReportContext, finding: Finding) -> dict[str, Any]:
+    """The SPEC's JSON object, with the datastore's `status` and `audit` when there is one."""
+    record = finding_record(finding, redact_secret=ctx.redact, percent=ctx.redact_percent)
+    audit = audit_record(ctx, finding)
+    if audit is not None:
+        record["status"] = audit.pop("status")
+        record["audit"] = audit
+    return record

@@ -39,9 +39,12 @@ def _cell(value: object) -> str:
 def render(ctx: ReportContext) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(FIELDS)
+    fields = (*FIELDS, "status") if ctx.audit else FIELDS
+    writer.writerow(fields)
     # A flat format: a grouped finding is a row per place it was seen.
     for finding in sorted_findings(place for grouped in ctx.findings for place in expand(grouped)):
         record = finding_record(finding, redact_secret=ctx.redact, percent=ctx.redact_percent)
-        writer.writerow([_cell(record[name]) for name in FIELDS])
+        audit = ctx.audit.get(finding.fingerprint)
+        record["status"] = audit.status if audit is not None else "open"
+        writer.writerow([_cell(record[name]) for name in fields])
     return out.getvalue()

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import json
 
-from scanner.findings import finding_record
-from scanner.report._common import ReportContext, sorted_findings
+from scanner.report._common import ReportContext, record_of, sorted_findings
 
 __all__ = ["render"]
 
 
 def render(ctx: ReportContext) -> str:
-    records = [
-        finding_record(f, redact_secret=ctx.redact, percent=ctx.redact_percent) for f in sorted_findings(ctx.findings)
-    ]
+    records = [record_of(ctx, f) for f in sorted_findings(ctx.findings)]
     return json.dumps(records, indent=2) + "\n"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from itertools import groupby
 
-from scanner.model import Finding, ScanStats
-from scanner.report._common import ReportContext, escape_controls, secret_text, sorted_findings
+from scanner.model import Audit, Finding, ScanStats
+from scanner.report._common import ReportContext, escape_controls, secret_text, sorted_findings, standing_text
 
 __all__ = ["render", "summary_line"]
 
@@ -67,7 +67,19 @@ def render(ctx: ReportContext) -> str:
             lines.append(f"{pad}{paint('label', 'fingerprint:')} {finding.fingerprint}")
             if len(finding.locations) > 1:
                 lines.append(f"{pad}{paint('label', 'also:')}        {_more(finding)}")
+            audit = ctx.audit.get(finding.fingerprint)
+            if audit is not None:
+                lines.append(f"{pad}{paint('label', 'status:')}      {_audit_text(audit)}")
     return "\n".join(lines) + "\n"
+
+
+def _audit_text(audit: Audit) -> str:
+    parts = [audit.status + (" (new)" if audit.new else "")]
+    if audit.standing is not None:
+        parts.append(standing_text(audit.standing))
+    if audit.note:
+        parts.append(f"note: {audit.note}")
+    return escape_controls("; ".join(parts))
 
 
 def _more(finding: Finding) -> str:
@@ -89,6 +101,8 @@ def _size(n: int) -> str:
 def summary_line(stats: ScanStats, findings: Sequence[Finding]) -> str:
     """The one line the CLI prints on stderr at the end of a scan."""
     scanned = f"{stats.blobs} blob{'s' if stats.blobs != 1 else ''}, {_size(stats.bytes)}"
+    if stats.reused:
+        scanned += f", {stats.reused} matched before"
     scanned += f", {stats.seconds:.2f} s"
     extras = []
     if stats.suppressed:
