@@ -44,4 +44,5 @@ def _isolated_state(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
     base = tmp_path_factory.mktemp("state")
     monkeypatch.setenv("KEYSWEEP_STATE_DIR", str(base / "state"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(base / "cache"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(base / "xdg-state"))  # `--datastore auto`
     monkeypatch.delenv("NO_COLOR", raising=False)
