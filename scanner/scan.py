@@ -180,6 +180,10 @@ class _Merged:
         self.bytes = 0
         self._on_progress = on_progress
 
+    def __len__(self) -> int:
+        """How many blobs are matched so far, or known from an earlier scan."""
+        return len(self.sizes) + len(self.known)
+
     def __contains__(self, blob_id: object) -> bool:
         """Read already, or matched clean by an earlier scan (a source leaves such blobs out
         of its later units)."""

@@ -11,7 +11,7 @@ in one batch, each matched by what changed from the version before it.
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable, Iterator, Sequence
+from collections.abc import Container, Iterable, Iterator, Sequence, Sized
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -93,8 +93,13 @@ class HistorySource:
         self._listing: Listing | None = None
 
     def plan(self, jobs: int, matched: Container[str], *, shared: bool) -> Plan:
-        # The packs are walked only for the whole history, by workers that share the walk.
-        walk = history_packs(self._repo, self._max_file_size) if self._whole and shared else None
+        # The packs are walked only for the whole history, by workers that share the walk, and
+        # only when nothing is matched yet: when a datastore knows the blobs of an earlier
+        # scan, rebuilding every blob of every pack to match the few new ones costs more
+        # than reading those few through cat-file.
+        earlier = isinstance(matched, Sized) and len(matched) > 0
+        whole = self._whole and shared and not earlier
+        walk = history_packs(self._repo, self._max_file_size) if whole else None
         reader = HistoryReader(CatFileReader(self._repo), walk)
         return Plan(reader, self._units(jobs, matched, walk), walk.size if walk is not None else 0)
 
