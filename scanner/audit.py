@@ -87,5 +87,6 @@ def render_last(
         command=stored.record.command,
         scanned=stored.record.target,
         audit=stored.audit,
+        stored=True,
     )
     return Rendered(render(fmt, ctx), summary_line(stored.record.stats, shown), len(shown), note)

@@ -590,49 +590,39 @@ _REPO_OPTION = click.option(
 
 
 @cli.command("triage")
-@click.argument("fingerprint", required=False)
+@click.argument("fingerprint", metavar="FINGERPRINT|export|import")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--status", type=click.Choice(TRIAGE_STATUSES), help="The finding's new status.")
 @click.option("--note", default="", help="Why (kept with the status, shown in reports).")
-@click.option(
-    "--export",
-    "export_to",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write all triage to FILE (JSON; - for stdout).",
-)
-@click.option(
-    "--import",
-    "import_from",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Merge triage from FILE (the newer decision wins).",
-)
 @_DATASTORE_OPTION
 @_REPO_OPTION
 def triage_command(
-    fingerprint: str | None,
-    status: str | None,
-    note: str,
-    export_to: Path | None,
-    import_from: Path | None,
-    datastore: str | None,
-    repo: Path,
+    fingerprint: str, file: Path | None, status: str | None, note: str, datastore: str | None, repo: Path
 ) -> int:
     """Mark a finding (by fingerprint, or a unique prefix of one) false-positive,
-    accepted-risk, revoked or open; it stays so across re-scans and rebases."""
+    accepted-risk, revoked or open; it stays so across re-scans and rebases.
+
+    `triage export [FILE]` writes every decision as JSON (no secrets; default stdout),
+    `triage import FILE` merges one in: for each finding the newer decision wins."""
     from scanner import audit
 
-    chosen = [bool(fingerprint or status), export_to is not None, import_from is not None]
-    if sum(chosen) != 1:
-        raise click.UsageError("give FINGERPRINT --status STATUS, or --export FILE, or --import FILE")
+    if fingerprint in ("export", "import"):
+        if status or note:
+            raise click.UsageError(f"triage {fingerprint} takes a FILE, not --status or --note")
+        if fingerprint == "import" and file is None:
+            raise click.UsageError("triage import needs a FILE")
+    elif status is None or file is not None:
+        raise click.UsageError("give FINGERPRINT --status STATUS [--note TEXT]")
     store = audit.open_datastore(datastore, repo, os.environ)
     try:
-        if export_to is not None:
-            _write_report(None if str(export_to) == "-" else export_to, audit.export_triage(store))
-        elif import_from is not None:
-            changed = audit.import_triage(store, import_from)
+        if fingerprint == "export":
+            _write_report(None if file is None or str(file) == "-" else file, audit.export_triage(store))
+        elif fingerprint == "import":
+            assert file is not None
+            changed = audit.import_triage(store, file)
             click.echo(f"keysweep: triage: {changed} entr{'y' if changed == 1 else 'ies'} imported", err=True)
         else:
-            if not fingerprint or not status:
-                raise click.UsageError("give both FINGERPRINT and --status")
+            assert status is not None
             full = audit.triage(store, fingerprint, status, note, os.environ)
             click.echo(f"keysweep: {full}: {status}", err=True)
     finally:

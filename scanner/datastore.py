@@ -450,7 +450,7 @@ def triage_document(entries: list[dict[str, str]]) -> dict[str, Any]:
 
 def _triage_entries(document: Mapping[str, Any], source: str) -> list[dict[str, str]]:
     if not isinstance(document, Mapping) or document.get("format") != _TRIAGE_FORMAT:
-        raise ConfigError(f"{source}: not a keysweep triage file (export one with `keysweep triage --export`)")
+        raise ConfigError(f"{source}: not a keysweep triage file (export one with `keysweep triage export`)")
     entries = document.get("entries")
     if not isinstance(entries, list):
         raise ConfigError(f"{source}: `entries` must be a list")

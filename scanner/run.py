@@ -155,13 +155,14 @@ def _scan(
 
 
 def _keep(store: Datastore | None, target: Target, started: str, pack: str, result: ScanResult) -> Mapping[str, Audit]:
-    """Write the scan into the datastore; what it knows of each finding comes back."""
+    """Where each finding stands (history), and with a datastore, the scan kept there and
+    what the datastore knows of each finding."""
+    grouped = group_by_secret(result.findings)
+    standing = target.standing(grouped) if target.standing is not None and grouped else {}
     if store is None:
-        return {}
+        return {fp: Audit(standing=place) for fp, place in standing.items()}
     from scanner.datastore import ScanRecord
 
-    grouped = group_by_secret(result.findings)
-    standing = target.standing(grouped) if target.standing is not None else {}
     record = ScanRecord(target.scanned, target.command, started, _now(), pack, result.stats)
     scan_id = store.record(record, grouped, result.clean, standing)
     return store.audit(scan_id, (f.fingerprint for f in grouped))
@@ -236,6 +237,7 @@ def _render(
             command=target.command,
             scanned=target.scanned,
             audit=audit,
+            stored=opts.datastore is not None,
         ),
     )
 

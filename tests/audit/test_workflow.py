@@ -134,7 +134,7 @@ def test_incremental_rescan_matches_only_new_blobs_and_reports_the_same(tmp_path
     _commit(repo, "new work", **{"src__new.py": "NEW = 1\n", "more.env": f"U={github_token('inc2')}\n"})
     second = audit("git", str(repo), "--format", "json", "--no-progress", "--no-redact")
     full = audit("git", str(repo), "--format", "json", "--no-progress", "--no-redact", datastore=False)
-    stripped = [{k: v for k, v in f.items() if k not in ("status", "audit")} for f in json.loads(second.out)]
+    stripped = [{k: v for k, v in f.items() if k != "audit"} for f in json.loads(second.out)]
     assert stripped == json.loads(full.out)
     with sqlite3.connect(audit.store) as db:
         rows = db.execute("SELECT blobs, reused FROM scans ORDER BY id").fetchall()
@@ -205,7 +205,7 @@ def test_triage_export_and_import_merge_by_newest(tmp_path: Path, audit, capsys,
     [finding] = json.loads(audit("git", str(repo), "--format", "json", "--no-progress").out)
     audit("triage", finding["fingerprint"], "--status", "false-positive", "--note", "fixture")
     shared = tmp_path / "triage.json"
-    audit("triage", "--export", str(shared))
+    audit("triage", "export", str(shared))
     document = json.loads(shared.read_text())
     assert [e["status"] for e in document["entries"]] == ["false-positive"]
     assert finding["secret"] not in shared.read_text()
@@ -213,11 +213,11 @@ def test_triage_export_and_import_merge_by_newest(tmp_path: Path, audit, capsys,
     other = tmp_path / "other.sqlite"
     run_cli(["git", str(repo), "--no-progress", "--datastore", str(other)], capsys=capsys, monkeypatch=monkeypatch)
     imported = run_cli(
-        ["triage", "--import", str(shared), "--datastore", str(other)], capsys=capsys, monkeypatch=monkeypatch
+        ["triage", "import", str(shared), "--datastore", str(other)], capsys=capsys, monkeypatch=monkeypatch
     )
     assert imported.code == 0 and "1 entry imported" in imported.err
     again = run_cli(
-        ["triage", "--import", str(shared), "--datastore", str(other)], capsys=capsys, monkeypatch=monkeypatch
+        ["triage", "import", str(shared), "--datastore", str(other)], capsys=capsys, monkeypatch=monkeypatch
     )
     assert "0 entries imported" in again.err  # not newer than what it has
     report = run_cli(["report", "--format", "json", "--datastore", str(other)], capsys=capsys, monkeypatch=monkeypatch)
@@ -229,7 +229,8 @@ def test_triage_export_and_import_merge_by_newest(tmp_path: Path, audit, capsys,
     [
         (["triage", "abcdef12", "--status", "open"], "no finding with fingerprint abcdef12"),
         (["triage", "zz", "--status", "open"], "is not a fingerprint"),
-        (["triage"], "give FINGERPRINT --status STATUS"),
+        (["triage", "abcdef12"], "give FINGERPRINT --status STATUS"),
+        (["triage", "import"], "triage import needs a FILE"),
         (["git", ".", "--status", "open", "--no-progress"], "--status needs --datastore"),
     ],
 )
