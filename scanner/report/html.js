@@ -1,7 +1,8 @@
 // keysweep audit report: draws the summary, the findings table and the timeline from the
 // JSON in #keysweep-data. Vanilla JS, no network. Every value goes in as text
-// (textContent / setAttribute), never as markup. All rows are drawn on each change: fine
-// below about 5,000 findings, which is why nothing is rendered on demand.
+// (textContent / setAttribute), never as markup. Each change redraws the table, at most
+// ROWS_AT_ONCE rows of it (a button draws more): a table's layout, not the filtering, is
+// what gets slow past a few hundred rows. The timeline draws every matching finding.
 (function () {
   "use strict";
 
@@ -9,7 +10,8 @@
   const FINDINGS = DATA.findings;
   const STAND_LABELS = { present: "present", removed: "removed", history: "history only", unknown: "unknown" };
   const PER_FINDING_LIMIT = 40; // more findings than this: the timeline draws one row per rule
-  const state = { q: "", status: "", rule: "", stand: "", key: "first", dir: 1, open: new Set() };
+  const ROWS_AT_ONCE = 500;
+  const state = { q: "", status: "", rule: "", stand: "", key: "first", dir: 1, open: new Set(), limit: ROWS_AT_ONCE };
 
   // --- helpers --------------------------------------------------------------------------
 
@@ -158,7 +160,7 @@
       class: "toggle",
       "aria-expanded": open ? "true" : "false",
       "aria-controls": "detail-" + f.index,
-      "aria-label": "Locations of " + f.rule + " " + f.secret,
+      "aria-label": "Locations of " + f.rule + " in " + f.locations[0].file,
       text: open ? "\u2212" : "+",
     });
     const status = el("span", { class: "badge st-" + f.status, text: f.status });
@@ -238,7 +240,7 @@
   function drawTable(rows) {
     const body = document.querySelector("#findings tbody");
     const fragment = document.createDocumentFragment();
-    for (const f of rows) {
+    for (const f of rows.slice(0, state.limit)) {
       fragment.append(findingRow(f));
       if (state.open.has(f.index)) fragment.append(detailRow(f));
     }
@@ -247,14 +249,23 @@
     empty.hidden = rows.length > 0;
     empty.textContent = FINDINGS.length ? "No finding matches the search and filters." : "No leaks found.";
     document.getElementById("findings").hidden = FINDINGS.length === 0;
-    const shown = rows.length === FINDINGS.length ? "all " : rows.length + " of ";
-    document.getElementById("count").textContent = FINDINGS.length
-      ? "Showing " + shown + FINDINGS.length + (FINDINGS.length === 1 ? " finding" : " findings")
-      : "No findings";
+    document.getElementById("count").textContent = countText(rows.length);
+    const more = document.getElementById("more");
+    const left = rows.length - state.limit;
+    more.hidden = left <= 0;
+    more.textContent = "Show " + Math.min(left, ROWS_AT_ONCE) + " more (" + left + " not shown)";
     for (const th of document.querySelectorAll("#findings thead th[data-key]")) {
       const sorted = th.dataset.key === state.key;
       th.setAttribute("aria-sort", sorted ? (state.dir > 0 ? "ascending" : "descending") : "none");
     }
+  }
+
+  function countText(matching) {
+    const all = FINDINGS.length;
+    if (!all) return "No findings";
+    const shown = matching === all ? "all " + all : matching + " of " + all;
+    const drawn = matching > state.limit ? " (the first " + state.limit + " drawn)" : "";
+    return "Showing " + shown + (all === 1 ? " finding" : " findings") + drawn;
   }
 
   // --- timeline -------------------------------------------------------------------------
@@ -271,7 +282,7 @@
     }
     return [...byRule.keys()].sort().map((rule) => {
       const spans = byRule.get(rule);
-      return { label: rule + " (" + spans.length + ")", spans: spans };
+      return { label: rule + " (" + spans.length + ")", spans: spans, dense: true };
     });
   }
 
@@ -290,43 +301,67 @@
     chart.append(group);
   }
 
+  const endOf = (f, now) => Math.max(f.endTime !== null ? f.endTime : now, f.firstTime);
+
   function spanBar(f, x, y, height, now) {
-    const end = f.endTime !== null ? f.endTime : now;
     const x1 = x(f.firstTime);
-    const width = Math.max(x(Math.max(end, f.firstTime)) - x1, 3);
-    const bar = svg("rect", { class: "bar " + f.stand, x: x1, y: y, width: width, height: height });
+    const bar = svg("rect", { class: "bar " + f.stand, x: x1, y: y, width: Math.max(x(endOf(f, now)) - x1, 3), height });
     const until = f.stand === "removed" ? "removed " + day(f.removed_date) : "until this scan";
     bar.append(svg("title", {}, f.rule + " " + f.secret + ": added " + day(f.first_date) + ", " + until));
     return bar;
   }
 
+  // One rule's row when there are many findings: its span, and a tick where each secret was added.
+  function ruleBars(line, x, y, height, now) {
+    const first = Math.min(...line.spans.map((f) => f.firstTime));
+    const last = Math.max(...line.spans.map((f) => endOf(f, now)));
+    const removed = line.spans.filter((f) => f.stand === "removed").length;
+    const span = svg("rect", { class: "span", x: x(first), y: y, width: Math.max(x(last) - x(first), 3), height });
+    const summary = line.spans.length + " findings, the first added " + new Date(first).toISOString().slice(0, 10);
+    span.append(svg("title", {}, line.label + ": " + summary + ", " + removed + " removed since"));
+    const ticks = line.spans.map((f) => {
+      const at = x(f.firstTime);
+      return svg("line", { class: "tick " + f.stand, x1: at, x2: at, y1: y, y2: y + height });
+    });
+    return [span, ...ticks];
+  }
+
+  function timelineNote(rows) {
+    const undated = rows.filter((f) => f.firstTime === null).length;
+    if (!undated) return null;
+    const who = undated === 1 ? "1 finding has" : undated + " findings have";
+    return el("p", { class: "hint", text: who + " no commit date (read from files as they are), so no bar." });
+  }
+
   function drawTimeline(rows) {
     const box = document.getElementById("timeline");
     const lines = timelineRows(rows);
-    const undated = rows.filter((f) => f.firstTime === null).length;
-    const note = undated ? el("p", { class: "hint", text: undated + " shown findings have no commit date (files read as they are)." }) : null;
+    const note = timelineNote(rows);
     if (!lines.length) {
       box.replaceChildren(...[el("p", { class: "hint", text: "No dated finding to draw." }), note].filter(Boolean));
       return;
     }
     const now = time(DATA.generated) || Date.now();
-    const times = lines.flatMap((line) => line.spans.map((f) => f.firstTime));
-    const from = Math.min(...times);
-    const to = Math.max(now, from + 86400000);
+    const dated = lines.flatMap((line) => line.spans);
+    const from = Math.min(...dated.map((f) => f.firstTime));
+    const to = Math.max(from + 86400000, ...dated.map((f) => endOf(f, now)));
     const width = 960, labelWidth = 300, top = 24, rowHeight = 18;
     const x = (t) => labelWidth + ((t - from) / (to - from)) * (width - labelWidth - 16);
-    const height = top + lines.length * rowHeight + 8;
-    const chart = svg("svg", { viewBox: "0 0 " + width + " " + height, role: "img", "aria-label": "Timeline of " + rows.length + " findings" });
+    const label = "Timeline of " + dated.length + " findings" + (lines[0].dense ? ", one row per rule" : "");
+    const chart = svg("svg", { viewBox: "0 0 " + width + " " + (top + lines.length * rowHeight + 8), role: "img", "aria-label": label });
     axis(chart, x, from, to, top, lines.length * rowHeight);
     lines.forEach((line, i) => {
       const y = top + i * rowHeight;
-      const label = line.label.length > 48 ? line.label.slice(0, 47) + "\u2026" : line.label;
-      chart.append(svg("text", { class: "label", x: 4, y: y + 12 }, label));
-      for (const f of line.spans) chart.append(spanBar(f, x, y + 3, rowHeight - 6, now));
+      const text = line.label.length > 48 ? line.label.slice(0, 47) + "\u2026" : line.label;
+      chart.append(svg("text", { class: "label", x: 4, y: y + 12 }, text));
+      if (line.dense) chart.append(...ruleBars(line, x, y + 3, rowHeight - 6, now));
+      else for (const f of line.spans) chart.append(spanBar(f, x, y + 3, rowHeight - 6, now));
     });
-    const legend = el("p", { class: "legend" }, Object.keys(STAND_LABELS).map((s) =>
-      el("span", {}, [el("i", { class: s }), STAND_LABELS[s]])
-    ));
+    const legend = el(
+      "p",
+      { class: "legend" },
+      Object.keys(STAND_LABELS).map((s) => el("span", {}, [el("i", { class: s }), STAND_LABELS[s]]))
+    );
     box.replaceChildren(...[chart, legend, note].filter(Boolean));
   }
 
@@ -334,6 +369,7 @@
 
   function setFilter(field, value) {
     state[field] = value;
+    state.limit = ROWS_AT_ONCE;
     const select = document.getElementById("f-" + field);
     if (select) select.value = value;
     update();
@@ -351,15 +387,20 @@
   function wire() {
     document.getElementById("q").addEventListener("input", (event) => {
       state.q = event.target.value;
+      state.limit = ROWS_AT_ONCE;
       update();
     });
     for (const field of ["status", "rule", "stand"]) {
       document.getElementById("f-" + field).addEventListener("change", (event) => setFilter(field, event.target.value));
     }
+    document.getElementById("more").addEventListener("click", () => {
+      state.limit += ROWS_AT_ONCE;
+      drawTable(visible());
+    });
     const form = document.getElementById("controls");
     form.addEventListener("submit", (event) => event.preventDefault());
     form.addEventListener("reset", () => {
-      Object.assign(state, { q: "", status: "", rule: "", stand: "" });
+      Object.assign(state, { q: "", status: "", rule: "", stand: "", limit: ROWS_AT_ONCE });
       setTimeout(update, 0);
     });
     for (const button of document.querySelectorAll("#findings th button.sort")) {

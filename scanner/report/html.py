@@ -176,10 +176,10 @@ def _totals(ctx: ReportContext) -> list[tuple[str, str, str]]:
     skips = sum(count for _, count in stats.skips)
     skip_detail = ", ".join(f"{count} {reason}" for reason, count in stats.skips)
     return [
-        ("Findings", str(len(ctx.findings)), ""),
-        ("Locations", str(locations), ""),
+        ("Findings", f"{len(ctx.findings):,}", ""),
+        ("Locations", f"{locations:,}", ""),
         ("Blobs scanned", f"{stats.blobs:,}", f"{stats.bytes:,} bytes in {stats.seconds:.2f} s"),
-        ("Skipped", str(skips), skip_detail),
+        ("Skipped", f"{skips:,}", skip_detail),
         ("Suppressed", str(stats.suppressed), "inline markers and allowlists"),
         ("In baseline", str(stats.baselined), ""),
     ]
@@ -260,7 +260,7 @@ def _body(ctx: ReportContext, generated: datetime) -> str:
         f'<section aria-labelledby="findings-h"><h2 id="findings-h">Findings</h2>{_controls()}'
         '<table id="findings"><caption class="visually-hidden">Findings: choose a column heading to sort, '
         f"a row's button to show its locations</caption>{_table_head()}<tbody></tbody></table>"
-        '<p id="empty" hidden></p></section>'
+        '<p id="empty" hidden></p><button type="button" id="more" hidden></button></section>'
         '<section aria-labelledby="timeline-h"><h2 id="timeline-h">Timeline</h2>'
         '<p class="hint">When each secret was first added, and until it was removed (or until this scan, '
         'while it is still there). Many findings: one row per rule.</p><div id="timeline"></div></section>'
