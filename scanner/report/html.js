@@ -204,11 +204,10 @@
   }
 
   function locationsTable(f) {
-    const head = ["File", "Line", "Commit", "Author", "Date"].map((h) => el("th", { scope: "col", text: h }));
+    const head = ["File:line", "Commit", "Author", "Date"].map((h) => el("th", { scope: "col", text: h }));
     const rows = f.locations.map((loc) =>
       el("tr", {}, [
         el("td", {}, [el("code", { text: loc.file + ":" + loc.line })]),
-        el("td", { class: "n", text: loc.line }),
         el("td", { title: loc.commit || "" }, [el("code", { text: shortCommit(loc.commit) })]),
         el("td", { title: loc.email || "", text: loc.author || "" }),
         el("td", { title: loc.date || "", text: day(loc.date) }),
