@@ -30,7 +30,7 @@ from scanner.scan import Progress
 
 __all__ = ["main", "entry", "cli"]
 
-FORMATS = ("text", "json", "jsonl", "sarif", "csv", "junit", "gitlab")
+FORMATS = ("text", "json", "jsonl", "sarif", "csv", "junit", "gitlab", "html")
 _MAX_SIZE = 1024**4
 # Binary multiples whichever way they are written: 10M, 10MB, 10MiB, 10Mi all mean 10 * 2**20.
 _SIZE_UNITS = {
