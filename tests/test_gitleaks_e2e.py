@@ -172,3 +172,16 @@ def test_rule_tags_reach_sarif(cli, tmp_path: Path) -> None:
     log = json.loads(cli(["dir", str(root), "--format", "sarif", "--no-progress"]).out)
     (rule,) = [r for r in log["runs"][0]["tool"]["driver"]["rules"] if r["id"] == "terraform-zqt"]
     assert rule["properties"]["tags"][-1] == "key"
+
+
+def test_a_rescan_with_a_datastore_still_reports_path_only_files(cli, tmp_path: Path) -> None:
+    # The second scan reads none of the blobs again (matched clean before): the files are
+    # still there, and a path-only rule still reports them.
+    root = tmp_path / "proj"
+    write(root, default_shaped())
+    (root / "certs").mkdir()
+    (root / "certs" / "dev.p12").write_text("not really a key store\n")
+    store = tmp_path / "audit.sqlite"
+    args = ["dir", str(root), "--format", "json", "--no-progress", "--datastore", str(store)]
+    first, second = reported(cli(args)), reported(cli(args))
+    assert first == second == [("pkcs12-file", "certs/dev.p12")]
