@@ -512,6 +512,14 @@ def rules_group() -> None:
     """Inspect and check the rule pack."""
 
 
+def _rules_config(path: Path | None) -> Config:
+    """`--config` of the rules commands, with what it cannot honour on stderr."""
+    config = load_config(path) if path else Config()
+    for warning in config.warnings:
+        click.echo(f"keysweep: warning: {_safe(warning)}", err=True)
+    return config
+
+
 @rules_group.command("list")
 @click.option(
     "--format",
@@ -524,7 +532,7 @@ def rules_group() -> None:
 @click.option("--config", type=click.Path(dir_okay=False, path_type=Path), help="Include this config's rules.")
 def rules_list(format_: str, config: Path | None) -> int:
     """List every rule: id, provider, description."""
-    rules = ruleset(load_config(config) if config else Config())
+    rules = ruleset(_rules_config(config))
     if format_ == "markdown":
         from scanner.rules import rules_markdown
 
@@ -558,7 +566,7 @@ def rules_check(config: Path | None) -> int:
     """Check every rule against its own examples and negative examples."""
     from scanner.rulecheck import check_rules, missing_examples
 
-    rules = ruleset(load_config(config) if config else Config())
+    rules = ruleset(_rules_config(config))
     problems = check_rules(rules.rules)
     for rule in rules.rules:
         for lack in missing_examples(rule) if not rule.builtin else ():

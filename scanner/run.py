@@ -113,13 +113,13 @@ def scan_target(
     _check_output(opts.output)
     store = _open_datastore(opts, target, env)
     try:
-        result, rules, suppressor, webhooks, audit = _scan(opts, target, store, env, on_progress)
+        result, rules, suppressor, webhooks, audit, unhonoured = _scan(opts, target, store, env, on_progress)
     finally:
         if store is not None:
             store.close()
     result = _filtered(opts, result, audit)
     report = _render(opts, result, rules, target, color=color, audit=audit)
-    messages = [f"warning: {warning}" for warning in (*result.warnings, *suppressor.warnings)]
+    messages = [f"warning: {warning}" for warning in (*unhonoured, *result.warnings, *suppressor.warnings)]
     messages.extend(_skip_lines(result.skipped, target.command))
     repository = target.repository() if target.repository and webhooks and result.findings else target.scanned
     return Scanned(result, report, tuple(messages), _summary(opts, result), webhooks, repository)
@@ -131,17 +131,23 @@ def _scan(
     store: Datastore | None,
     env: Mapping[str, str],
     on_progress: Callable[[Progress], None] | None,
-) -> tuple[ScanResult, RuleSet, Suppressor, tuple[Any, ...], Mapping[str, Audit]]:
+) -> tuple[ScanResult, RuleSet, Suppressor, tuple[Any, ...], Mapping[str, Audit], tuple[str, ...]]:
     """Config, rules and scan; with a datastore, only the blobs it has not matched clean
-    with these rules are matched, and the scan is kept."""
+    with these rules are matched, and the scan is kept. Last: what the config asks for
+    that cannot be honoured."""
     started = _now()
     source = target.open()
     try:
         config = load_config(opts.config, root=target.root)
         rules = ruleset(config)
+        if target.command == "stdin":
+            # Standard input has no path (--label only names it): path rules never fire there.
+            rules = RuleSet(tuple(rule for rule in rules.rules if not rule.path))
         baseline = load_baseline(opts.baseline) if opts.baseline else frozenset()
         webhooks = _webhook_targets(opts, config, env)
-        suppressor = Suppressor(config.allowlist, baseline)
+        suppressor = Suppressor(
+            config.allowlist, baseline, allowlists=config.allowlists, ignored=_gitleaks_ignored(target)
+        )
         jobs = opts.jobs if opts.jobs is not None else target.default_jobs
         pack = store.pack_hash(rules.rules) if store is not None else ""
         known = store.known(pack) if store is not None else None
@@ -151,7 +157,7 @@ def _scan(
     finally:
         source.close()
     audit = _keep(store, target, started, pack, result)
-    return result, rules, suppressor, webhooks, audit
+    return result, rules, suppressor, webhooks, audit, config.warnings
 
 
 def _keep(store: Datastore | None, target: Target, started: str, pack: str, result: ScanResult) -> Mapping[str, Audit]:
@@ -179,6 +185,21 @@ def _open_datastore(opts: ScanOptions, target: Target, env: Mapping[str, str]) -
 
 def _now() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def _gitleaks_ignored(target: Target) -> frozenset[str]:
+    """The fingerprints of `.gitleaksignore` at the scanned root (not for stdin: no root)."""
+    from scanner.gitleaks import GITLEAKS_IGNORE, ignore_entries
+
+    if target.root is None or target.command == "stdin":
+        return frozenset()
+    path = target.root / GITLEAKS_IGNORE
+    if not path.is_file():
+        return frozenset()
+    try:
+        return ignore_entries(path.read_text(encoding="utf-8-sig", errors="replace"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
 def deliver(scanned: Scanned, *, budget: float, environ: Mapping[str, str] | None = None) -> Delivery:

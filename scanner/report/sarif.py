@@ -56,7 +56,8 @@ def _descriptor(rule: Rule) -> dict[str, Any]:
         },
         "defaultConfiguration": {"level": "error"},
         "properties": {
-            "tags": ["security", "secret", rule.provider],
+            # A gitleaks rule's own `tags` follow keysweep's.
+            "tags": list(dict.fromkeys(["security", "secret", rule.provider, *rule.tags])),
             "precision": precision,
             "security-severity": severity,
         },
