@@ -326,7 +326,11 @@ def forge(tmp_path_factory: pytest.TempPathFactory, history: dict) -> dict[str, 
         f.git(f.dev, "checkout", "-q", "--detach", base)
         f.git(f.dev, "merge", "-q", "--no-ff", "-m", f"Merge {number}", head)
         f.push(f"{head}:refs/pull/{number}/head", f"HEAD:refs/pull/{number}/merge")
-    f.git(f.dev, "checkout", "-q", "main")
+    f.git(f.dev, "checkout", "-q", "--orphan", "orphan")
+    orphan_leak = f.commit("orphan_cfg.py", f"KEY = '{linear_key(24)}'\n")
+    orphan_head = f.commit("orphan_cfg.py", "KEY = None\n")
+    f.push(f"{orphan_head}:refs/pull/3/head")
+    f.git(f.dev, "checkout", "-q", "-f", "main")
     return {
         "forge": f,
         "env": history["env"],
@@ -336,6 +340,8 @@ def forge(tmp_path_factory: pytest.TempPathFactory, history: dict) -> dict[str, 
         "pr_leak": pr_leak,
         "pr_head": pr_head,
         "clean_head": clean_head,
+        "orphan_leak": orphan_leak,
+        "orphan_head": orphan_head,
     }
 
 
@@ -368,6 +374,18 @@ def test_action_pull_request_does_not_report_the_base_branch(forge: dict, tmp_pa
     code, out, report = run_action(_on(forge, repo), tmp_path, **pr)
     assert code == 0, out
     assert _results(report) == []
+
+
+def test_action_pull_request_from_an_unrelated_history(forge: dict, tmp_path: Path) -> None:
+    """No merge base however deep: the deepening stops, both histories are fetched
+    whole, and the scan is still the pull request's commits only."""
+    f: Forge = forge["forge"]
+    repo = f.checkout("pr4", "refs/pull/3/head", "refs/remotes/pull/3/head")
+    pr = {"EVENT": "pull_request", "PR_BASE": forge["base"], "PR_HEAD": forge["orphan_head"], "FETCH_DEPTH": "1"}
+    code, out, report = run_action(_on(forge, repo), tmp_path, **pr)
+    assert code == 1, out
+    assert _findings(report) == [("orphan_cfg.py", forge["orphan_leak"])]
+    assert "merge base (none: unrelated histories)" in out
 
 
 def test_action_pull_request_with_an_unfetchable_base_fails(forge: dict, tmp_path: Path) -> None:
@@ -430,6 +448,12 @@ def test_action_first_push_of_a_new_repository(history: dict, tmp_path: Path) ->
     assert code == 1, out
     assert _findings(report) == [("cfg.py", leak)]
     assert "scanning the whole pushed history" in out
+    # Another branch first, while the remote has no default branch yet: the same.
+    repo = f.checkout("co2", "refs/heads/main", "refs/remotes/origin/main")
+    push |= {"PUSH_REF": "refs/heads/dev", "DEFAULT_BRANCH": "trunk"}
+    code, out, report = run_action({"env": history["env"], "repo": repo}, tmp_path, **push)
+    assert code == 1 and _findings(report) == [("cfg.py", leak)], out
+    assert "origin has no trunk yet" in out
 
 
 def test_action_scan_full_on_a_shallow_checkout(forge: dict, tmp_path: Path) -> None:
