@@ -360,7 +360,6 @@ def _reset_logging() -> None:
     for handler in list(root.handlers):
         root.removeHandler(handler)
     root.setLevel(logging.WARNING)
-    root.propagate = False  # an embedding program's root handlers do not print our lines twice
 
 
 def _log_options(func: Callable[..., Any]) -> Callable[..., Any]:
