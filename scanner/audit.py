@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 
 from scanner.datastore import Datastore, default_path, triage_document, who
@@ -55,6 +56,13 @@ def import_triage(store: Datastore, path: Path) -> int:
     return store.import_triage(document, str(path))
 
 
+def _instant(stamp: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(stamp)
+    except ValueError:
+        return None
+
+
 def render_last(
     store: Datastore,
     fmt: str,
@@ -75,10 +83,13 @@ def render_last(
     shown = group_by_secret(flat) if group else tuple(replace(place, locations=()) for place in flat)
     ctx = ReportContext(
         findings=shown,
+        rules=stored.rules,
         stats=stored.record.stats,
         redact=redact and stored.secrets_stored,  # previews are redacted already
         command=stored.record.command,
         scanned=stored.record.target,
+        started_at=_instant(stored.record.started),
+        finished_at=_instant(stored.record.finished),
         audit=stored.audit,
         stored=True,
     )

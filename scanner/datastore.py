@@ -14,10 +14,11 @@ verification will add a table of its results by fingerprint.
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -117,6 +118,20 @@ _MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX locations_by_finding ON locations (fingerprint);
     """,
+    # 2: what reports need of each rule that found something, so `keysweep report` shows
+    # the scan's own rule descriptions and references, not stand-ins.
+    """
+    CREATE TABLE rules (
+        scan_id INTEGER NOT NULL REFERENCES scans(id),
+        rule_id TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        description TEXT NOT NULL,
+        refs TEXT NOT NULL,
+        tags TEXT NOT NULL,
+        priority INTEGER NOT NULL,
+        PRIMARY KEY (scan_id, rule_id)
+    );
+    """,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 _TRIAGE_FORMAT = "keysweep-triage"
@@ -145,6 +160,7 @@ class StoredScan:
     findings: tuple[Finding, ...]
     audit: Mapping[str, Audit]
     secrets_stored: bool
+    rules: Mapping[str, Rule] = field(default_factory=dict)  # the rules that found them
 
 
 def default_path(target: str, environ: Mapping[str, str]) -> Path:
@@ -233,9 +249,10 @@ class Datastore:
         findings: Sequence[Finding],
         clean: Mapping[str, int],
         standing: Mapping[str, Standing],
+        rules: Mapping[str, Rule] | None = None,
     ) -> int:
         """Keep a finished scan: its grouped findings and their places, where each stands,
-        and the blobs it matched clean. Returns the scan's id."""
+        the rules that found them, and the blobs it matched clean. Returns the scan's id."""
         with self._write() as db:
             scan_id = int(db.execute(_INSERT_SCAN, _scan_row(scan)).lastrowid or 0)
             db.executemany(
@@ -247,6 +264,11 @@ class Datastore:
             db.executemany(
                 "INSERT INTO standing VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 ((scan_id, fp, *_standing_row(s)) for fp, s in standing.items()),
+            )
+            used = {finding.rule_id for finding in findings}
+            db.executemany(
+                "INSERT INTO rules VALUES (?, ?, ?, ?, ?, ?, ?)",
+                ((scan_id, *_rule_row(rule)) for rule_id, rule in (rules or {}).items() if rule_id in used),
             )
         return scan_id
 
@@ -300,7 +322,8 @@ class Datastore:
         findings = tuple(self._findings(scan_id))
         audit = self.audit(scan_id, (f.fingerprint for f in findings))
         stored = self._db.execute("SELECT 1 FROM findings WHERE secret IS NOT NULL LIMIT 1").fetchone() is not None
-        return StoredScan(scan_id, record, findings, audit, stored)
+        rules = {row[0]: _rule_from(row) for row in self._db.execute(_RULES_QUERY, (scan_id,))}
+        return StoredScan(scan_id, record, findings, audit, stored, rules)
 
     def _findings(self, scan_id: int) -> Iterator[Finding]:
         rows = self._db.execute(_FINDINGS_QUERY, (scan_id,)).fetchall()
@@ -392,6 +415,20 @@ def _record_from(row: Sequence[Any]) -> ScanRecord:
     skips = tuple((k, int(v)) for k, _, v in (p.partition("=") for p in row[11].split(",") if p))
     stats = ScanStats(blobs=row[7], bytes=row[8], reused=row[9], seconds=row[10], skips=skips)
     return ScanRecord(row[1], row[2], row[3], row[4], row[5], stats, row[6])
+
+
+_RULES_QUERY = "SELECT rule_id, provider, description, refs, tags, priority FROM rules WHERE scan_id = ?"
+
+
+def _rule_row(rule: Rule) -> tuple[Any, ...]:
+    refs, tags = json.dumps(list(rule.references)), json.dumps(list(rule.tags))
+    return (rule.id, rule.provider, rule.description, refs, tags, rule.priority)
+
+
+def _rule_from(row: Sequence[Any]) -> Rule:
+    """A rule as reports know it: its pattern is not kept (reports never show one)."""
+    refs, tags = tuple(json.loads(row[3])), tuple(json.loads(row[4]))
+    return Rule(id=row[0], provider=row[1], description=row[2], pattern="", references=refs, tags=tags, priority=row[5])
 
 
 def _standing_row(standing: Standing) -> tuple[Any, ...]:

@@ -115,13 +115,14 @@ def scan_target(
     env = os.environ if environ is None else environ
     _check_output(opts.output)
     store = _open_datastore(opts, target, env)
+    started = _now()
     try:
-        result, rules, suppressor, webhooks, audit, unhonoured = _scan(opts, target, store, env, on_progress)
+        result, rules, suppressor, webhooks, audit, unhonoured = _scan(opts, target, store, env, on_progress, started)
     finally:
         if store is not None:
             store.close()
     result = _filtered(opts, result, audit)
-    report = _render(opts, result, rules, target, color=color, audit=audit)
+    report = _render(opts, result, rules, target, color=color, audit=audit, times=(started, _now()))
     messages = [f"warning: {warning}" for warning in (*unhonoured, *result.warnings, *suppressor.warnings)]
     messages.extend(_skip_lines(result.skipped, target.command))
     repository = target.repository() if target.repository and webhooks and result.findings else target.scanned
@@ -134,11 +135,11 @@ def _scan(
     store: Datastore | None,
     env: Mapping[str, str],
     on_progress: Callable[[Progress], None] | None,
+    started: datetime,
 ) -> tuple[ScanResult, RuleSet, Suppressor, tuple[Any, ...], Mapping[str, Audit], tuple[str, ...]]:
     """Config, rules and scan; with a datastore, only the blobs it has not matched clean
     with these rules are matched, and the scan is kept. Last: what the config asks for
     that cannot be honoured."""
-    started = _now()
     source = target.open()
     try:
         config = load_config(opts.config, root=target.root)
@@ -162,11 +163,13 @@ def _scan(
         )
     finally:
         source.close()
-    audit = _keep(store, target, started, pack, result)
+    audit = _keep(store, target, _stamp(started), pack, result, rules)
     return result, rules, suppressor, webhooks, audit, config.warnings
 
 
-def _keep(store: Datastore | None, target: Target, started: str, pack: str, result: ScanResult) -> Mapping[str, Audit]:
+def _keep(
+    store: Datastore | None, target: Target, started: str, pack: str, result: ScanResult, rules: RuleSet
+) -> Mapping[str, Audit]:
     """Where each finding stands (history), and with a datastore, the scan kept there and
     what the datastore knows of each finding."""
     grouped = group_by_secret(result.findings)
@@ -175,8 +178,8 @@ def _keep(store: Datastore | None, target: Target, started: str, pack: str, resu
         return {fp: Audit(standing=place) for fp, place in standing.items()}
     from scanner.datastore import ScanRecord
 
-    record = ScanRecord(target.scanned, target.command, started, _now(), pack, result.stats)
-    scan_id = store.record(record, grouped, result.clean, standing)
+    record = ScanRecord(target.scanned, target.command, started, _stamp(_now()), pack, result.stats)
+    scan_id = store.record(record, grouped, result.clean, standing, rules.by_id())
     return store.audit(scan_id, (f.fingerprint for f in grouped))
 
 
@@ -195,8 +198,12 @@ def _open_datastore(opts: ScanOptions, target: Target, env: Mapping[str, str]) -
     return Datastore.open(path, store_secrets=opts.store_secrets)
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.isoformat()
 
 
 def _gitleaks_ignored(target: Target) -> frozenset[str]:
@@ -254,6 +261,7 @@ def _render(
     *,
     color: bool,
     audit: Mapping[str, Audit],
+    times: tuple[datetime, datetime],
 ) -> str:
     from scanner.report import ReportContext, render
 
@@ -269,6 +277,8 @@ def _render(
             version=__version__,
             command=target.command,
             scanned=target.scanned,
+            started_at=times[0],
+            finished_at=times[1],
             audit=audit,
             stored=opts.datastore is not None,
         ),

@@ -48,6 +48,23 @@ def test_a_datastore_from_a_newer_keysweep_is_refused(tmp_path: Path, capsys, mo
     assert result.code == 2 and "this keysweep reads up to" in result.err
 
 
+def test_a_first_schema_datastore_is_migrated_and_keeps_its_scans(tmp_path: Path, capsys, monkeypatch) -> None:
+    """A file written by the first schema (before rules were kept) opens, migrates, and
+    its scan is still reported; rules it never kept fall back to what findings say."""
+    from scanner.datastore import _MIGRATIONS
+
+    path, repo = tmp_path / "v1.sqlite", _history(tmp_path, 4)
+    with sqlite3.connect(path) as db:
+        db.executescript(_MIGRATIONS[0] + "; PRAGMA user_version = 1;")
+    args = ["git", str(repo), "--datastore", str(path), "--no-progress", "--format", "json"]
+    assert run_cli(args, capsys=capsys, monkeypatch=monkeypatch).code == 1
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        db.execute("DELETE FROM rules")  # as if the scan had been kept by the first schema
+    result = run_cli(["report", "--datastore", str(path), "--format", "sarif"], capsys=capsys, monkeypatch=monkeypatch)
+    assert result.code == 1 and json.loads(result.out)["runs"][0]["results"]
+
+
 def test_a_damaged_datastore_is_one_line_and_exit_2(tmp_path: Path, capsys, monkeypatch) -> None:
     path = tmp_path / "bad.sqlite"
     path.write_bytes(b"this is not a database, " * 100)

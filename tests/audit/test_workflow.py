@@ -188,6 +188,22 @@ def test_report_rerenders_the_last_scan_in_any_format(tmp_path: Path, audit) -> 
     assert len(json.loads(audit("report", "--format", "json", "--no-group").out)) == 2
 
 
+def test_report_keeps_the_scans_rules_and_times(tmp_path: Path, audit) -> None:
+    """SARIF rule descriptors (description, help, references) and the scan's own times
+    come from the datastore, not stand-ins or the time of rendering."""
+    repo = _repo(tmp_path)
+    _commit(repo, "leak", **{"s.env": f"T={github_token('meta')}\n"})
+    scanned = json.loads(audit("git", str(repo), "--format", "sarif", "--no-progress").out)
+    rendered = json.loads(audit("report", "--format", "sarif").out)
+    assert rendered["runs"][0]["tool"]["driver"]["rules"] == scanned["runs"][0]["tool"]["driver"]["rules"]
+    assert "helpUri" in rendered["runs"][0]["tool"]["driver"]["rules"][0]
+    with sqlite3.connect(audit.store) as db:
+        db.execute("UPDATE scans SET started = '2021-05-06T07:08:09+00:00', finished = '2021-05-06T07:09:10+00:00'")
+    gitlab = json.loads(audit("report", "--format", "gitlab").out)
+    assert (gitlab["scan"]["start_time"], gitlab["scan"]["end_time"]) == ("2021-05-06T07:08:09", "2021-05-06T07:09:10")
+    assert "2021-05-06" in audit("report", "--format", "html").out
+
+
 def test_auto_datastore_is_found_by_triage_and_report_from_the_repository(tmp_path: Path, audit, monkeypatch) -> None:
     repo = _repo(tmp_path)
     _commit(repo, "leak", **{"s.env": f"T={github_token('auto')}\n"})
