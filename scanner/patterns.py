@@ -7,15 +7,17 @@ below both, so neither has to import the other for it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 import regex
 
 __all__ = [
     "CONTEXT_KINDS",
     "class_end",
+    "compact",
     "compile_pattern",
     "context_pattern",
+    "expand_fragments",
     "structural_chars",
 ]
 
@@ -23,6 +25,53 @@ __all__ = [
 def compile_pattern(pattern: str) -> regex.Pattern[bytes]:
     """Rules are matched against bytes; a str pattern is compiled as its UTF-8 bytes."""
     return regex.compile(pattern.encode("utf-8"))
+
+
+_VERBOSE = "(?x)"
+_FRAGMENT = regex.compile(r"\{\{([a-z][a-z0-9_]*)\}\}")
+
+
+def compact(pattern: str) -> str:
+    """A `(?x)` pattern as the same pattern written on one line: whitespace and `#`
+    comments outside character classes and escapes removed, the flag dropped.
+
+    Rules are written verbose to be read; the engine (the gate's superset patterns, the
+    cache, the pack hash) sees one form whichever way a rule was written. Any other
+    pattern is returned unchanged.
+    """
+    if not pattern.startswith(_VERBOSE):
+        return pattern
+    out: list[str] = []
+    i, n = len(_VERBOSE), len(pattern)
+    while i < n:
+        char = pattern[i]
+        if char == "\\":
+            out.append(pattern[i : i + 2])
+            i += 2
+        elif char == "[":
+            end = class_end(pattern, i)
+            out.append(pattern[i:end])
+            i = end
+        elif char == "#":
+            newline = pattern.find("\n", i)
+            i = n if newline < 0 else newline + 1
+        else:
+            if not char.isspace():
+                out.append(char)
+            i += 1
+    return "".join(out)
+
+
+def expand_fragments(pattern: str, fragments: Mapping[str, str]) -> str:
+    """`{{name}}` replaced by the named fragment (fragments may name others). KeyError
+    names an unknown fragment; ValueError a fragment that names itself."""
+
+    def one(name: str, seen: tuple[str, ...]) -> str:
+        if name in seen:
+            raise ValueError(" -> ".join((*seen, name)))
+        return _FRAGMENT.sub(lambda m: one(m.group(1), (*seen, name)), fragments[name])
+
+    return _FRAGMENT.sub(lambda m: one(m.group(1), ()), pattern)
 
 
 def structural_chars(pattern: str, start: int = 0) -> Iterator[tuple[int, str]]:

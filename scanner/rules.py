@@ -15,7 +15,14 @@ from scanner.engine.filters import resolve_filters
 from scanner.engine.validators import VALIDATORS
 from scanner.errors import ConfigError, RuleError
 from scanner.model import Allowlist, Rule
-from scanner.patterns import CONTEXT_KINDS, compile_pattern, context_pattern, structural_chars
+from scanner.patterns import (
+    CONTEXT_KINDS,
+    compact,
+    compile_pattern,
+    context_pattern,
+    expand_fragments,
+    structural_chars,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -147,7 +154,13 @@ def _check_regex(pattern: str, source: str, rule_id: str | None, field: str) -> 
 
 
 def parse_rule(
-    table: Mapping[str, Any], *, source: str, provider: str | None, user: bool = False, compile_regexes: bool = True
+    table: Mapping[str, Any],
+    *,
+    source: str,
+    provider: str | None,
+    user: bool = False,
+    compile_regexes: bool = True,
+    fragments: Mapping[str, str] | None = None,
 ) -> Rule:
     """Validate one `[[rules]]` table; every problem names the file, rule id and field.
 
@@ -162,7 +175,9 @@ def parse_rule(
         raise RuleError(source, rule_id, "description", "missing or not a string")
     path = _path(table, source, rule_id)
     path_only = bool(path) and user and table.get("pattern") is None and table.get("context") is None
-    pattern, keywords = ("", ()) if path_only else _pattern_and_keywords(table, source, rule_id, user, compile_regexes)
+    pattern, keywords = (
+        ("", ()) if path_only else _pattern_and_keywords(table, source, rule_id, user, compile_regexes, fragments)
+    )
     allow_regexes, stopwords = _allow(table, source, rule_id, compile_regexes)
     lists = {
         name: _str_list(table.get(name), source, rule_id, name)
@@ -218,17 +233,25 @@ def _rule_id(table: Mapping[str, Any], source: str, provider: str | None, user: 
 
 
 def _pattern_and_keywords(
-    table: Mapping[str, Any], source: str, rule_id: str, user: bool, compile_regexes: bool
+    table: Mapping[str, Any],
+    source: str,
+    rule_id: str,
+    user: bool,
+    compile_regexes: bool,
+    fragments: Mapping[str, str] | None,
 ) -> tuple[str, tuple[str, ...]]:
-    """The rule's pattern (its own, or built from `[rules.context]`) and its keywords,
-    which for a context rule default to the context's names."""
+    """The rule's pattern (its own, or built from `[rules.context]`; fragments expanded,
+    verbose written compact) and its keywords, which for a context rule default to the
+    context's names."""
     pattern = table.get("pattern")
     context = table.get("context")
     context_names: tuple[str, ...] = ()
     if context is not None:
         if pattern is not None:
             raise RuleError(source, rule_id, "context", "a rule has a pattern or a context, not both")
-        pattern, context_names = _context(context, source, rule_id)
+        pattern, context_names = _context(context, source, rule_id, fragments)
+    elif isinstance(pattern, str):
+        pattern = _written_out(pattern, fragments, source, rule_id, "pattern")
     if not isinstance(pattern, str) or not pattern:
         raise RuleError(source, rule_id, "pattern", "missing or not a string")
     _check_secret_group(pattern, source, rule_id, compile_regexes)
@@ -310,7 +333,36 @@ def _filters(table: Mapping[str, Any], source: str, rule_id: str) -> bool | tupl
     return names
 
 
-def _context(table: Any, source: str, rule_id: str) -> tuple[str, tuple[str, ...]]:
+def _written_out(
+    pattern: str, fragments: Mapping[str, str] | None, source: str, rule_id: str | None, field: str
+) -> str:
+    """A pattern as the engine reads it: `{{fragment}}`s expanded (in rule files; None for
+    config rules, whose `{{` may be a literal), then a `(?x)` pattern written compact."""
+    try:
+        return compact(expand_fragments(pattern, fragments) if fragments is not None else pattern)
+    except KeyError as exc:
+        raise RuleError(source, rule_id, field, f"unknown fragment {{{{{exc.args[0]}}}}}") from None
+    except ValueError as exc:
+        raise RuleError(source, rule_id, field, f"fragments name each other in a circle: {exc}") from None
+
+
+def _fragments(data: Mapping[str, Any], source: str) -> dict[str, str]:
+    """A rule file's `[fragments]`: named pieces of pattern its rules share, each read as
+    verbose (whitespace and comments outside classes dropped)."""
+    table = data.get("fragments", {})
+    if not isinstance(table, Mapping):
+        raise RuleError(source, None, "fragments", "must be a table of name = pattern")
+    fragments: dict[str, str] = {}
+    for name, text in table.items():
+        if not regex.fullmatch(r"[a-z][a-z0-9_]*", name) or not isinstance(text, str) or not text.strip():
+            raise RuleError(source, None, f"fragments.{name}", "a lowercase name and a non-empty pattern")
+        fragments[name] = compact("(?x)" + text)
+    return fragments
+
+
+def _context(
+    table: Any, source: str, rule_id: str, fragments: Mapping[str, str] | None = None
+) -> tuple[str, tuple[str, ...]]:
     """A `[rules.context]` table: the pattern built from it (scanner.patterns.context_pattern)
     and the names, which are the rule's keywords unless it lists its own."""
     if not isinstance(table, Mapping):
@@ -324,6 +376,7 @@ def _context(table: Any, source: str, rule_id: str) -> tuple[str, tuple[str, ...
     value = table.get("value")
     if not isinstance(value, str) or not value:
         raise RuleError(source, rule_id, "context.value", "missing or not a string")
+    value = _written_out(value, fragments, source, rule_id, "context.value")
     if "(?P<" in value or "(?<" in value.replace("(?<=", "").replace("(?<!", ""):
         raise RuleError(source, rule_id, "context.value", "the value is the secret: it names no group")
     kinds = _str_list(table.get("kinds"), source, rule_id, "context.kinds") or CONTEXT_KINDS
@@ -343,8 +396,10 @@ def load_rule_file(path: Path, *, compile_regexes: bool = False) -> tuple[str, t
     tables = data.get("rules")
     if not isinstance(tables, list) or not tables:
         raise RuleError(source, None, "rules", "no [[rules]] in file")
+    fragments = _fragments(data, source)
     return str(name), tuple(
-        parse_rule(t, source=source, provider=provider, compile_regexes=compile_regexes) for t in tables
+        parse_rule(t, source=source, provider=provider, compile_regexes=compile_regexes, fragments=fragments)
+        for t in tables
     )
 
 
@@ -363,10 +418,11 @@ def load_rule_pack(directory: Path | None = None, *, compile_regexes: bool = Fal
 def _cached_pack(directory: Path, paths: Sequence[Path]) -> tuple[Rule, ...]:
     """The parsed pack from the cache (TOML parsing is most of a pre-commit hook's start-up),
     keyed by every file's bytes and by the parser's own source."""
+    from scanner import patterns as patterns_module
     from scanner.engine.cache import file_digest, load_json
 
     try:
-        inputs: list[Any] = [file_digest(__file__)]
+        inputs: list[Any] = [file_digest(__file__), file_digest(patterns_module.__file__)]
         inputs += [(path.name, file_digest(path)) for path in paths]
     except OSError:
         return _parse_pack(directory, paths)
