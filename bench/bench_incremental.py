@@ -26,7 +26,7 @@ from _timing import keysweep, run_measured  # noqa: E402
 from gen_history import generate  # noqa: E402
 
 
-def _add_commits(repo: Path, count: int) -> None:
+def _add_commits(repo: Path, count: int, week: int = 0) -> None:
     """`count` small commits on top: what a week of work brings before the next audit."""
     env = {"GIT_AUTHOR_NAME": "Bench", "GIT_AUTHOR_EMAIL": "b@example.test"}
     env.update(GIT_COMMITTER_NAME="Bench", GIT_COMMITTER_EMAIL="b@example.test")
@@ -34,7 +34,7 @@ def _add_commits(repo: Path, count: int) -> None:
     for n in range(count):
         path = repo / "weekly" / f"change_{n}.py"
         path.parent.mkdir(exist_ok=True)
-        path.write_text("".join(f"value_{i} = {i * n}\n" for i in range(200)))
+        path.write_text("".join(f"value_{i} = {i * n + week}\n" for i in range(200)))
         subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True, env=full)
         subprocess.run(["git", "-C", str(repo), "commit", "-q", "-m", f"week {n}"], check=True, env=full)
 
@@ -70,11 +70,12 @@ def main(argv: list[str] | None = None) -> int:
             generate(repo, args.commits, edits="hunks")
         store = Path(scratch) / "audit.sqlite"
         rounds = [_round(repo, store, jobs) for _ in range(args.runs)]
-        _add_commits(repo, 10)
-        weekly = [
-            run_measured([*keysweep("git", str(repo), "-o", "/dev/null", *jobs), "--datastore", str(store)], ok=(0, 1))
-            for _ in range(args.runs)
-        ]
+        weekly = []
+        for week in range(1, args.runs + 1):
+            # New blobs each time: the re-scan after a week's work, not an unchanged one.
+            _add_commits(repo, 10, week)
+            cmd = [*keysweep("git", str(repo), "-o", "/dev/null", *jobs), "--datastore", str(store)]
+            weekly.append(run_measured(cmd, ok=(0, 1)))
     med = {name: statistics.median(r[name][0] for r in rounds) for name in ("plain", "first", "again")}
     cpu = {name: statistics.median(r[name][1] for r in rounds) for name in ("plain", "first", "again")}
     week = statistics.median(w[0] for w in weekly)

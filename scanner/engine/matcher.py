@@ -180,6 +180,8 @@ class Matcher:
         self.prefilter.prepare(compile=compile)
         if self._wide is not None:
             self._wide.prepare(compile=compile)
+        if not compile:
+            return  # a small scan compiles only the patterns its keywords call for
         # Generic rules key on everyday words (password, secret, token): nearly every code
         # base needs their patterns, the largest of the pack. Compiled once here, forked
         # workers share them instead of each compiling its own.

@@ -2,17 +2,19 @@
 history, the commit that first added it, the last commit that removed it, and how many
 branches still reach a commit that added it. An auditor reports these first.
 
-Three git calls whatever the number of findings: the ref's tree, the ref's log of the
-changes to the findings' files, and the commit graph of every branch.
+Five git calls whatever the number of findings: the ref's tree, the ref's log of the
+changes to the findings' files, two batches of blobs those name, and the commit graph
+of every branch.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from scanner.errors import SourceError
 from scanner.model import Finding, Location, Standing
+from scanner.sources.git.catfile import cat_file
 from scanner.sources.git.process import run
 
 __all__ = ["standings"]
@@ -35,6 +37,7 @@ def standings(repo: Path, ref: str, findings: Sequence[Finding]) -> dict[str, St
     holds = _Holds(repo, secrets, {fp: {p.blob_id for p in found if p.blob_id} for fp, found in places.items()})
     at_ref = _tree(repo, ref)
     paths = {fp: sorted({p.file for p in found}) for fp, found in places.items()}
+    holds.prefetch(at_ref[path] for ps in paths.values() for path in ps if path in at_ref)
     present = {fp: any(holds(fp, at_ref[path]) for path in ps if path in at_ref) for fp, ps in paths.items()}
     removals = _removals(repo, ref, {fp: ps for fp, ps in paths.items() if not present[fp]}, holds)
     branches = _branch_counts(repo, {fp: {p.commit for p in found if p.commit} for fp, found in places.items()})
@@ -55,25 +58,36 @@ def standings(repo: Path, ref: str, findings: Sequence[Finding]) -> dict[str, St
 
 
 class _Holds:
-    """Whether a blob holds a finding's secret: its own blobs do; any other is read once."""
+    """Whether a blob holds a finding's secret: its own blobs do; any other is read once,
+    in batches through one `git cat-file --batch` (a process per blob cost 15 ms each)."""
 
     def __init__(self, repo: Path, secrets: dict[str, str], blobs: dict[str, set[str]]) -> None:
         self._repo = repo
         self._secrets = {fp: secret.encode("utf-8", "surrogateescape") for fp, secret in secrets.items()}
         self._blobs = blobs
-        self._read: dict[str, bytes] = {}
+        self._held: dict[str, frozenset[str]] = {}  # blob -> the fingerprints it holds
+
+    def prefetch(self, blobs: Iterable[str]) -> None:
+        """Read every blob of `blobs` not read yet, in one git call."""
+        wanted = sorted({blob for blob in blobs if blob and blob not in self._held})
+        if not wanted:
+            return
+        try:
+            for obj in cat_file(self._repo, wanted, contents=True):
+                data = obj.data or b""
+                self._held[obj.id] = frozenset(fp for fp, secret in self._secrets.items() if secret in data)
+        except SourceError:
+            pass
+        for blob in wanted:
+            self._held.setdefault(blob, frozenset())  # unreadable: holds nothing
 
     def __call__(self, fp: str, blob: str) -> bool:
         if not blob:
             return False  # deleted
         if blob in self._blobs[fp]:
             return True
-        if blob not in self._read:
-            try:
-                self._read[blob] = run(self._repo, "cat-file", "blob", blob)
-            except SourceError:
-                self._read[blob] = b""
-        return self._secrets[fp] in self._read[blob]
+        self.prefetch((blob,))
+        return fp in self._held[blob]
 
 
 def _tree(repo: Path, ref: str) -> dict[str, str]:
@@ -106,8 +120,10 @@ def _removals(repo: Path, ref: str, gone: dict[str, list[str]], holds: _Holds) -
     for fp, ps in gone.items():
         for path in ps:
             by_path.setdefault(path, []).append(fp)
+    changes = [change for change in _changes(out) if change[2] in by_path]
+    holds.prefetch(blob for change in changes for blob in change[3:])
     found: dict[str, tuple[str, str]] = {}
-    for commit, date, path, old, new in _changes(out):
+    for commit, date, path, old, new in changes:
         for fp in by_path.get(path, ()):
             if fp not in found and holds(fp, old) and not holds(fp, new):
                 found[fp] = (commit, date)  # newest first: the first seen is the last removal
