@@ -144,6 +144,10 @@ class Rule:
     # Checked per place (they may name paths and commits), after the per-rule `allow`.
     allowlists: tuple[Allowlist, ...] = ()
     tags: tuple[str, ...] = ()
+    # The pattern as its rule file wrote it, before fragments and `(?x)` compacting ("" for a
+    # context rule, whose pattern is built). Only `rules check` reads it (one-line patterns
+    # over 100 characters); it is not part of the rule's identity or of the pack hash.
+    written_pattern: str = field(default="", repr=False, compare=False)
 
 
 @dataclass(frozen=True)

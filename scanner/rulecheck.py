@@ -10,7 +10,26 @@ from scanner.engine.matcher import Matcher
 from scanner.model import Rule
 from scanner.patterns import compile_pattern
 
-__all__ = ["check_rules", "check_rule", "missing_examples"]
+__all__ = ["ONE_LINE_LIMIT", "ONE_LINE_KEPT", "check_rules", "check_rule", "layout_problems", "missing_examples"]
+
+# A pack pattern longer than this is written verbose: `(?x)`, over lines, with comments
+# (docs/rule-format.md, "Long patterns: verbose, and fragments").
+ONE_LINE_LIMIT = 100
+
+# Long one-line patterns that predate the limit and cannot be written verbose without
+# changing the pattern that loads: each holds a literal space or `#` outside a character
+# class, which verbose mode drops, and `[ ]` or `\#` would load as other text (and so
+# change the pack hash) for the same matches.
+ONE_LINE_KEPT = frozenset(
+    {
+        "ebay.oauth-token",
+        "google.service-account-private-key",
+        "private-key.openssh",
+        "private-key.pem",
+        "private-key.pgp",
+        "private-key.putty",
+    }
+)
 
 
 def missing_examples(rule: Rule) -> list[str]:
@@ -19,11 +38,23 @@ def missing_examples(rule: Rule) -> list[str]:
     return [f"{where}: no {field}" for field in ("examples", "negative_examples") if not getattr(rule, field)]
 
 
+def layout_problems(rule: Rule) -> list[str]:
+    """A pack pattern written on one line and longer than ONE_LINE_LIMIT. User rules (and
+    imported gitleaks configs) are written as their authors like."""
+    written = rule.written_pattern
+    if not rule.builtin or written.startswith("(?x)") or len(written) <= ONE_LINE_LIMIT or rule.id in ONE_LINE_KEPT:
+        return []
+    return [
+        f"{rule.source}: {rule.id}: pattern: {len(written)} characters on one line (at most "
+        f"{ONE_LINE_LIMIT}): write it verbose, (?x) over lines with comments (docs/rule-format.md)"
+    ]
+
+
 def check_rule(rule: Rule, *, backend: str = "auto") -> list[str]:
-    """Problems with one rule: (for the pack) missing examples, an example that gives no
-    finding, a negative that does."""
+    """Problems with one rule: (for the pack) missing examples or a long one-line pattern, an
+    example that gives no finding, a negative that does."""
     where = f"{rule.source}: {rule.id}"
-    problems = missing_examples(rule) if rule.builtin else []
+    problems = [*missing_examples(rule), *layout_problems(rule)] if rule.builtin else []
     if not rule.pattern:
         return problems  # a path-only rule reads no content: nothing to match its examples against
     for field, pattern in [("pattern", rule.pattern), *(("allow.regexes", a) for a in rule.allow_regexes)]:

@@ -202,6 +202,7 @@ def parse_rule(
         references=lists["references"],
         examples=lists["examples"],
         negative_examples=lists["negative_examples"],
+        written_pattern=table["pattern"] if table.get("context") is None and pattern else "",
     )
 
 

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import sys
+from dataclasses import replace
+
 import pytest
 
 from scanner.engine.prefilter import available_backends
-from scanner.rulecheck import check_rule
+from scanner.patterns import structural_chars
+from scanner.rulecheck import ONE_LINE_KEPT, ONE_LINE_LIMIT, check_rule
 from scanner.rules import load_rule_pack, rule_pack_dir
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 PACK = load_rule_pack()
 
@@ -42,11 +51,54 @@ def test_every_pattern_of_the_pack_compiles() -> None:
 
 
 def test_rules_check_reports_a_broken_pattern(tmp_path) -> None:
-    from dataclasses import replace
-
     broken = replace(PACK[0], pattern="(?P<secret>[a-z")
     [problem] = check_rule(broken)
     assert "invalid regex" in problem and PACK[0].id in problem
+
+
+def test_long_pack_patterns_are_written_verbose() -> None:
+    """A pattern over 100 characters is written `(?x)`, over lines with comments, as the
+    files have it (context rules build theirs: not written, not counted). Only the few that
+    verbose mode cannot carry unchanged stay on one line, and they are named."""
+    one_line = []
+    for path in sorted(rule_pack_dir().glob("*.toml")):
+        for table in tomllib.loads(path.read_text(encoding="utf-8")).get("rules", []):
+            pattern = table.get("pattern")
+            if isinstance(pattern, str) and not pattern.startswith("(?x)") and len(pattern) > ONE_LINE_LIMIT:
+                one_line.append(table["id"])
+    assert sorted(one_line) == sorted(ONE_LINE_KEPT)
+
+
+def test_patterns_kept_on_one_line_cannot_be_written_verbose_unchanged() -> None:
+    """Each holds a literal space or `#` outside a class: verbose mode would drop it."""
+    by_id = {rule.id: rule for rule in PACK}
+    for rule_id in ONE_LINE_KEPT:
+        assert {char for _, char in structural_chars(by_id[rule_id].pattern)} & {" ", "#"}, rule_id
+
+
+def _verbose_long_rule():
+    return next(r for r in PACK if r.written_pattern.startswith("(?x)") and len(r.pattern) > ONE_LINE_LIMIT)
+
+
+def test_rules_check_reports_a_long_one_line_pack_pattern() -> None:
+    rule = _verbose_long_rule()
+    assert check_rule(rule) == []
+    one_line = replace(rule, written_pattern=rule.pattern)  # as it was written before going verbose
+    [problem] = check_rule(one_line)
+    assert f"{rule.id}: pattern: {len(rule.pattern)} characters on one line" in problem
+    assert check_rule(replace(one_line, builtin=False)) == []  # user rules are written as their authors like
+
+
+def test_rules_check_command_fails_on_a_long_one_line_pattern(cli, monkeypatch) -> None:
+    """Rule files merged from other branches are held to it by `keysweep rules check`."""
+    import scanner.run
+
+    rule = _verbose_long_rule()
+    monkeypatch.setattr(scanner.run, "load_rule_pack", lambda: (replace(rule, written_pattern=rule.pattern),))
+    failed = cli(["rules", "check"])
+    assert failed.code == 1 and f"FAIL {rule.source}: {rule.id}: pattern: " in failed.err
+    monkeypatch.setattr(scanner.run, "load_rule_pack", lambda: (rule,))
+    assert cli(["rules", "check"]).code == 0
 
 
 def test_docs_rules_md_is_up_to_date() -> None:
