@@ -14,7 +14,7 @@ from scanner.backtrack import risks
 from scanner.engine.filters import resolve_filters
 from scanner.engine.validators import VALIDATORS
 from scanner.errors import ConfigError, RuleError
-from scanner.model import Allowlist, Rule
+from scanner.model import CONFIDENCES, Allowlist, Rule
 from scanner.patterns import CONTEXT_KINDS, compile_pattern, context_pattern, structural_chars
 
 if sys.version_info >= (3, 11):
@@ -57,6 +57,7 @@ _RULE_FIELDS = {
     "multiline",
     "context",
     "path",
+    "confidence",
 }
 # Compiling a user pattern is bounded too: the `regex` module's timeout covers matching,
 # and a pattern this long is not a token rule but a mistake or an attack.
@@ -187,7 +188,18 @@ def parse_rule(
         references=lists["references"],
         examples=lists["examples"],
         negative_examples=lists["negative_examples"],
+        context=table.get("context") is not None,
+        confidence=_confidence(table, source, rule_id),
     )
+
+
+def _confidence(table: Mapping[str, Any], source: str, rule_id: str) -> str:
+    """`confidence`: what every finding of the rule is reported at, in place of what its
+    kind gives (a failed checksum still gives low); "" when not set."""
+    value = table.get("confidence", "")
+    if value != "" and value not in CONFIDENCES:
+        raise RuleError(source, rule_id, "confidence", f"must be one of {', '.join(CONFIDENCES)}")
+    return str(value)
 
 
 def _path(table: Mapping[str, Any], source: str, rule_id: str) -> str:
