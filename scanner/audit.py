@@ -12,6 +12,7 @@ from pathlib import Path
 from scanner.datastore import Datastore, default_path, triage_document, who
 from scanner.errors import ConfigError, SourceError
 from scanner.findings import expand, group_by_secret, triaged_as
+from scanner.model import confidence_at_least
 from scanner.report import ReportContext, render, summary_line
 
 __all__ = ["Rendered", "export_triage", "import_triage", "open_datastore", "render_last", "triage"]
@@ -71,11 +72,16 @@ def render_last(
     statuses: tuple[str, ...] = (),
     new_only: bool = False,
     redact: bool = True,
+    min_confidence: str = "low",
 ) -> Rendered:
     """The last scan's report in `fmt`, from the datastore alone. Without stored secrets
     the report shows the previews the scan kept, so `redact=False` cannot reveal more."""
     stored = store.last_scan()
-    findings = triaged_as(stored.findings, stored.audit, statuses, new_only)
+    findings = tuple(
+        f
+        for f in triaged_as(stored.findings, stored.audit, statuses, new_only)
+        if confidence_at_least(f.confidence, min_confidence)
+    )
     note = ""
     if not redact and not stored.secrets_stored:
         note = "the datastore keeps no secrets (scan with --store-secrets): showing previews"

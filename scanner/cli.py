@@ -24,7 +24,7 @@ import click
 
 from scanner import __version__
 from scanner.errors import ConfigError, KeysweepError, SourceError
-from scanner.model import TRIAGE_STATUSES
+from scanner.model import CONFIDENCES, TRIAGE_STATUSES
 from scanner.rules import Config, load_config
 from scanner.run import ScanOptions, Target, deliver, exit_code, ruleset, scan_target
 from scanner.scan import Progress
@@ -103,6 +103,14 @@ _SCAN_OPTIONS = (
         "--baseline",
         type=click.Path(dir_okay=False, path_type=Path),
         help="A previous JSON report: its findings are not reported again.",
+    ),
+    click.option(
+        "--min-confidence",
+        type=click.Choice(CONFIDENCES),
+        default=None,
+        help="Report (and fail on, and send to webhooks) only findings at least this sure. Default: "
+        "medium where keysweep gates a commit or a push (staged; git --pre-push, --pre-receive, "
+        "--since, --range), low for audits (git, dir, stdin).",
     ),
     click.option(
         "--redact",
@@ -218,6 +226,7 @@ def _scan_options_value(kwargs: dict[str, Any]) -> ScanOptions:
         prefilter=kwargs.pop("prefilter"),
         strict=kwargs.pop("strict"),
         group=kwargs.pop("group"),
+        min_confidence=kwargs.pop("min_confidence"),
         **_audit_options(kwargs),
     )
 
@@ -501,6 +510,8 @@ def git_command(
                 default_jobs=os.cpu_count() or 1,
                 repository=lambda: repository_label(top),
                 standing=functools.partial(standings, top, _standing_ref(refs, rev_range)),
+                # A push or a pull request gates a person: weak evidence must not block it.
+                min_confidence="medium" if scope is not None or since or rev_range else "low",
             ),
         )
 
@@ -545,6 +556,7 @@ def staged_command(repo: Path, opts: ScanOptions) -> int:
             scanned=str(top),
             default_jobs=1,
             repository=lambda: repository_label(top),
+            min_confidence="medium",  # a pre-commit hook: weak evidence must not block a commit
         ),
     )
 
@@ -693,6 +705,13 @@ def triage_command(
     help="Only findings with this status (repeatable).",
 )
 @click.option("--new-only", is_flag=True, help="Only findings the last scan was the first to see.")
+@click.option(
+    "--min-confidence",
+    type=click.Choice(CONFIDENCES),
+    default="low",
+    show_default=True,
+    help="Only findings at least this sure (the datastore keeps every finding of the scan).",
+)
 @click.option("--group/--no-group", default=True, help="One finding per secret (default), or one per place.")
 @click.option("--no-redact", is_flag=True, help="Show secrets in full (only if the scan kept them: --store-secrets).")
 @_DATASTORE_OPTION
@@ -702,6 +721,7 @@ def report_command(
     output: Path | None,
     statuses: tuple[str, ...],
     new_only: bool,
+    min_confidence: str,
     group: bool,
     no_redact: bool,
     datastore: str | None,
@@ -714,7 +734,13 @@ def report_command(
     store = audit.open_datastore(datastore, repo, os.environ)
     try:
         rendered = audit.render_last(
-            store, format_, group=group, statuses=statuses, new_only=new_only, redact=not no_redact
+            store,
+            format_,
+            group=group,
+            statuses=statuses,
+            new_only=new_only,
+            redact=not no_redact,
+            min_confidence=min_confidence,
         )
     finally:
         store.close()

@@ -132,6 +132,11 @@ _MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (scan_id, rule_id)
     );
     """,
+    # 2 -> 3: each finding's confidence. Findings kept before it read as medium until a
+    # scan sees them again (their confidence then is the scan's).
+    """
+    ALTER TABLE findings ADD COLUMN confidence TEXT NOT NULL DEFAULT 'medium';
+    """,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 _TRIAGE_FORMAT = "keysweep-triage"
@@ -275,10 +280,11 @@ class Datastore:
     def _record_finding(self, db: sqlite3.Connection, scan_id: int, finding: Finding) -> None:
         secret = finding.secret if self._store_secrets else None
         db.execute(
-            """INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                ON CONFLICT (fingerprint) DO UPDATE SET last_scan = excluded.last_scan,
                  description = excluded.description, preview = excluded.preview,
-                 secret = COALESCE(excluded.secret, findings.secret)""",
+                 secret = COALESCE(excluded.secret, findings.secret),
+                 confidence = excluded.confidence""",
             (
                 finding.fingerprint,
                 finding.rule_id,
@@ -289,6 +295,7 @@ class Datastore:
                 finding.entropy,
                 scan_id,
                 scan_id,
+                finding.confidence,
             ),
         )
         db.executemany(
@@ -392,7 +399,7 @@ _AUDIT_QUERY = """
 """
 
 _FINDINGS_QUERY = """
-    SELECT f.fingerprint, f.rule_id, f.description, COALESCE(f.secret, f.preview), f.entropy,
+    SELECT f.fingerprint, f.rule_id, f.description, COALESCE(f.secret, f.preview), f.entropy, f.confidence,
            l.blob_id, l.file, l.line, l.end_line, l.col, l.commit_id, l.author, l.email, l.date
     FROM locations l JOIN findings f ON f.fingerprint = l.fingerprint
     WHERE l.scan_id = ? ORDER BY l.fingerprint, l.seq
@@ -444,25 +451,26 @@ def _standing_row(standing: Standing) -> tuple[Any, ...]:
 
 
 def _finding_from(fp: str, places: Sequence[Sequence[Any]]) -> Finding:
-    _, rule_id, description, secret, entropy = places[0][:5]
-    locations = tuple(Location(p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[5]) for p in places)
+    _, rule_id, description, secret, entropy, confidence = places[0][:6]
+    locations = tuple(Location(p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14], p[6]) for p in places)
     first = places[0]
     return Finding(
         rule_id,
         description,
-        first[6],
         first[7],
         first[8],
         first[9],
+        first[10],
         secret,
         fp,
         entropy,
-        commit=first[10],
-        author=first[11],
-        email=first[12],
-        date=first[13],
-        blob_id=first[5],
+        commit=first[11],
+        author=first[12],
+        email=first[13],
+        date=first[14],
+        blob_id=first[6],
         locations=locations,
+        confidence=confidence,
     )
 
 

@@ -136,6 +136,7 @@ def _place_record(finding: Finding, redact_secret: bool, percent: int | None) ->
         "secret": redact(finding.secret, percent) if redact_secret else finding.secret,
         "fingerprint": finding.fingerprint,
         "entropy": round(finding.entropy, 4),
+        "confidence": finding.confidence,
         "commit": finding.commit,
         "author": finding.author,
         "email": finding.email,
@@ -294,6 +295,8 @@ def _finding(rule: Rule, place: Provenance, blob: str, print_: str, match: Match
         date=place.date,
         blob_id=blob,
         order=place.order if place.commit else None,
+        # A path-only rule's finding is the file itself: its kind says nothing more.
+        confidence=match.confidence if match else rule.confidence or "medium",
     )
 
 

@@ -22,6 +22,8 @@ __all__ = [
     "Standing",
     "Audit",
     "TRIAGE_STATUSES",
+    "CONFIDENCES",
+    "confidence_at_least",
     "blob_id",
     "sha256_hex",
 ]
@@ -41,6 +43,16 @@ def blob_id(data: bytes) -> str:
 
 def sha256_hex(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+# How sure keysweep is that a finding is a live credential, weakest first (docs/rule-format.md,
+# "Confidence"). `--min-confidence` reports a finding only at or above its threshold.
+CONFIDENCES = ("low", "medium", "high")
+
+
+def confidence_at_least(confidence: str, threshold: str) -> bool:
+    """Whether `confidence` reaches `threshold` (both one of CONFIDENCES)."""
+    return CONFIDENCES.index(confidence) >= CONFIDENCES.index(threshold)
 
 
 @dataclass(frozen=True)
@@ -148,6 +160,11 @@ class Rule:
     # context rule, whose pattern is built). Only `rules check` reads it (one-line patterns
     # over 100 characters); it is not part of the rule's identity or of the pack hash.
     written_pattern: str = field(default="", repr=False, compare=False)
+    # Built from a `[rules.context]` table: the value is a credential by the name before it.
+    context: bool = False
+    # The rule's own `confidence` (one of CONFIDENCES), or "": each match's comes from the
+    # rule's kind and the value (scanner.engine.confidence).
+    confidence: str = ""
 
 
 @dataclass(frozen=True)
@@ -166,6 +183,7 @@ class Match:
     line_text: str = ""
     # The whole regex match, kept only for rules with an allowlist that reads it.
     matched: str = ""
+    confidence: str = "medium"
 
 
 @dataclass(frozen=True)
@@ -208,6 +226,8 @@ class Finding:
     # Grouped by secret (scanner.findings.group_by_secret): every place the rule and secret
     # were seen, this finding's own first. Empty: one finding per place (`--no-group`).
     locations: tuple[Location, ...] = ()
+    # One of CONFIDENCES. Not part of the fingerprint: a baseline holds whatever it says.
+    confidence: str = "medium"
 
     @property
     def secret_sha256(self) -> str:
@@ -248,6 +268,9 @@ class ScanStats:
     skips: tuple[tuple[str, int], ...] = ()
     # Blobs a datastore's earlier scan had matched clean with these rules: not matched again.
     reused: int = 0
+    # Secrets found below `--min-confidence` (that threshold): not reported, not counted.
+    below_confidence: int = 0
+    min_confidence: str = "low"
 
 
 # What an auditor can say of a finding; "open" until someone says otherwise.

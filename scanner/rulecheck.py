@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import regex
 
 from scanner.engine.matcher import Matcher
-from scanner.model import Rule
+from scanner.model import Match, Rule, confidence_at_least
 from scanner.patterns import compile_pattern
 
 __all__ = ["ONE_LINE_LIMIT", "ONE_LINE_KEPT", "check_rules", "check_rule", "layout_problems", "missing_examples"]
@@ -50,6 +50,14 @@ def layout_problems(rule: Rule) -> list[str]:
     ]
 
 
+def _found(rule: Rule, matches: list[Match]) -> list[Match]:
+    """What counts as found: a match at medium or above (a rule that says `confidence =
+    "low"`: any). A negative example may still give a low finding (a token whose checksum
+    fails is reported at low), and an example must be more than that."""
+    threshold = "low" if rule.confidence == "low" else "medium"
+    return [m for m in matches if confidence_at_least(m.confidence, threshold)]
+
+
 def check_rule(rule: Rule, *, backend: str = "auto") -> list[str]:
     """Problems with one rule: (for the pack) missing examples or a long one-line pattern, an
     example that gives no finding, a negative that does."""
@@ -66,16 +74,13 @@ def check_rule(rule: Rule, *, backend: str = "auto") -> list[str]:
     matcher = Matcher([rule], backend=backend)
     for example in rule.examples:
         data = example.encode("utf-8")
-        if not matcher.scan(data):
-            verdicts = [c.dropped for c in matcher.candidates(data)]
-            why = (
-                f"dropped by {', '.join(v for v in verdicts if v)}"
-                if verdicts
-                else "pattern does not match near a keyword"
-            )
+        if not _found(rule, matcher.scan(data)):
+            candidates = matcher.candidates(data)
+            verdicts = [c.dropped or f"{c.confidence} confidence" for c in candidates]
+            why = f"dropped by {', '.join(verdicts)}" if verdicts else "pattern does not match near a keyword"
             problems.append(f"{where}: example gives no finding ({why}): {example[:80]!r}")
     for example in rule.negative_examples:
-        found = matcher.scan(example.encode("utf-8"))
+        found = _found(rule, matcher.scan(example.encode("utf-8")))
         if found:
             problems.append(f"{where}: negative example gives a finding {found[0].secret[:12]!r}…: {example[:80]!r}")
     return problems

@@ -14,7 +14,7 @@ from scanner.backtrack import risks
 from scanner.engine.filters import resolve_filters
 from scanner.engine.validators import VALIDATORS
 from scanner.errors import ConfigError, RuleError
-from scanner.model import Allowlist, Rule
+from scanner.model import CONFIDENCES, Allowlist, Rule
 from scanner.patterns import (
     CONTEXT_KINDS,
     compact,
@@ -64,6 +64,7 @@ _RULE_FIELDS = {
     "multiline",
     "context",
     "path",
+    "confidence",
 }
 # Compiling a user pattern is bounded too: the `regex` module's timeout covers matching,
 # and a pattern this long is not a token rule but a mistake or an attack.
@@ -203,7 +204,18 @@ def parse_rule(
         examples=lists["examples"],
         negative_examples=lists["negative_examples"],
         written_pattern=table["pattern"] if table.get("context") is None and pattern else "",
+        context=table.get("context") is not None,
+        confidence=_confidence(table, source, rule_id),
     )
+
+
+def _confidence(table: Mapping[str, Any], source: str, rule_id: str) -> str:
+    """`confidence`: what every finding of the rule is reported at, in place of what its
+    kind gives (a failed checksum still gives low); "" when not set."""
+    value = table.get("confidence", "")
+    if value != "" and value not in CONFIDENCES:
+        raise RuleError(source, rule_id, "confidence", f"must be one of {', '.join(CONFIDENCES)}")
+    return str(value)
 
 
 def _path(table: Mapping[str, Any], source: str, rule_id: str) -> str:

@@ -19,7 +19,7 @@ from scanner import __version__
 from scanner.baseline import load_baseline
 from scanner.errors import ConfigError
 from scanner.findings import Suppressor, group_by_secret, triaged_as
-from scanner.model import UNCHECKED_REASONS, Audit, Finding, Rule, Skipped, Standing
+from scanner.model import UNCHECKED_REASONS, Audit, Finding, Rule, Skipped, Standing, confidence_at_least
 from scanner.report._common import escape_controls
 from scanner.rules import Config, RuleSet, build_ruleset, load_config, load_rule_pack
 from scanner.scan import Progress, ScanResult, scan
@@ -57,6 +57,8 @@ class ScanOptions:
     store_secrets: bool = False
     new_only: bool = False  # report only findings no earlier scan in the datastore saw
     statuses: tuple[str, ...] = ()  # report only findings triaged so (empty: all)
+    # Report only findings at least this sure (CONFIDENCES); None: the target's default.
+    min_confidence: str | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,9 @@ class Target:
     repository: Callable[[], str] | None = None
     # History targets: where each finding stands now (scanner.sources.git.standing).
     standing: Callable[[Sequence[Finding]], Mapping[str, Standing]] | None = None
+    # `--min-confidence` when not given: "medium" where the scan gates a person's commit or
+    # push (a hook, CI on a range), "low" for an audit of what is there.
+    min_confidence: str = "low"
 
 
 @dataclass(frozen=True)
@@ -121,7 +126,7 @@ def scan_target(
     finally:
         if store is not None:
             store.close()
-    result = _filtered(opts, result, audit)
+    result = _confident(opts.min_confidence or target.min_confidence, _filtered(opts, result, audit))
     report = _render(opts, result, rules, target, color=color, audit=audit, times=(started, _now()))
     messages = [f"warning: {warning}" for warning in (*unhonoured, *result.warnings, *suppressor.warnings)]
     messages.extend(_skip_lines(result.skipped, target.command))
@@ -291,6 +296,16 @@ def _filtered(opts: ScanOptions, result: ScanResult, audit: Mapping[str, Audit])
     if not opts.statuses and not opts.new_only:
         return result
     return replace(result, findings=triaged_as(result.findings, audit, opts.statuses, opts.new_only))
+
+
+def _confident(threshold: str, result: ScanResult) -> ScanResult:
+    """Only findings at or above `threshold`: the report, the exit code and the webhooks see
+    just those. The datastore keeps them all (a later audit at `low` must not find a blob
+    matched clean that held one); the summary counts the secrets left out."""
+    kept = tuple(f for f in result.findings if confidence_at_least(f.confidence, threshold))
+    below = len({f.fingerprint for f in result.findings if not confidence_at_least(f.confidence, threshold)})
+    stats = replace(result.stats, below_confidence=below, min_confidence=threshold)
+    return replace(result, findings=kept, stats=stats)
 
 
 def _reported(opts: ScanOptions, result: ScanResult) -> tuple[Finding, ...]:

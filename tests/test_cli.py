@@ -22,6 +22,7 @@ SPEC_FIELDS = {
     "secret",
     "fingerprint",
     "entropy",
+    "confidence",
     "commit",
     "author",
     "email",
@@ -42,6 +43,7 @@ def test_stdin_finds_a_token_and_redacts_it(cli) -> None:
     [finding] = _json(result.out)
     assert set(finding) >= SPEC_FIELDS
     assert finding["rule_id"].startswith("github.")
+    assert finding["confidence"] == "high"  # a prefix, and a checksum that holds
     assert finding["file"] == "stdin"
     assert (finding["line"], finding["end_line"], finding["column"]) == (1, 1, 21)
     assert token not in result.out and token not in result.err

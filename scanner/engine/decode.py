@@ -185,6 +185,7 @@ def _at_run(data: bytes, run: EncodedRun, found: Match, blob_id: str, line_text:
         column=len(data[line_start : run.start].decode("utf-8", "replace")) + 1,
         entropy=shannon_entropy(found.secret),
         line_text=line_text(run.start, run.end),
+        confidence=found.confidence,
     )
 
 

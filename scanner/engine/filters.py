@@ -16,7 +16,15 @@ from typing import Any
 
 import regex
 
-__all__ = ["FILTERS", "FILTER_GROUPS", "DEFAULT_FILTERS", "rejection", "resolve_filters"]
+__all__ = [
+    "FILTERS",
+    "FILTER_GROUPS",
+    "DEFAULT_FILTERS",
+    "english_like",
+    "rejection",
+    "resolve_filters",
+    "word_letters",
+]
 
 
 class _Lazy:
@@ -60,8 +68,13 @@ Predicate = Callable[[str, str], bool]
 _PLACEHOLDER_WORDS = _Lazy(
     r"(?i)(?:your[_\-. ]?|my[_\-](?:api|secret|token|key|pass)|(?-i:my(?:Api|Secret|Token|Key|Pass))|insert|replace|enter[_\-]|"
     r"placeholder|changeme|change[_\-]me|redacted|dummy|sample|example|fake|mock|"
-    r"<[^>]*>|\bnull\b|\bnone\b|\btodo\b|xxx|\*{3}|\.{3}|…)"
+    r"<[^>]*>|\bnull\b|\bnone\b|\btodo\b|\*{3}|\.{3}|…)"
 )
+# `xxx` as a placeholder is a run, not three letters: `xxxx…`, `XXXX-XXXX`, `xxx_xxx`. A
+# random base62 token holds `xxx` in some case about once in a thousand, `xxxx` once in a
+# million; a mask is mostly x's (`sk_live_xxxxxxxxxxxx`, `AKIAXXXXXXXXXXXXXXXX`).
+_X_RUN = _Lazy(r"(?i)x{4,}|x{3}[^a-z0-9]+x{3}")
+_X_OR_STAR = _Lazy(r"[xX*]")
 # `$NAME` counts as a reference only where it starts the value: a password may hold a `$`.
 _TEMPLATE = _Lazy(
     r"\$\{|\$\(|\{\{|\}\}|\{%|<%|%\(\w+\)s|#\{|^\$[A-Za-z_][A-Za-z0-9_]*(?:$|[/:.\\])|%[A-Z_][A-Z0-9_]+%|"
@@ -162,8 +175,16 @@ def _repeats(text: str) -> bool:
     return n >= 8 and any(n % k == 0 and text[:k] * (n // k) == text for k in range(1, n // 2 + 1))
 
 
+def _masked(secret: str) -> bool:
+    """`xxxx…` runs, or a value at least half x's and stars: a mask, not a token."""
+    if _X_RUN.search(secret):
+        return True
+    masked = len(_X_OR_STAR.findall(secret))
+    return masked >= 3 and 2 * masked >= len(secret)
+
+
 def is_placeholder(secret: str, line: str) -> bool:
-    if _PLACEHOLDER_WORDS.search(secret) or _repeats(secret.lower()):
+    if _PLACEHOLDER_WORDS.search(secret) or _repeats(secret.lower()) or _masked(secret):
         return True
     core = secret.split("_")[-1] if "_" in secret else secret
     return len(core) >= 6 and len(set(core.lower())) <= (3 if len(core) >= 10 else 2)
@@ -356,6 +377,61 @@ def _fake_compound(text: str) -> bool:
 
 
 _WORD_SEGMENTS = _Lazy(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+")
+_VOWELS_OR_NOT = _Lazy(r"[aeiouy]+|[^aeiouy]+")
+# English syllables: the consonants that may open one (`str`-ing) and close one (-`nts`).
+# Between two vowels a run of consonants must split into a close and an open (`co-mp-o-n-e-nt`
+# is com·po·nent). Random letters break this within a few letters (`kqvz…`): 2% of random
+# 12-letter strings pass, 0.2% of 20-letter ones, against nine in ten everyday words.
+_ONSETS = frozenset(
+    """b c d f g h j k l m n p q r s t v w x y z bl br ch cl cr dr fl fr gl gr kl kn ph pl pr sc sch
+    scr sh shr sk sl sm sn sp spl spr st str sw th thr tr tw wh wr gn ps pn rh qu squ sq dw gh ts ks""".split()
+)
+_CODA_BASE = frozenset(
+    """b c d f g h k l m n p r s t v w x z ck ct ft ld lf lk lm lp lt mp nd ng nk nt ns pt rb rc rd rf
+    rg rk rl rm rn rp rs rt sh sk sp ss st th ch tch ll ff zz gh ght nch rch rst lth mb gn wn wl wd nth
+    xt rth dth mpt ngth nc lg sc pr gr tr cr br dr fr pl bl cl fl gl sl tl dl rv lv rz nz nx rx lx mn pp tt dd
+    bb gg mm nn rr cc""".split()
+)
+# A close may take a plural `s` (`-nds`), and a single consonant a `t` (`-pt`, `-xt`).
+_CODAS = _CODA_BASE | {c + "s" for c in _CODA_BASE} | {c + "t" for c in _CODA_BASE if len(c) == 1}
+
+
+def _cluster_fits(cluster: str, first: bool, last: bool) -> bool:
+    if first and last:
+        return len(cluster) <= 1 or cluster in _ONSETS or cluster in _CODAS
+    if first:
+        return cluster in _ONSETS
+    if last:
+        return cluster in _CODAS
+    return any(
+        (not cluster[:i] or cluster[:i] in _CODAS) and (not cluster[i:] or cluster[i:] in _ONSETS)
+        for i in range(len(cluster) + 1)
+    )
+
+
+def english_like(segment: str) -> bool:
+    """Letters that read as English syllables (`component`, `mount`, `password`), as against
+    random letters (`kqvzmxwp`, `hobxqtrz`). Three letters or fewer always pass (`db`, `ssl`)."""
+    lowered = segment.lower()
+    if len(lowered) <= 3:
+        return True
+    parts = _VOWELS_OR_NOT.findall(lowered)
+    if not any(part[0] in "aeiouy" for part in parts):
+        return False
+    last = len(parts) - 1
+    for index, part in enumerate(parts):
+        if part[0] in "aeiouy":
+            if len(part) > 3:
+                return False
+        elif not _cluster_fits(part, index == 0, index == last):
+            return False
+    return True
+
+
+def word_letters(secret: str) -> int:
+    """How many characters of `secret` are in words (letter runs of three or more, split at
+    case changes, that read as English): `Summer2024!` has 6, `kq7Vz…` none."""
+    return sum(len(s) for s in _WORD_SEGMENTS.findall(secret) if len(s) >= 3 and english_like(s))
 
 
 def is_wordish(secret: str, line: str) -> bool:
@@ -372,12 +448,17 @@ def is_wordish(secret: str, line: str) -> bool:
     letters = sum(len(s) for s in segments)
     if letters / len(segments) < 3.5 or sum(len(s) == 1 for s in segments) > 1:
         return False  # case flips every few letters: random, not words
-    wordy = sum(
-        len(s)
-        for s in segments
-        if (s.isupper() and len(s) <= 4) or (len(s) >= 2 and _ANY_VOWEL.search(s) and not _consonant_run(s))
-    )
+    wordy = sum(len(s) for s in segments if (s.isupper() and len(s) <= 4) or _wordy_segment(s))
     return wordy >= 0.8 * letters
+
+
+def _wordy_segment(segment: str) -> bool:
+    """A vowel and no long consonant run; past seven letters (abbreviations such as
+    `kwargs`, `getattr` are shorter) it must read as English: a random lower-case token is
+    one long segment, and most such tokens have a vowel and no five consonants in a row."""
+    if len(segment) < 2 or not _ANY_VOWEL.search(segment) or _consonant_run(segment):
+        return False
+    return len(segment) <= 7 or english_like(segment)
 
 
 def _consonant_run(segment: str) -> bool:

@@ -15,13 +15,14 @@ from dataclasses import dataclass, replace
 
 import regex
 
+from scanner.engine.confidence import assess
 from scanner.engine.decode import MAX_DEPTH as MAX_DECODE_DEPTH
 from scanner.engine.decode import MAX_RUNS_PER_LINE, RUN_PREFIX, scan_encoded
 from scanner.engine.entropy import shannon_entropy
 from scanner.engine.filters import rejection
 from scanner.engine.lines import MULTILINE_SPAN, REACH, LineTexts, bounded_line, keyword_windows, merge
 from scanner.engine.prefilter import LineFinder, build_prefilter, rule_keywords
-from scanner.engine.validators import VALIDATORS
+from scanner.engine.validators import CHECKSUM_VALIDATORS, VALIDATORS
 from scanner.model import INLINE_ALLOW_MARKERS, Match, Rule
 from scanner.patterns import compile_pattern
 
@@ -40,13 +41,15 @@ _SEPARATOR = b"\n\n\n\n"
 
 @dataclass(frozen=True)
 class Candidate:
-    """A regex match before and after the checks, with why it was dropped (for `rules check`)."""
+    """A regex match before and after the checks, with why it was dropped (for `rules check`)
+    or, kept, its confidence."""
 
     rule_id: str
     start: int
     end: int
     secret: str
     dropped: str | None
+    confidence: str = ""
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,11 @@ class Region:
 
     span: tuple[int, int]
     keep: tuple[int, int]
+
+
+# What `_confirm` keeps of a match: (rule index, secret start, secret end, match start,
+# match end, confidence).
+_Found = tuple[int, int, int, int, int, str]
 
 
 @dataclass(frozen=True)
@@ -168,10 +176,11 @@ class Matcher:
     def candidates(self, data: bytes) -> list[Candidate]:
         """Every regex match with its verdict, for `rules check` and debugging."""
         found = []
-        for index, start, end, _, _ in self._confirm(data, self._windows(data), keep_dropped=True):
+        for index, start, end, _, _, _ in self._confirm(data, self._windows(data), keep_dropped=True):
             rule = self.rules[index]
             secret = data[start:end].decode("utf-8", "replace")
-            found.append(Candidate(rule.id, start, end, secret, self._verdict(index, data, start, end)))
+            dropped, confidence = self._verdict(index, data, start, end)
+            found.append(Candidate(rule.id, start, end, secret, dropped, confidence))
         return found
 
     def prepare(self, *, compile: bool = True) -> None:
@@ -232,9 +241,10 @@ class Matcher:
         *,
         keep_dropped: bool = False,
         where: str = "",
-    ) -> list[tuple[int, int, int, int, int]]:
-        """(rule index, secret start, secret end, match start, match end) of each match kept."""
-        found: list[tuple[int, int, int, int, int]] = []
+    ) -> list[_Found]:
+        """(rule index, secret start, secret end, match start, match end, confidence) of each
+        match kept (confidence "" with `keep_dropped`: not judged)."""
+        found: list[_Found] = []
         for rule_index in sorted(windows):
             if self._timeouts[rule_index] >= _TIMEOUT_LIMIT:
                 self.unchecked.append(("rule-budget", f"rule {self.rules[rule_index].id}"))
@@ -268,8 +278,11 @@ class Matcher:
                             if start < 0 or start == end or (start, end) in seen:
                                 continue
                             seen.add((start, end))
-                            if keep_dropped or self._verdict(rule_index, data, start, end) is None:
-                                found.append((rule_index, start, end, match.start(), match.end()))
+                            dropped, confidence = (
+                                (None, "") if keep_dropped else self._verdict(rule_index, data, start, end)
+                            )
+                            if dropped is None:
+                                found.append((rule_index, start, end, match.start(), match.end(), confidence))
                     except TimeoutError:
                         self._on_timeout(rule_index, where, budget)
                         timed_out = True
@@ -295,37 +308,43 @@ class Matcher:
         if count == _TIMEOUT_LIMIT:
             self.warnings.append(f"rule {rule.id} timed out {count} times and was disabled for this scan")
 
-    def _verdict(self, rule_index: int, data: bytes, start: int, end: int) -> str | None:
-        """None when the candidate is a finding, else the name of the check that dropped it."""
+    def _verdict(self, rule_index: int, data: bytes, start: int, end: int) -> tuple[str | None, str]:
+        """(None, its confidence) when the candidate is a finding, else (the name of the check
+        that dropped it, "")."""
         compiled = self._compile(rule_index)
         rule = compiled.rule
         secret = data[start:end].decode("utf-8", "replace")
         lowered = secret.lower()
         if any(word in lowered for word in rule.allow_stopwords):
-            return "allow.stopwords"
+            return "allow.stopwords", ""
         timeout = None if rule.builtin else REGEX_TIMEOUT
         if any(pattern.search(secret, timeout=timeout) for pattern in compiled.allow):
-            return "allow.regexes"
+            return "allow.regexes", ""
         if shannon_entropy(secret) < rule.min_entropy:
-            return "min_entropy"
+            return "min_entropy", ""
+        checksum_failed = False
         if rule.validator and not VALIDATORS[rule.validator](secret):
-            return f"validator {rule.validator}"
+            # A failed checksum is still reported, at low confidence, unless a filter
+            # below says placeholder; a failed structure check is a drop.
+            if rule.validator not in CHECKSUM_VALIDATORS:
+                return f"validator {rule.validator}", ""
+            checksum_failed = True
         if rule.filters:
             reason = rejection(secret, bounded_line(data, start, end), rule.filters)
             if reason:
-                return f"filter {reason}"
-        return None
+                return f"filter {reason}", ""
+        return None, assess(rule, secret, checksum_failed=checksum_failed)
 
-    def _to_matches(
-        self, data: bytes, blob_id: str, found: list[tuple[int, int, int, int, int]], texts: LineTexts
-    ) -> list[Match]:
+    def _to_matches(self, data: bytes, blob_id: str, found: list[_Found], texts: LineTexts) -> list[Match]:
         """Matches in start order; lines and columns counted in one pass over the blob."""
         matches = []
         line = 1
         counted = 0  # data[:counted] holds line - 1 newlines
         line_start = 0
         column_at, column = 0, 1  # column of data[column_at] on the current line
-        for rule_index, start, end, match_start, match_end in sorted(found, key=lambda f: (f[1], f[2], f[0])):
+        for rule_index, start, end, match_start, match_end, confidence in sorted(
+            found, key=lambda f: (f[1], f[2], f[0])
+        ):
             newlines = data.count(b"\n", counted, start)
             if newlines:
                 line += newlines
@@ -351,6 +370,7 @@ class Matcher:
                     matched=data[match_start:match_end].decode("utf-8", "replace")
                     if (match_start, match_end) != (start, end)
                     else "",
+                    confidence=confidence,
                 )
             )
         return matches

@@ -16,7 +16,7 @@ from typing import Any
 
 import regex
 
-__all__ = ["VALIDATORS", "Validator"]
+__all__ = ["CHECKSUM_VALIDATORS", "VALIDATORS", "Validator"]
 
 Validator = Callable[[str], bool]
 
@@ -356,5 +356,20 @@ VALIDATORS: Mapping[str, Validator] = MappingProxyType(
         "intercom-token": intercom_token,
         "vonage-secret": vonage_secret,
         "jwt-structure": jwt_structure,
+    }
+)
+
+# Validators that check a checksum the issuer writes into every token. A token of the right
+# shape whose checksum fails is no live token, but it is still worth a look (a token typed
+# by hand, a fixture copied from a real one): it is reported at low confidence, where a
+# failed structure check (a JWT that does not decode) drops the candidate.
+CHECKSUM_VALIDATORS = frozenset(
+    {
+        "github-crc32",
+        "cloudflare-crc32",
+        "atlassian-crc32",
+        "gitlab-routable-crc32",
+        "grafana-sa-crc32",
+        "bech32",
     }
 )

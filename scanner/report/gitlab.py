@@ -66,8 +66,8 @@ def _vulnerability(ctx: ReportContext, finding: Finding) -> dict[str, Any]:
         "name": finding.description,
         "description": (
             f"{finding.description} found in {finding.file} at line {finding.line}: "
-            f"{secret_text(ctx, finding)}. Revoke or rotate it, then remove it from the "
-            "repository history."
+            f"{secret_text(ctx, finding)} ({finding.confidence} confidence). Revoke or rotate "
+            "it, then remove it from the repository history."
         ),
         "severity": "Critical",
         "location": {

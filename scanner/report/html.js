@@ -64,7 +64,7 @@
     f.places = f.locations.length;
     f.firstTime = time(f.first_date);
     f.endTime = f.stand === "removed" ? time(f.removed_date) : null;
-    const parts = [f.rule, f.description, f.secret, f.status, f.note, f.fingerprint, standText(f)];
+    const parts = [f.rule, f.description, f.confidence, f.secret, f.status, f.note, f.fingerprint, standText(f)];
     for (const loc of f.locations) parts.push(loc.file, loc.author, loc.email, loc.commit);
     f.haystack = parts.filter(Boolean).join("\n").toLowerCase();
   }
@@ -184,6 +184,7 @@
   function detailList(f) {
     const facts = [
       ["Fingerprint", f.fingerprint],
+      ["Confidence", f.confidence],
       ["Status", f.status + (f.triaged_at ? " (triaged " + f.triaged_at + ")" : "")],
       ["Note", f.note],
       ["First added", [shortCommit(f.first_commit), f.first_date].filter(Boolean).join("  ")],

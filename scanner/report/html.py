@@ -97,6 +97,7 @@ def _finding_data(ctx: ReportContext, finding: Finding) -> dict[str, Any]:
         "fingerprint": finding.fingerprint,
         "rule": _text(finding.rule_id),
         "description": _text(finding.description),
+        "confidence": finding.confidence,
         "secret": escape_controls(secret_text(ctx, finding), keep_newlines=True),
         "status": _text(audit.status) if audit else "open",
         "note": _text(audit.note) if audit else "",

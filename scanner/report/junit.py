@@ -25,6 +25,7 @@ def _failure_body(ctx: ReportContext, finding: Finding) -> str:
     lines = [
         f"rule: {finding.rule_id}",
         f"description: {finding.description}",
+        f"confidence: {finding.confidence}",
         f"location: {finding.file}:{finding.line}:{finding.column}",
         f"secret: {secret_text(ctx, finding)}",
         f"fingerprint: {finding.fingerprint}",

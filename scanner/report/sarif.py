@@ -29,6 +29,9 @@ __all__ = ["FINGERPRINT_KEY", "SCHEMA_URI", "render", "rule_severity"]
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 FINGERPRINT_KEY = "keysweep/v1"
+# A result's level by its confidence: code scanning shows errors first, notes last; a token
+# whose checksum fails, or a weak value, is worth a look, not an alarm.
+LEVELS = {"high": "error", "medium": "warning", "low": "note"}
 
 
 def rule_severity(rule: Rule) -> tuple[str, str]:
@@ -93,7 +96,7 @@ def _result(ctx: ReportContext, finding: Finding, rule_index: int) -> dict[str, 
         "endColumn": end_column(finding),
         "snippet": {"text": secret},
     }
-    properties: dict[str, Any] = {"fingerprint": finding.fingerprint}
+    properties: dict[str, Any] = {"fingerprint": finding.fingerprint, "confidence": finding.confidence}
     for key in ("commit", "author", "email", "date"):
         value = getattr(finding, key)
         if value:
@@ -101,7 +104,7 @@ def _result(ctx: ReportContext, finding: Finding, rule_index: int) -> dict[str, 
     result = {
         "ruleId": finding.rule_id,
         "ruleIndex": rule_index,
-        "level": "error",
+        "level": LEVELS.get(finding.confidence, "error"),
         "message": {"text": message},
         "locations": [{"physicalLocation": _physical(finding.file, region)}],
         "partialFingerprints": {FINGERPRINT_KEY: _location_fingerprint(finding)},

@@ -56,7 +56,7 @@ def render(ctx: ReportContext) -> str:
             pos = f"{finding.line}:{finding.column}"
             lines.append(
                 f"  {paint('pos', pos)}  {paint('rule', escape_controls(finding.rule_id))}  "
-                f"{escape_controls(finding.description)}"
+                f"{escape_controls(finding.description)}  {paint('label', f'[{finding.confidence}]')}"
             )
             pad = " " * (len(pos) + 4)
             secret = escape_controls(secret_text(ctx, finding))
@@ -111,6 +111,9 @@ def summary_line(stats: ScanStats, findings: Sequence[Finding]) -> str:
         extras.append(f"{stats.suppressed} suppressed")
     if stats.baselined:
         extras.append(f"{stats.baselined} in baseline")
+    if stats.below_confidence:
+        # Said, so that a clean gate does not hide that something weaker was seen.
+        extras.append(f"{stats.below_confidence} below {stats.min_confidence} confidence")
     if stats.skips:
         # By reason: "3 skipped" alone does not say whether anything was left unchecked.
         extras.append("skipped: " + ", ".join(f"{count} {reason}" for reason, count in stats.skips))

@@ -43,6 +43,7 @@ SPEC_FIELDS = {
     "secret",
     "fingerprint",
     "entropy",
+    "confidence",
     "commit",
     "author",
     "email",

@@ -187,12 +187,16 @@ def _rule_matcher(provider: str, rule_id: str) -> Matcher:
         ("npm", "npm.access-token", lambda r: github_style(r, "npm")),
     ],
 )
-def test_engine_drops_bad_checksums(
+def test_engine_reports_bad_checksums_at_low_confidence(
     provider: str, rule_id: str, make: Callable[[random.Random], str], rng: random.Random
 ) -> None:
-    """Through the whole engine: the right checksum is reported, a one-char change is not."""
+    """Through the whole engine: the right checksum is high, a one-char change is low (a
+    token typed or trimmed by hand is still worth a look), a placeholder nothing."""
     matcher = _rule_matcher(provider, rule_id)
     token = make(rng)
     found = matcher.scan(f'TOKEN = "{token}"\n'.encode())
-    assert [m.secret for m in found] == [token]
-    assert matcher.scan(f'TOKEN = "{_flip_last(token)}"\n'.encode()) == []
+    assert [(m.secret, m.confidence) for m in found] == [(token, "high")]
+    flipped = _flip_last(token)
+    found = matcher.scan(f'TOKEN = "{flipped}"\n'.encode())
+    assert [(m.secret, m.confidence) for m in found] == [(flipped, "low")]
+    assert matcher.scan(f'TOKEN = "{token[:4]}{"x" * (len(token) - 4)}"\n'.encode()) == []

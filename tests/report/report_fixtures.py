@@ -117,11 +117,11 @@ def build_fixture() -> Fixture:
         "date": "2024-04-30T09:15:00+00:00",
     }
     findings = (
-        _finding(pem, key, "deploy/keys/server.pem", 1, 1, **history),
-        _finding(github, pat, "config/settings.py", 12, 15, **history),
+        _finding(pem, key, "deploy/keys/server.pem", 1, 1, confidence="high", **history),
+        _finding(github, pat, "config/settings.py", 12, 15, confidence="high", **history),
         _finding(generic, password, "src/app.js", 40, 21),
-        _finding(github, pat, "docs/setup guide.md", 7, 9),
-        _finding(unknown_rule, acme, "config/settings.py", 3, 9, **history),
+        _finding(github, pat, "docs/setup guide.md", 7, 9, confidence="high"),
+        _finding(unknown_rule, acme, "config/settings.py", 3, 9, confidence="low", **history),
     )
     return Fixture(
         findings=findings,

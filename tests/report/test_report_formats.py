@@ -24,7 +24,7 @@ from scanner.report.gitlab import NO_COMMIT
 
 SPEC_FIELDS = [
     "rule_id", "description", "file", "line", "end_line", "column", "secret",
-    "fingerprint", "entropy", "commit", "author", "email", "date",
+    "fingerprint", "entropy", "confidence", "commit", "author", "email", "date",
 ]  # fmt: skip
 
 
@@ -119,7 +119,7 @@ def test_csv_round_trips_awkward_values(fixture: Fixture) -> None:
     assert rows[0] == SPEC_FIELDS
     assert len(rows) == 1 + 1 + len(fixture.findings)
     by_file = {row[2]: row for row in rows[1:]}
-    assert by_file[odd.file][10] == "O'Brien, Pat"
+    assert by_file[odd.file][SPEC_FIELDS.index("author")] == "O'Brien, Pat"
     record = finding_record(fixture.findings[2])
     row = next(r for r in rows[1:] if r[2] == record["file"])
     assert row == ["" if v is None else str(v) for v in record.values()]
@@ -257,7 +257,9 @@ def test_sarif_results(fixture: Fixture) -> None:
     for result, finding in zip(results, sorted_findings(fixture.findings), strict=True):
         assert result["ruleId"] == finding.rule_id
         assert rules[result["ruleIndex"]]["id"] == finding.rule_id
-        assert result["level"] == "error"
+        # Sure findings are errors, generic ones warnings, weak ones notes.
+        assert result["level"] == {"high": "error", "medium": "warning", "low": "note"}[finding.confidence]
+        assert result["properties"]["confidence"] == finding.confidence
         assert redact(finding.secret) in result["message"]["text"]
         location = result["locations"][0]["physicalLocation"]
         assert location["artifactLocation"]["uriBaseId"] == "%SRCROOT%"
