@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import logging
 import math
 import os
 import sys
@@ -187,6 +188,7 @@ _SCAN_OPTIONS = (
 
 def scan_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Add the shared scan options to a command, which then gets them as `opts`."""
+    func = _log_options(func)
     for option in reversed(_SCAN_OPTIONS):
         func = option(func)
 
@@ -335,8 +337,49 @@ def _webhook_line(described: str) -> str:
     return f"keysweep: {described}" if described.startswith("webhook") else f"keysweep: webhook: {described}"
 
 
+_LOG_LEVELS = ("error", "warning", "info", "debug")
+
+
+def _set_log_level(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    """`-v` (info: what is read and how), `-vv` (debug: every git command), or
+    `--log-level`; log lines go to stderr, apart from the report."""
+    if not value:
+        return
+    level = value.upper() if isinstance(value, str) else ("INFO" if value == 1 else "DEBUG")
+    _reset_logging()
+    root = logging.getLogger("scanner")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("keysweep: %(levelname)s: %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(level)
+
+
+def _reset_logging() -> None:
+    """Each run starts quiet (main() may run many times in one process: the tests)."""
+    root = logging.getLogger("scanner")
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    root.setLevel(logging.WARNING)
+    root.propagate = False  # an embedding program's root handlers do not print our lines twice
+
+
+def _log_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """On the group and on every scan command, so `keysweep -v git` and `keysweep git -v` both work."""
+    func = click.option(
+        "--log-level",
+        type=click.Choice(_LOG_LEVELS, case_sensitive=False),
+        expose_value=False,
+        callback=_set_log_level,
+        help="Log at this level on stderr (default: warnings only, as one-line notes).",
+    )(func)
+    return click.option(
+        "--verbose", "-v", count=True, expose_value=False, callback=_set_log_level, help="-v: info, -vv: debug."
+    )(func)
+
+
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", "-V", prog_name="keysweep")
+@_log_options
 @click.pass_context
 def cli(ctx: click.Context) -> None:
     """keysweep: find leaked credentials in git history, working trees, staged changes and stdin."""
@@ -753,6 +796,7 @@ def webhook_drop(delivery_ids: tuple[str, ...], url: str | None) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run keysweep; every failure becomes exit 2 with one line on stderr."""
+    _reset_logging()
     try:
         result = cli.main(args=list(argv) if argv is not None else None, prog_name="keysweep", standalone_mode=False)
     except click.exceptions.Exit as exc:

@@ -299,13 +299,15 @@ def _finding(rule: Rule, place: Provenance, blob: str, print_: str, match: Match
 
 def build_findings(
     blob: Blob, matches: Sequence[Match], rules: dict[str, Rule], suppressor: Suppressor
-) -> tuple[list[Finding], int, int, list[Finding]]:
+) -> tuple[list[Finding], int, set[str], list[Finding]]:
     """One finding per match and path the blob was seen at (a rule with a `path`: the
-    paths it matches); returns (findings, suppressed, baselined, held), `held` the findings
-    a gitleaks allowlist or fingerprint dropped, for `settle`."""
+    paths it matches); returns (findings, suppressed, baselined, held): `baselined` the
+    fingerprints the baseline dropped (a baseline entry counts once, however many blobs
+    hold it), `held` the findings a gitleaks allowlist or fingerprint dropped, for `settle`."""
     findings: list[Finding] = []
     held: list[Finding] = []
-    suppressed = baselined = 0
+    suppressed = 0
+    baselined: set[str] = set()
     provenance: Iterable[Provenance] = blob.provenance or (Provenance(path=""),)
     for match in matches:
         if suppressor.secret_allowed(match.secret, match.line_text):
@@ -313,7 +315,7 @@ def build_findings(
             continue
         print_ = fingerprint(match.rule_id, match.secret)
         if print_ in suppressor.baseline:
-            baselined += 1
+            baselined.add(print_)
             continue
         rule = rules[match.rule_id]
         for place in provenance:
@@ -332,12 +334,13 @@ def build_findings(
 
 def path_findings(
     places: Iterable[Provenance], rules: Sequence[Rule], suppressor: Suppressor
-) -> tuple[list[Finding], int, int, list[Finding]]:
+) -> tuple[list[Finding], int, set[str], list[Finding]]:
     """Path-only rules: a finding for each place whose path a rule's `path` matches, its
     secret the path (so its fingerprint, rule + path, is stable across commits and lines)."""
     findings: list[Finding] = []
     held: list[Finding] = []
-    suppressed = baselined = 0
+    suppressed = 0
+    baselined: set[str] = set()
     for place in places:
         for rule in rules:
             if not place.path or not suppressor.applies(rule, place.path):
@@ -347,7 +350,7 @@ def path_findings(
                 continue
             print_ = fingerprint(rule.id, place.path)
             if print_ in suppressor.baseline:
-                baselined += 1
+                baselined.add(print_)
                 continue
             finding = _finding(rule, place, "", print_, None)
             (held if suppressor.held(rule, finding, path_only=True) else findings).append(finding)

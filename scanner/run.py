@@ -7,6 +7,7 @@ webhook summary, the exit code. Nothing here prints or exits.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -23,6 +24,8 @@ from scanner.report._common import escape_controls
 from scanner.rules import Config, RuleSet, build_ruleset, load_config, load_rule_pack
 from scanner.scan import Progress, ScanResult, scan
 from scanner.sources.interface import Source
+
+_log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from scanner.datastore import Datastore
@@ -151,6 +154,9 @@ def _scan(
         jobs = opts.jobs if opts.jobs is not None else target.default_jobs
         pack = store.pack_hash(rules.rules) if store is not None else ""
         known = store.known(pack) if store is not None else None
+        _log.info("config: %s; %d rules; %d jobs", config.source or "none", len(rules.rules), jobs)
+        if store is not None:
+            _log.info("datastore %s: %d blobs matched clean with rule pack %s", store.path, len(known or ()), pack)
         result = scan(
             source, rules.rules, suppressor, jobs=jobs, backend=opts.prefilter, on_progress=on_progress, known=known
         )

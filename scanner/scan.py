@@ -300,7 +300,8 @@ def _result(
     findings: list[Finding] = []
     held: list[Finding] = []
     warnings: set[str] = set()
-    suppressed = baselined = 0
+    suppressed = 0
+    baselined: set[str] = set()
     blobs, total, reused = _counts(source, merged)
     for blob_id, found in merged.found.items():
         if not source.reaches(blob_id):
@@ -312,7 +313,7 @@ def _result(
             findings.extend(built)
             held.extend(kept_back)
             suppressed += dropped
-            baselined += based
+            baselined |= based
     skipped = [*source.skipped(), *_reached_skips(source, merged.skipped)]
     path_rules = [rule for rule in rules if not rule.pattern]
     if path_rules:
@@ -320,14 +321,14 @@ def _result(
         findings.extend(built)
         held.extend(kept_back)
         suppressed += dropped
-        baselined += based
+        baselined |= based
     findings, settled = settle(findings, held)
     suppressed += settled
     stats = ScanStats(
         blobs=blobs,
         bytes=total,
         suppressed=suppressed,
-        baselined=baselined,
+        baselined=len(baselined),
         seconds=seconds,
         skips=tuple(sorted(Counter(s.reason for s in skipped).items())),
         reused=reused,

@@ -245,3 +245,19 @@ def test_bad_audit_input_is_one_line_and_exit_2(tmp_path: Path, audit, args: lis
 def test_a_missing_datastore_is_an_error_for_report(tmp_path: Path, capsys, monkeypatch) -> None:
     result = run_cli(["report", "--datastore", str(tmp_path / "none.sqlite")], capsys=capsys, monkeypatch=monkeypatch)
     assert result.code == 2 and "no datastore at" in result.err
+
+
+def test_a_secret_kept_through_edits_is_present_and_removed_where_it_goes(tmp_path: Path, audit) -> None:
+    """The finding names the first version of the file; later versions that still hold the
+    secret make it present, and the removal is the commit that finally took it out."""
+    repo = _repo(tmp_path)
+    token = github_token("kept-through-edits")
+    _commit(repo, "add", **{"conf.py": f"TOKEN = '{token}'\n", "other.py": f"T = '{token}'\n"})
+    _commit(repo, "shift", **{"conf.py": f"# header\nTOKEN = '{token}'\n"})
+    [finding] = json.loads(audit("git", str(repo), "--format", "json", "--no-progress").out)
+    assert finding["present_at_head"] is True and finding["removed_in"] is None
+    _commit(repo, "other edit", **{"other.py": "T = None\n"})
+    dropped = _commit(repo, "drop", **{"conf.py": "# header\nTOKEN = None\n"})
+    _commit(repo, "unrelated", **{"conf.py": "# header 2\nTOKEN = None\n"})
+    [finding] = json.loads(audit("git", str(repo), "--format", "json", "--no-progress").out)
+    assert finding["present_at_head"] is False and finding["removed_in"] == dropped
