@@ -10,13 +10,36 @@ from scanner.engine.matcher import Matcher
 from scanner.model import Rule
 from scanner.patterns import compile_pattern
 
-__all__ = ["check_rules", "check_rule", "missing_examples"]
+__all__ = ["check_rules", "check_rule", "check_paths", "missing_examples"]
 
 
 def missing_examples(rule: Rule) -> list[str]:
     """What a rule lacks to be tested: a problem for the pack, a warning for a user rule."""
     where = f"{rule.source}: {rule.id}"
-    return [f"{where}: no {field}" for field in ("examples", "negative_examples") if not getattr(rule, field)]
+    fields = ["examples", "negative_examples"]
+    if rule.path and rule.pattern:
+        fields += ["example_paths", "negative_example_paths"]
+    return [f"{where}: no {field}" for field in fields if not getattr(rule, field)]
+
+
+def check_paths(rule: Rule) -> list[str]:
+    """`example_paths` each matched by the rule's `path`, `negative_example_paths` none."""
+    if not rule.path:
+        return []
+    where = f"{rule.source}: {rule.id}"
+    try:
+        path = regex.compile(rule.path)
+    except regex.error as exc:
+        return [f"{where}: path: invalid regex: {exc}"]
+    problems = [
+        f"{where}: example path is not matched by `path`: {p!r}" for p in rule.example_paths if not path.search(p)
+    ]
+    problems += [
+        f"{where}: negative example path is matched by `path`: {p!r}"
+        for p in rule.negative_example_paths
+        if path.search(p)
+    ]
+    return problems
 
 
 def check_rule(rule: Rule, *, backend: str = "auto") -> list[str]:
@@ -24,6 +47,7 @@ def check_rule(rule: Rule, *, backend: str = "auto") -> list[str]:
     finding, a negative that does."""
     where = f"{rule.source}: {rule.id}"
     problems = missing_examples(rule) if rule.builtin else []
+    problems += check_paths(rule)
     if not rule.pattern:
         return problems  # a path-only rule reads no content: nothing to match its examples against
     for field, pattern in [("pattern", rule.pattern), *(("allow.regexes", a) for a in rule.allow_regexes)]:

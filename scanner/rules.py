@@ -57,6 +57,8 @@ _RULE_FIELDS = {
     "multiline",
     "context",
     "path",
+    "example_paths",
+    "negative_example_paths",
 }
 # Compiling a user pattern is bounded too: the `regex` module's timeout covers matching,
 # and a pattern this long is not a token rule but a mistake or an attack.
@@ -166,8 +168,10 @@ def parse_rule(
     allow_regexes, stopwords = _allow(table, source, rule_id, compile_regexes)
     lists = {
         name: _str_list(table.get(name), source, rule_id, name)
-        for name in ("references", "examples", "negative_examples")
+        for name in ("references", "examples", "negative_examples", "example_paths", "negative_example_paths")
     }
+    if (lists["example_paths"] or lists["negative_example_paths"]) and not path:
+        raise RuleError(source, rule_id, "example_paths", "only a rule with a `path` has example paths")
     return Rule(
         id=rule_id,
         description=description.strip(),
@@ -187,6 +191,8 @@ def parse_rule(
         references=lists["references"],
         examples=lists["examples"],
         negative_examples=lists["negative_examples"],
+        example_paths=lists["example_paths"],
+        negative_example_paths=lists["negative_example_paths"],
     )
 
 

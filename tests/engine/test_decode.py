@@ -29,7 +29,9 @@ def b64(text: str) -> str:
 
 @pytest.fixture(scope="module")
 def matcher() -> Matcher:
-    return Matcher(load_rule_pack())
+    # Rules with a `path` report only in files of their name (rules/credential-files.toml):
+    # these inputs have no path.
+    return Matcher([rule for rule in load_rule_pack() if not rule.path])
 
 
 def test_find_encoded_takes_text_and_skips_binary() -> None:
