@@ -359,8 +359,7 @@ def _reset_logging() -> None:
     root = logging.getLogger("scanner")
     for handler in list(root.handlers):
         root.removeHandler(handler)
-    root.setLevel(logging.WARNING)
-    root.propagate = False  # an embedding program's root handlers do not print our lines twice
+    root.setLevel(logging.NOTSET)  # as if never set: the root logger decides
 
 
 def _log_options(func: Callable[..., Any]) -> Callable[..., Any]:

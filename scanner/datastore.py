@@ -199,10 +199,6 @@ class Datastore:
     def close(self) -> None:
         self._db.close()
 
-    @staticmethod
-    def pack_hash(rules: Sequence[Rule]) -> str:
-        return pack_hash(rules)
-
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One transaction that takes the write lock at once (concurrent scans queue here)."""

@@ -4,17 +4,18 @@ one finding per secret and path."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from scanner.model import INLINE_ALLOW_MARKERS, Allowlist, Blob, Finding, Location, Match, Provenance, Rule
+from scanner.model import INLINE_ALLOW_MARKERS, Allowlist, Audit, Blob, Finding, Location, Match, Provenance, Rule
 
 __all__ = [
     "Suppressor",
     "build_findings",
     "collapse",
+    "triaged_as",
     "expand",
     "finding_record",
     "fingerprint",
@@ -54,19 +55,18 @@ def report_order(finding: Finding) -> tuple[str, int, int, str, str, str]:
     return (finding.file, finding.line, finding.column, finding.rule_id, finding.commit or "", finding.fingerprint)
 
 
-def location_of(finding: Finding) -> Location:
-    return Location(
-        file=finding.file,
-        line=finding.line,
-        end_line=finding.end_line,
-        column=finding.column,
-        commit=finding.commit,
-        author=finding.author,
-        email=finding.email,
-        date=finding.date,
-        blob_id=finding.blob_id,
-        order=finding.order,
-    )
+def triaged_as(
+    findings: Iterable[Finding], audit: Mapping[str, Audit], statuses: Sequence[str], new_only: bool
+) -> tuple[Finding, ...]:
+    """The findings `--status` and `--new-only` ask for (a finding the datastore does not
+    know is open and new)."""
+    default = Audit()
+
+    def wanted(finding: Finding) -> bool:
+        known = audit.get(finding.fingerprint, default)
+        return (not statuses or known.status in statuses) and (not new_only or known.new)
+
+    return tuple(f for f in findings if wanted(f))
 
 
 def group_by_secret(findings: Iterable[Finding]) -> tuple[Finding, ...]:
@@ -76,7 +76,7 @@ def group_by_secret(findings: Iterable[Finding]) -> tuple[Finding, ...]:
     for finding in sorted(findings, key=report_order):
         groups.setdefault(finding.fingerprint, []).append(finding)
     return tuple(
-        replace(members[0], locations=tuple(location_of(member) for member in members)) for members in groups.values()
+        replace(members[0], locations=tuple(member.location() for member in members)) for members in groups.values()
     )
 
 

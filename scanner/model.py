@@ -213,6 +213,26 @@ class Finding:
     def secret_sha256(self) -> str:
         return sha256_hex(self.secret)
 
+    def location(self) -> Location:
+        """This finding's own place, as a grouped finding lists it."""
+        return Location(
+            file=self.file,
+            line=self.line,
+            end_line=self.end_line,
+            column=self.column,
+            commit=self.commit,
+            author=self.author,
+            email=self.email,
+            date=self.date,
+            blob_id=self.blob_id,
+            order=self.order,
+        )
+
+    @property
+    def places(self) -> tuple[Location, ...]:
+        """Every place it was seen: its locations when grouped, else its own place."""
+        return self.locations or (self.location(),)
+
 
 @dataclass(frozen=True)
 class ScanStats:

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 from scanner import __version__
 from scanner.baseline import load_baseline
 from scanner.errors import ConfigError
-from scanner.findings import Suppressor, group_by_secret
-from scanner.model import UNCHECKED_REASONS, Audit, Finding, Skipped, Standing
+from scanner.findings import Suppressor, group_by_secret, triaged_as
+from scanner.model import UNCHECKED_REASONS, Audit, Finding, Rule, Skipped, Standing
 from scanner.report._common import escape_controls
 from scanner.rules import Config, RuleSet, build_ruleset, load_config, load_rule_pack
 from scanner.scan import Progress, ScanResult, scan
@@ -152,7 +152,7 @@ def _scan(
             config.allowlist, baseline, allowlists=config.allowlists, ignored=_gitleaks_ignored(target)
         )
         jobs = opts.jobs if opts.jobs is not None else target.default_jobs
-        pack = store.pack_hash(rules.rules) if store is not None else ""
+        pack = _pack_hash(rules.rules) if store is not None else ""
         known = store.known(pack) if store is not None else None
         _log.info("config: %s; %d rules; %d jobs", config.source or "none", len(rules.rules), jobs)
         if store is not None:
@@ -178,6 +178,12 @@ def _keep(store: Datastore | None, target: Target, started: str, pack: str, resu
     record = ScanRecord(target.scanned, target.command, started, _now(), pack, result.stats)
     scan_id = store.record(record, grouped, result.clean, standing)
     return store.audit(scan_id, (f.fingerprint for f in grouped))
+
+
+def _pack_hash(rules: Sequence[Rule]) -> str:
+    from scanner.datastore import pack_hash  # sqlite3 loads only for a scan that keeps one
+
+    return pack_hash(rules)
 
 
 def _open_datastore(opts: ScanOptions, target: Target, env: Mapping[str, str]) -> Datastore | None:
@@ -274,13 +280,7 @@ def _filtered(opts: ScanOptions, result: ScanResult, audit: Mapping[str, Audit])
     the webhooks then see just those (a finding triaged false-positive fails no build)."""
     if not opts.statuses and not opts.new_only:
         return result
-    default = Audit()
-
-    def wanted(finding: Finding) -> bool:
-        known = audit.get(finding.fingerprint, default)
-        return (not opts.statuses or known.status in opts.statuses) and (not opts.new_only or known.new)
-
-    return replace(result, findings=tuple(f for f in result.findings if wanted(f)))
+    return replace(result, findings=triaged_as(result.findings, audit, opts.statuses, opts.new_only))
 
 
 def _reported(opts: ScanOptions, result: ScanResult) -> tuple[Finding, ...]:

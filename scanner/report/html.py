@@ -58,23 +58,6 @@ def _instant(date: str) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
-def _places(finding: Finding) -> tuple[Location, ...]:
-    if finding.locations:
-        return finding.locations
-    return (
-        Location(
-            file=finding.file,
-            line=finding.line,
-            end_line=finding.end_line,
-            column=finding.column,
-            commit=finding.commit,
-            author=finding.author,
-            email=finding.email,
-            date=finding.date,
-        ),
-    )
-
-
 def _standing(places: tuple[Location, ...], audit: Audit | None) -> dict[str, Any]:
     """Where the secret stands, from the datastore when it knows, else from the locations:
     a finding with no commit was read from files as they are (present); one from history
@@ -109,7 +92,7 @@ def _standing(places: tuple[Location, ...], audit: Audit | None) -> dict[str, An
 
 def _finding_data(ctx: ReportContext, finding: Finding) -> dict[str, Any]:
     audit = ctx.audit.get(finding.fingerprint)
-    places = _places(finding)
+    places = finding.places
     record: dict[str, Any] = {
         "fingerprint": finding.fingerprint,
         "rule": _text(finding.rule_id),

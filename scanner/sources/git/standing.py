@@ -26,7 +26,7 @@ def standings(repo: Path, ref: str, findings: Sequence[Finding]) -> dict[str, St
     places: dict[str, list[Location]] = {}
     secrets: dict[str, str] = {}
     for finding in findings:
-        places.setdefault(finding.fingerprint, []).extend(finding.locations or [_place(finding)])
+        places.setdefault(finding.fingerprint, []).extend(finding.places)
         secrets[finding.fingerprint] = finding.secret
     if not places:
         return {}
@@ -74,19 +74,6 @@ class _Holds:
             except SourceError:
                 self._read[blob] = b""
         return self._secrets[fp] in self._read[blob]
-
-
-def _place(finding: Finding) -> Location:
-    return Location(
-        finding.file,
-        finding.line,
-        finding.end_line,
-        finding.column,
-        finding.commit,
-        date=finding.date,
-        blob_id=finding.blob_id,
-        order=finding.order,
-    )
 
 
 def _tree(repo: Path, ref: str) -> dict[str, str]:
