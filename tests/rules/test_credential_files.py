@@ -96,7 +96,7 @@ def _cases() -> list[Case]:
                 indent=2,
             )
             + "\n",
-            {4: s["docker"], 7: WORD, 10: _b64("ops:" + WORD2).rstrip("=")},
+            {4: s["docker"], 7: WORD, 10: WORD2},
             "credential-files.docker-auth",
         ),
         (
