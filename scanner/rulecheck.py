@@ -16,8 +16,9 @@ __all__ = ["check_rules", "check_rule", "check_paths", "missing_examples"]
 def missing_examples(rule: Rule) -> list[str]:
     """What a rule lacks to be tested: a problem for the pack, a warning for a user rule."""
     where = f"{rule.source}: {rule.id}"
-    fields = ["examples", "negative_examples"]
-    if rule.path and rule.pattern:
+    # A path-only rule reads no content: the paths are its examples.
+    fields = ["examples", "negative_examples"] if rule.pattern else []
+    if rule.path:
         fields += ["example_paths", "negative_example_paths"]
     return [f"{where}: no {field}" for field in fields if not getattr(rule, field)]
 

@@ -163,7 +163,7 @@ def parse_rule(
     if not isinstance(description, str) or not description.strip():
         raise RuleError(source, rule_id, "description", "missing or not a string")
     path = _path(table, source, rule_id)
-    path_only = bool(path) and user and table.get("pattern") is None and table.get("context") is None
+    path_only = bool(path) and table.get("pattern") is None and table.get("context") is None
     pattern, keywords = ("", ()) if path_only else _pattern_and_keywords(table, source, rule_id, user, compile_regexes)
     allow_regexes, stopwords = _allow(table, source, rule_id, compile_regexes)
     lists = {

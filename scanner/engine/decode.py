@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import binascii
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import regex
 
@@ -206,6 +206,18 @@ def _at_run(data: bytes, run: EncodedRun, found: Match, blob_id: str, line_text:
     )
 
 
+def _by_position(
+    run: EncodedRun, inside: Sequence[Match], found: Sequence[Match], takes: Callable[[str, str], bool]
+) -> list[Match]:
+    """The run's decoded text as the secret of each positional rule that matched the run
+    and finds nothing in its decoded line (single-line text only)."""
+    text = run.text.strip()
+    if "\n" in text:
+        return []
+    found_by = {m.rule_id for m in found}
+    return [replace(m, secret=text) for m in inside if m.rule_id not in found_by and takes(m.rule_id, text)]
+
+
 def scan_encoded(
     data: bytes,
     blob_id: str,
@@ -215,6 +227,7 @@ def scan_encoded(
     spans: Sequence[tuple[int, int]] | None = None,
     line_text: Callable[[int, int], str] | None = None,
     on_capped: Callable[[int], None] | None = None,
+    by_position: Callable[[str, str], bool] | None = None,
 ) -> list[Match]:
     """`matches` of the ordinary pass, plus what the decoded runs hold.
 
@@ -223,7 +236,10 @@ def scan_encoded(
     decodes to text is replaced by what the decoded text yields (nothing, if it is a
     placeholder). `line_text` gives the text kept with a match at a span (default: its
     line, bounded as in scanner.engine.lines). `on_capped` hears how many runs were left
-    encoded because their line held more than MAX_RUNS_PER_LINE.
+    encoded because their line held more than MAX_RUNS_PER_LINE. `by_position(rule_id,
+    text)`: the rule reads a value by its position (a rule with a `path`, such as a
+    Kubernetes Secret's `data:` map) and takes `text` (its checks pass): when its match
+    of the run finds nothing in the decoded line, the decoded text itself is its secret.
     """
     text_at = line_text if line_text is not None else lambda start, end: bounded_line(data, start, end)
     kept = list(matches)
@@ -242,6 +258,8 @@ def scan_encoded(
         inside = [m for m in overlapping if m.start >= run.start and m.end <= run.end]
         if inside:
             kept = [m for m in kept if m not in inside]
+            if by_position is not None:
+                found += _by_position(run, inside, found, by_position)
         seen = {(m.rule_id, m.secret) for m in decoded}
         for match in found:
             if (match.rule_id, match.secret) not in seen:

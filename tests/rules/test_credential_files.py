@@ -37,7 +37,8 @@ Case = tuple[str, str, dict[int, str], str]
 
 
 def _cases() -> list[Case]:
-    s = {name: _secret(name) for name in ("pg", "netrc", "git", "npm", "yarn", "docker", "s3", "fz", "sftp", "tf")}
+    names = ("pg", "netrc", "git", "npm", "yarn", "docker", "s3", "fz", "sftp", "tf", "k8s", "k8s2", "cm")
+    s = {name: _secret(name) for name in (*names, "rails", "ansible", "ini", "sh", "django")}
     salt = _secret("salt", 40) + "<{|}>..."
     htpasswd_apr1 = "$apr1$" + _secret("apr-salt", 8) + "$" + _secret("apr-hash", 22)
     bcrypt = "$2y$05$" + _secret("bcrypt", 53)
@@ -60,6 +61,15 @@ def _cases() -> list[Case]:
             "_netrc",
             f"machine a.acme.io login ops password {WORD2}\\\nmachine b.acme.io\n",
             {1: WORD2},
+            "credential-files.netrc",
+        ),
+        (
+            ".netrc",
+            # `default`; value on the line after its token; a `\` before the newline ends
+            # the value; `\ ` escapes a space; a comment line is not an entry.
+            f"machine a.acme.io login ops password {s['netrc']}\\\nmachine b.acme.io login ci password\n"
+            f"  {WORD}\n# machine c.acme.io login x password {WORD2}\ndefault login anonymous password pa\\ {WORD2}\n",
+            {1: s["netrc"], 3: WORD, 5: f"pa\\ {WORD2}"},
             "credential-files.netrc",
         ),
         (
@@ -158,6 +168,51 @@ def _cases() -> list[Case]:
             "credential-files.htpasswd",
         ),
         (
+            "k8s/db-secret.yaml",
+            # hand-written order (kind first), kubectl order (data first, kind after), a
+            # ConfigMap (not a Secret), stringData; usernames and ports are not reported.
+            f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ntype: Opaque\ndata:\n"
+            f"  username: {_b64('app')}\n  password: {_b64(s['k8s'])}\n  weak: {_b64(WORD)}\n---\n"
+            f"apiVersion: v1\ndata:\n  api-token: {_b64(WORD2)}\nkind: Secret\n---\n"
+            f"kind: ConfigMap\ndata:\n  x: {_b64(s['cm'])}\n---\n"
+            f"kind: Secret\nstringData:\n  port: '5432'\n  smtp-pass: {s['k8s2']}\n  tmpl: ${{SMTP}}\n",
+            {8: s["k8s"], 9: WORD, 13: WORD2, 23: s["k8s2"]},
+            "credential-files.kubernetes-secret",
+        ),
+        (
+            "config/secrets.yml",
+            f"development:\n  secret_key_base: {s['rails']}\nproduction:\n"
+            "  secret_key_base: <%= ENV['SECRET_KEY_BASE'] %>\n",
+            {2: s["rails"]},
+            "credential-files.rails-secrets",
+        ),
+        (
+            "inventories/prod/group_vars/all.yml",
+            f"ansible_user: deploy\nansible_password: {WORD}\nansible_become_password: '{{{{ vault_become }}}}'\n"
+            f"vault_db_password: {s['ansible']}\nvault_addr: https://vault.acme.io\n",
+            {2: WORD, 4: s["ansible"]},
+            "credential-files.ansible-vars",
+        ),
+        (
+            "inventory/hosts.ini",
+            f'[web]\nweb1 ansible_host=10.0.0.5 ansible_ssh_pass={WORD2}\n[all:vars]\nansible_become_pass="{s["ini"]}"\n',
+            {2: WORD2, 4: s["ini"]},
+            "credential-files.ansible-vars",
+        ),
+        (
+            ".bashrc",
+            f"alias ll='ls -l'\nexport DB_PASSWORD={WORD}\nexport GITHUB_TOKEN=\"{s['sh']}\"\n"
+            "export X_TOKEN=$(pass show x)\nexport HISTSIZE=1000\n",
+            {2: WORD, 3: s["sh"]},
+            "credential-files.shell-profile",
+        ),
+        (
+            "mysite/settings.py",
+            f"import os\nSECRET_KEY = '{s['django']}'\nDEBUG = False\n",
+            {2: s["django"]},
+            "credential-files.django-settings",
+        ),
+        (
             ".esmtprc",
             f"hostname = smtp.acme.io:587\nusername = ops\npassword = {WORD}\n",
             {3: WORD},
@@ -190,6 +245,9 @@ def test_credential_file_reports_each_planted_value(
     assert {(f["line"], f["secret"]) for f in ours} == set(planted.items())
     if rule:
         assert {f["rule"] for f in ours} == {rule}
+    # One finding per secret: no other rule reports a planted line again (issue 15).
+    others = [f for f in _scan(cli, tmp_path) if not f["rule"].startswith("credential-files.")]
+    assert not [f for f in others if f["line"] in planted], others
 
 
 @pytest.mark.parametrize("name,text,planted,rule", CASES, ids=[case[0] for case in CASES])
@@ -241,3 +299,23 @@ def test_example_paths_need_a_path() -> None:
     }
     with pytest.raises(RuleError, match="example_paths"):
         parse_rule(table, source="acme.toml", provider="acme")
+
+
+def test_rails_master_key_is_reported_by_its_path(cli: Callable[..., Result], tmp_path: Path) -> None:
+    (tmp_path / "config" / "credentials").mkdir(parents=True)
+    (tmp_path / "config" / "master.key").write_text(_secret("master", 32, "0123456789abcdef"))
+    (tmp_path / "config" / "credentials" / "production.key").write_text(_secret("prod", 32, "0123456789abcdef"))
+    (tmp_path / "config" / "master.key.example").write_text("0" * 32)
+    found = {(f["rule"], f["file"]) for f in _scan(cli, tmp_path)}
+    assert found == {
+        ("credential-files.rails-master-key", "config/master.key"),
+        ("credential-files.rails-master-key", "config/credentials/production.key"),
+    }
+
+
+def test_unpadded_docker_auth_is_reported_decoded(cli: Callable[..., Result], tmp_path: Path) -> None:
+    secret = _secret("unpadded", 17)
+    auth = _b64("robot:" + secret)
+    assert auth.endswith("="), "the test needs a value that pads"
+    (tmp_path / ".dockercfg").write_text(json.dumps({"r.acme.io": {"auth": auth.rstrip("="), "email": "x@acme.io"}}))
+    assert [(f["rule"], f["secret"]) for f in _scan(cli, tmp_path)] == [("credential-files.docker-auth", secret)]
