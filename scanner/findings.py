@@ -304,15 +304,17 @@ def build_findings(
     blob: Blob, matches: Sequence[Match], rules: dict[str, Rule], suppressor: Suppressor
 ) -> tuple[list[Finding], int, set[str], list[Finding]]:
     """One finding per match and path the blob was seen at (a rule with a `path`: the
-    paths it matches); returns (findings, suppressed, baselined, held): `baselined` the
-    fingerprints the baseline dropped (a baseline entry counts once, however many blobs
-    hold it), `held` the findings a gitleaks allowlist or fingerprint dropped, for `settle`."""
+    paths it matches; a secret it shares with another rule there: see `_taken`); returns
+    (findings, suppressed, baselined, held): `baselined` the fingerprints the baseline
+    dropped (a baseline entry counts once, however many blobs hold it), `held` the
+    findings a gitleaks allowlist or fingerprint dropped, for `settle`."""
     findings: list[Finding] = []
     held: list[Finding] = []
     suppressed = 0
     baselined: set[str] = set()
-    provenance: Iterable[Provenance] = blob.provenance or (Provenance(path=""),)
-    for match in matches:
+    provenance: Sequence[Provenance] = blob.provenance or (Provenance(path=""),)
+    taken = _taken(matches, rules, suppressor, [place.path for place in provenance])
+    for index, match in enumerate(matches):
         if suppressor.secret_allowed(match.secret, match.line_text):
             suppressed += 1
             continue
@@ -322,7 +324,7 @@ def build_findings(
             continue
         rule = rules[match.rule_id]
         for place in provenance:
-            if not suppressor.applies(rule, place.path):
+            if (index, place.path) in taken or not suppressor.applies(rule, place.path):
                 continue
             if suppressor.path_allowed(place.path):
                 suppressed += 1
@@ -333,6 +335,32 @@ def build_findings(
             else:
                 findings.append(finding)
     return findings, suppressed, baselined, held
+
+
+def _taken(
+    matches: Sequence[Match], rules: Mapping[str, Rule], suppressor: Suppressor, paths: Sequence[str]
+) -> set[tuple[int, str]]:
+    """(match index, path): where a rule with a `path` and a rule without one found the same
+    secret (overlapping spans), one of them reports it there, the other is taken. The path
+    rule takes it from a fallback rule (priority below 0: `generic.*`, connection strings),
+    which found the value by a name alone where the file's syntax places a credential; a
+    provider's rule (priority 0 or more) takes it from the path rule: it names the token.
+    Decided before any suppression, so baselining the one finding does not bring up the other."""
+    scoped = [i for i, match in enumerate(matches) if rules[match.rule_id].path]
+    if not scoped:
+        return set()
+    taken: set[tuple[int, str]] = set()
+    for path in dict.fromkeys(paths):
+        for i in scoped:
+            mine = matches[i]
+            if not suppressor.applies(rules[mine.rule_id], path):
+                continue
+            for j, other in enumerate(matches):
+                rule = rules[other.rule_id]
+                if rule.path or other.start >= mine.end or other.end <= mine.start:
+                    continue
+                taken.add((j, path) if rule.priority < 0 else (i, path))
+    return taken
 
 
 def path_findings(

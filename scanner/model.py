@@ -153,6 +153,10 @@ class Rule:
     # A regex on the path: the rule reports only where the blob was seen at a matching path;
     # with no pattern ("path-only") it reports every such path itself.
     path: str = ""
+    # Paths `path` must match / must not match (`rules check`; examples are lines, these
+    # are where such lines are reported).
+    example_paths: tuple[str, ...] = ()
+    negative_example_paths: tuple[str, ...] = ()
     # Checked per place (they may name paths and commits), after the per-rule `allow`.
     allowlists: tuple[Allowlist, ...] = ()
     tags: tuple[str, ...] = ()

@@ -10,7 +10,7 @@ from scanner.engine.matcher import Matcher
 from scanner.model import Match, Rule, confidence_at_least
 from scanner.patterns import compile_pattern
 
-__all__ = ["ONE_LINE_LIMIT", "ONE_LINE_KEPT", "check_rules", "check_rule", "layout_problems", "missing_examples"]
+__all__ = ["ONE_LINE_LIMIT", "ONE_LINE_KEPT", "check_paths", "check_rules", "check_rule", "layout_problems", "missing_examples"]
 
 # A pack pattern longer than this is written verbose: `(?x)`, over lines, with comments
 # (docs/rule-format.md, "Long patterns: verbose, and fragments").
@@ -35,7 +35,31 @@ ONE_LINE_KEPT = frozenset(
 def missing_examples(rule: Rule) -> list[str]:
     """What a rule lacks to be tested: a problem for the pack, a warning for a user rule."""
     where = f"{rule.source}: {rule.id}"
-    return [f"{where}: no {field}" for field in ("examples", "negative_examples") if not getattr(rule, field)]
+    # A path-only rule reads no content: the paths are its examples.
+    fields = ["examples", "negative_examples"] if rule.pattern else []
+    if rule.path:
+        fields += ["example_paths", "negative_example_paths"]
+    return [f"{where}: no {field}" for field in fields if not getattr(rule, field)]
+
+
+def check_paths(rule: Rule) -> list[str]:
+    """`example_paths` each matched by the rule's `path`, `negative_example_paths` none."""
+    if not rule.path:
+        return []
+    where = f"{rule.source}: {rule.id}"
+    try:
+        path = regex.compile(rule.path)
+    except regex.error as exc:
+        return [f"{where}: path: invalid regex: {exc}"]
+    problems = [
+        f"{where}: example path is not matched by `path`: {p!r}" for p in rule.example_paths if not path.search(p)
+    ]
+    problems += [
+        f"{where}: negative example path is matched by `path`: {p!r}"
+        for p in rule.negative_example_paths
+        if path.search(p)
+    ]
+    return problems
 
 
 def layout_problems(rule: Rule) -> list[str]:
@@ -63,6 +87,7 @@ def check_rule(rule: Rule, *, backend: str = "auto") -> list[str]:
     example that gives no finding, a negative that does."""
     where = f"{rule.source}: {rule.id}"
     problems = [*missing_examples(rule), *layout_problems(rule)] if rule.builtin else []
+    problems += check_paths(rule)
     if not rule.pattern:
         return problems  # a path-only rule reads no content: nothing to match its examples against
     for field, pattern in [("pattern", rule.pattern), *(("allow.regexes", a) for a in rule.allow_regexes)]:

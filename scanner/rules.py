@@ -65,6 +65,8 @@ _RULE_FIELDS = {
     "context",
     "path",
     "confidence",
+    "example_paths",
+    "negative_example_paths",
 }
 # Compiling a user pattern is bounded too: the `regex` module's timeout covers matching,
 # and a pattern this long is not a token rule but a mistake or an attack.
@@ -175,15 +177,17 @@ def parse_rule(
     if not isinstance(description, str) or not description.strip():
         raise RuleError(source, rule_id, "description", "missing or not a string")
     path = _path(table, source, rule_id)
-    path_only = bool(path) and user and table.get("pattern") is None and table.get("context") is None
+    path_only = bool(path) and table.get("pattern") is None and table.get("context") is None
     pattern, keywords = (
         ("", ()) if path_only else _pattern_and_keywords(table, source, rule_id, user, compile_regexes, fragments)
     )
     allow_regexes, stopwords = _allow(table, source, rule_id, compile_regexes)
     lists = {
         name: _str_list(table.get(name), source, rule_id, name)
-        for name in ("references", "examples", "negative_examples")
+        for name in ("references", "examples", "negative_examples", "example_paths", "negative_example_paths")
     }
+    if (lists["example_paths"] or lists["negative_example_paths"]) and not path:
+        raise RuleError(source, rule_id, "example_paths", "only a rule with a `path` has example paths")
     return Rule(
         id=rule_id,
         description=description.strip(),
@@ -206,6 +210,8 @@ def parse_rule(
         written_pattern=table["pattern"] if table.get("context") is None and pattern else "",
         context=table.get("context") is not None,
         confidence=_confidence(table, source, rule_id),
+        example_paths=lists["example_paths"],
+        negative_example_paths=lists["negative_example_paths"],
     )
 
 

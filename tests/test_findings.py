@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from scanner.findings import collapse, finding_record, fingerprint, redact
-from scanner.model import Finding
-from tests.helpers import github_token
+from scanner.findings import Suppressor, build_findings, collapse, finding_record, fingerprint, redact
+from scanner.model import Allowlist, Blob, Finding, Match, Provenance, Rule
+from tests.helpers import github_token, random_chars
 
 
 def _finding(secret: str, **kw: object) -> Finding:
@@ -54,3 +54,46 @@ def test_collapse_falls_back_to_dates_then_place_without_history_order() -> None
     assert collapse([new, old])[0].commit == "b" * 40
     plain = [_finding(token, line=9), _finding(token, line=2)]
     assert [f.line for f in collapse(plain)] == [2]
+
+
+def _match(rule_id: str, secret: str, start: int, end: int) -> Match:
+    return Match(rule_id, "b1", start, end, secret, 1, 1, start + 1, 3.0, line_text="x")
+
+
+def _by_place(matches: list[Match], rules: list[Rule], *paths: str, baseline: frozenset[str] = frozenset()) -> set:
+    blob = Blob("b1", b"", tuple(Provenance(path=path) for path in paths))
+    suppressor = Suppressor(Allowlist(), baseline)
+    built, *_ = build_findings(blob, matches, {rule.id: rule for rule in rules}, suppressor)
+    return {(f.file, f.rule_id) for f in built}
+
+
+_PGPASS = Rule("credential-files.pgpass", "d", "credential-files", "p", path=r"(?:^|/)\.pgpass$", priority=0)
+_GENERIC = Rule("generic.password", "d", "generic", "p", priority=-10)
+_PROVIDER = Rule("github.classic-pat", "d", "github", "p")
+
+
+def test_a_path_rule_takes_a_shared_secret_from_a_generic_rule_where_it_reports() -> None:
+    """One finding per secret at a `.pgpass`: the path rule's; elsewhere the generic one."""
+    secret = random_chars("shared", 16)
+    matches = [_match(_PGPASS.id, secret, 20, 36), _match(_GENERIC.id, secret, 20, 36)]
+    assert _by_place(matches, [_PGPASS, _GENERIC], ".pgpass", "notes.txt") == {
+        (".pgpass", _PGPASS.id),
+        ("notes.txt", _GENERIC.id),
+    }
+    # Baselining the path rule's finding does not bring up the generic one.
+    print_ = fingerprint(_PGPASS.id, secret)
+    assert _by_place(matches, [_PGPASS, _GENERIC], ".pgpass", baseline=frozenset({print_})) == set()
+
+
+def test_a_provider_rule_takes_a_shared_secret_from_a_path_rule() -> None:
+    token = github_token("shared")
+    other = random_chars("other", 12)
+    matches = [
+        _match(_PGPASS.id, token, 20, 60),
+        _match(_PROVIDER.id, token, 20, 60),
+        _match(_GENERIC.id, other, 70, 82),
+    ]
+    assert _by_place(matches, [_PGPASS, _GENERIC, _PROVIDER], ".pgpass") == {
+        (".pgpass", _PROVIDER.id),
+        (".pgpass", _GENERIC.id),
+    }

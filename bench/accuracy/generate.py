@@ -3,7 +3,8 @@
     python bench/accuracy/generate.py OUT_DIR [--seed N] [--files N]
 
 Writes files in many syntaxes under OUT_DIR and `OUT_DIR/../<name>.labels.json` (outside the
-scanned tree): every planted secret (`kind` "provider" with its rule id, or "generic") and
+scanned tree): every planted secret (`kind` "provider" with its rule id, "generic", or
+"credfile": a value in a credential file of bench/accuracy/credfiles.py) and
 every decoy (`kind` "decoy": hashes, UUIDs, integrity values, public keys, placeholders,
 templates, references, fixtures, commit SHAs, base64 images, minified code), with file and
 line range. Provider tokens are derived from each rule's own examples: the structure and
@@ -34,7 +35,12 @@ from scanner.engine.matcher import Matcher  # noqa: E402
 from scanner.model import Rule  # noqa: E402
 from scanner.rules import load_rule_pack  # noqa: E402
 
-CONTEXT_PROVIDERS = {"generic", "connection-string"}
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import credfiles  # noqa: E402
+
+# Rules found by context, not by a token's own shape: not planted as provider tokens.
+# credential-files rules report only in files of their name: bench/accuracy/credfiles.py.
+CONTEXT_PROVIDERS = {"generic", "connection-string", "credential-files"}
 
 
 @dataclass
@@ -42,8 +48,8 @@ class Label:
     file: str
     line: int
     end_line: int
-    kind: str  # provider | generic | decoy
-    category: str  # rule id for provider, shape for generic, decoy kind
+    kind: str  # provider | generic | credfile | decoy
+    category: str  # rule id for provider, shape for generic and credfile, decoy kind
     secret: str = ""
 
 
@@ -1228,9 +1234,15 @@ def build(out: Path, seed: int, files: int) -> list[Label]:
         return rule.id, line, token
 
     index = 0
+    credential_files = 0
     while index < files or queue:
         index += 1
         special = rng.random()
+        if special < 0.15:
+            stem = _credential_file(out, index, credential_files, rng, labels)
+            used_paths.add(stem)
+            credential_files += 1
+            continue
         header: list[str] = []
         footer: list[str] = []
         plants: list[Plant] = []
@@ -1300,6 +1312,21 @@ def build(out: Path, seed: int, files: int) -> list[Label]:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text("\n".join(body) + "\n", encoding="utf-8")
     return labels
+
+
+def _credential_file(out: Path, index: int, count: int, rng: random.Random, labels: list[Label]) -> str:
+    """One file of bench/accuracy/credfiles.py under its real name, its lines labelled."""
+    path, lines = credfiles.credential_file(count, rng)
+    stem = f"r{index:04d}/{path}"
+    for number, line in enumerate(lines, 1):
+        if line.kind:
+            labels.append(Label(stem, number, number + line.span - 1, line.kind, line.category, line.secret))
+    target = out / stem
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # A Rails key file holds the key and nothing else (no newline), as `rails` writes it.
+    ending = "" if path.endswith(".key") else "\n"
+    target.write_text("\n".join(line.text for line in lines) + ending, encoding="utf-8")
+    return stem
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,8 +4,9 @@
 
 Without `--corpus`, a corpus is generated (bench/accuracy/generate.py) in a temporary
 directory. A finding is true when it overlaps a planted secret (same file, overlapping
-lines); a finding on a decoy or on nothing is a false positive. Prints, per tool:
-provider-token recall, generic-credential recall, precision.
+lines); a finding on a decoy or on nothing is a false positive. Prints, per tool: recall
+and precision per class (provider tokens, generic credentials, credential files) and
+overall precision.
 """
 
 from __future__ import annotations
@@ -35,17 +36,43 @@ class Hit:
     rule: str
 
 
+CLASSES = ("provider", "generic", "credfile")
+CLASS_NAMES = {"provider": "provider", "generic": "generic", "credfile": "credential files"}
+# detect-secrets plugins that find a value by its context, not a provider's token shape.
+DETECT_SECRETS_GENERIC = {
+    "Secret Keyword",
+    "Base64 High Entropy String",
+    "Hex High Entropy String",
+    "Basic Auth Credentials",
+    "Private Key",
+    "JSON Web Token",
+}
+
+
 @dataclass(frozen=True)
 class Score:
+    """Recall per class of planted value; precision per class of finding (a true finding
+    takes the class of what it found; a false one, `credfile` in a credential file, else
+    the class of the rule that reported it) and overall."""
+
     tool: str
-    provider_recall: float
-    generic_recall: float
-    precision: float
+    recall: dict[str, float]
+    precision: dict[str, float]
+    overall_precision: float
     findings: int
     false_positives: int
     seconds: float
     missed: tuple[dict, ...]
     wrong: tuple[tuple[Hit, str], ...]
+
+
+def rule_class(rule: str) -> str:
+    """The class of a rule id (keysweep) or a plugin name (detect-secrets)."""
+    if rule.startswith("credential-files."):
+        return "credfile"
+    if rule.startswith(("generic.", "connection-string.")) or rule in DETECT_SECRETS_GENERIC:
+        return "generic"
+    return "provider"
 
 
 def run_keysweep(corpus: Path) -> list[Hit]:
@@ -69,7 +96,12 @@ def run_keysweep(corpus: Path) -> list[Hit]:
     )
     if out.returncode not in (0, 1):
         raise SystemExit(f"keysweep failed ({out.returncode}): {out.stderr.strip()}")
-    return [Hit(f["file"], f["line"], f["end_line"], f["rule_id"]) for f in json.loads(out.stdout or "[]")]
+    # A finding is grouped by secret: one hit per place it was seen.
+    return [
+        Hit(place["file"], place["line"], place["end_line"], f["rule_id"])
+        for f in json.loads(out.stdout or "[]")
+        for place in f.get("locations") or [f]
+    ]
 
 
 def run_detect_secrets(corpus: Path) -> list[Hit]:
@@ -89,28 +121,41 @@ def score(tool: str, hits: list[Hit], labels: list[dict], seconds: float) -> Sco
     by_file: dict[str, list[dict]] = defaultdict(list)
     for label in labels:
         by_file[label["file"]].append(label)
+    credential_files = {lab["file"] for lab in labels if lab["kind"] == "credfile"}
     found: set[int] = set()
     wrong: list[tuple[Hit, str]] = []
-    true = 0
+    true: Counter[str] = Counter()
+    false: Counter[str] = Counter()
     for hit in hits:
         overlapping = [
             lab for lab in by_file.get(hit.file, ()) if lab["line"] <= hit.end_line and hit.line <= lab["end_line"]
         ]
         planted = [lab for lab in overlapping if lab["kind"] != "decoy"]
         if planted:
-            true += 1
+            true[planted[0]["kind"]] += 1
             found.update(id(lab) for lab in planted)
         else:
+            false["credfile" if hit.file in credential_files else rule_class(hit.rule)] += 1
             wrong.append((hit, overlapping[0]["category"] if overlapping else "-"))
 
     def recall(kind: str) -> float:
         wanted = [lab for lab in labels if lab["kind"] == kind]
         return sum(id(lab) in found for lab in wanted) / len(wanted) if wanted else 1.0
 
+    def precision(kind: str) -> float:
+        return true[kind] / (true[kind] + false[kind]) if true[kind] + false[kind] else 1.0
+
     missed = tuple(lab for lab in labels if lab["kind"] != "decoy" and id(lab) not in found)
-    precision = true / len(hits) if hits else 1.0
     return Score(
-        tool, recall("provider"), recall("generic"), precision, len(hits), len(wrong), seconds, missed, tuple(wrong)
+        tool,
+        {kind: recall(kind) for kind in CLASSES},
+        {kind: precision(kind) for kind in CLASSES},
+        sum(true.values()) / len(hits) if hits else 1.0,
+        len(hits),
+        len(wrong),
+        seconds,
+        missed,
+        tuple(wrong),
     )
 
 
@@ -118,14 +163,17 @@ def report(scores: list[Score], labels: list[dict], verbose: bool) -> None:
     kinds = Counter(lab["kind"] for lab in labels)
     print(
         f"corpus: {kinds['provider']} provider tokens, {kinds['generic']} generic credentials, "
-        f"{kinds['decoy']} decoys, {len({lab['file'] for lab in labels})} files"
+        f"{kinds['credfile']} in credential files, {kinds['decoy']} decoys, "
+        f"{len({lab['file'] for lab in labels})} files"
     )
-    print(
-        f"{'tool':<16}{'provider recall':>17}{'generic recall':>16}{'precision':>11}{'findings':>10}{'FP':>6}{'time':>8}"
-    )
+    print(f"{'':16}{'recall':>30}{'precision':>32}")
+    columns = "".join(f"{CLASS_NAMES[kind][:10]:>11}" for kind in CLASSES)
+    print(f"{'tool':<16}{columns}{columns}{'overall':>9}{'findings':>10}{'FP':>6}{'time':>8}")
     for s in scores:
+        recalls = "".join(f"{s.recall[kind]:>11.3f}" for kind in CLASSES)
+        precisions = "".join(f"{s.precision[kind]:>11.3f}" for kind in CLASSES)
         print(
-            f"{s.tool:<16}{s.provider_recall:>17.3f}{s.generic_recall:>16.3f}{s.precision:>11.3f}"
+            f"{s.tool:<16}{recalls}{precisions}{s.overall_precision:>9.3f}"
             f"{s.findings:>10}{s.false_positives:>6}{s.seconds:>7.1f}s"
         )
     if not verbose:

@@ -67,7 +67,7 @@ Predicate = Callable[[str, str], bool]
 
 _PLACEHOLDER_WORDS = _Lazy(
     r"(?i)(?:your[_\-. ]?|my[_\-](?:api|secret|token|key|pass)|(?-i:my(?:Api|Secret|Token|Key|Pass))|insert|replace|enter[_\-]|"
-    r"placeholder|changeme|change[_\-]me|redacted|dummy|sample|example|fake|mock|"
+    r"placeholder|changeme|change[_\-]me|redacted|dummy|sample|example|fake|mock|[_\-]here$|"
     r"<[^>]*>|\bnull\b|\bnone\b|\btodo\b|\*{3}|\.{3}|…)"
 )
 # `xxx` as a placeholder is a run, not three letters: `xxxx…`, `XXXX-XXXX`, `xxx_xxx`. A
@@ -342,8 +342,9 @@ def is_literal(secret: str, line: str) -> bool:
 
 
 def is_encrypted(secret: str, line: str) -> bool:
-    """SOPS `ENC[…]`, Vault transit `vault:v1:…`, Ansible vault: ciphertext meant to be committed."""
-    return bool(_ENCRYPTED.match(secret))
+    """SOPS `ENC[…]`, Vault transit `vault:v1:…`, Ansible vault: ciphertext meant to be committed;
+    a FileZilla password under a master password (`<Pass encoding="crypt" …>`)."""
+    return bool(_ENCRYPTED.match(secret)) or 'encoding="crypt"' in line
 
 
 def _normalized(text: str) -> str:

@@ -476,6 +476,8 @@ class LineFinder:
             if spans and end <= spans[-1][1]:
                 continue
             start = data.rfind(b"\n", 0, end - 1) + 1 if end else 0
+            if spans and start <= spans[-1][1]:
+                continue  # a match that ended past its line's newline: that line again
             stop = data.find(b"\n", end - 1 if end else 0)
             spans.append((start, len(data) if stop < 0 else stop))
         return spans

@@ -78,7 +78,8 @@ class Matcher:
     """Compiled rules plus one prefilter: `scan(data)` -> confirmed, deduplicated matches."""
 
     def __init__(self, rules: Sequence[Rule], *, backend: str = "auto") -> None:
-        self.rules = tuple(rules)
+        # A path-only rule reads no content (scanner.findings.path_findings reports it).
+        self.rules = tuple(rule for rule in rules if rule.pattern)
         # Compiled on first need: a pre-commit scan confirms a handful of rules, not hundreds.
         self._compiled: list[_Compiled | None] = [None] * len(self.rules)
         self._rule_keywords = [rule_keywords(rule) for rule in self.rules]
@@ -95,6 +96,9 @@ class Matcher:
         # Rules that report only at some paths: each path's rules settle a shared secret
         # among themselves, so a rule for `*.tf` cannot take a secret from one for any file.
         self._scopes = {rule.id: rule.path for rule in self.rules if rule.path}
+        # Rules with a `path` read a value by its position: a base64 value they match is
+        # theirs decoded (scanner.engine.decode.scan_encoded's `by_position`).
+        self._positional = {rule.id: i for i, rule in enumerate(self.rules) if rule.path}
         self.warnings: list[str] = []
         # What was left unchecked, as (reason, detail): a rule's budget spent (or the rule
         # switched off), base64 values past a line's cap. The caller counts and reports them.
@@ -170,6 +174,7 @@ class Matcher:
                 self._run_lines.spans(data) if self._run_lines is not None else None,
                 texts.text,
                 self._on_capped,
+                self._takes_decoded if self._positional else None,
             )
         return matches
 
@@ -290,6 +295,14 @@ class Matcher:
                 if timed_out:
                     break
         return found
+
+    def _takes_decoded(self, rule_id: str, text: str) -> bool:
+        """The rule's checks (allow, entropy, validator, filters) pass on decoded `text`."""
+        index = self._positional.get(rule_id)
+        if index is None:
+            return False
+        raw = text.encode("utf-8")
+        return self._verdict(index, raw, 0, len(raw)) is None
 
     def _on_capped(self, count: int) -> None:
         self.unchecked.append(("decode-cap", f"base64 values past {MAX_RUNS_PER_LINE} on a line not decoded"))

@@ -13,6 +13,7 @@ import pytest
 
 from scanner.engine import decode
 from scanner.engine.matcher import Matcher
+from scanner.engine.prefilter import LineFinder, available_backends
 from scanner.rules import load_rule_pack
 
 RNG = random.Random(11)
@@ -29,7 +30,9 @@ def b64(text: str) -> str:
 
 @pytest.fixture(scope="module")
 def matcher() -> Matcher:
-    return Matcher(load_rule_pack())
+    # Rules with a `path` report only in files of their name (rules/credential-files.toml):
+    # these inputs have no path.
+    return Matcher([rule for rule in load_rule_pack() if not rule.path])
 
 
 def test_find_encoded_takes_text_and_skips_binary() -> None:
@@ -137,3 +140,42 @@ def test_a_token_whose_first_part_decodes_is_still_reported(matcher: Matcher) ->
     header = part(b'{"alg":"HS256","typ":"JWT"}')
     jwt = f"{header}.{part(json.dumps({'sub': RNG.randrange(10**6), 'n': RNG.random()}).encode())}.{part(RNG.randbytes(32))}"
     assert [m.secret for m in matcher.scan(f"  session_token: {jwt}\n".encode())] == [jwt]
+
+
+def _unpadded(prefix: str) -> tuple[str, str]:
+    """A password and base64 of prefix + password without its padding (one that pads, so
+    the test means something)."""
+    secret = password()
+    if len((prefix + secret).encode()) % 3 == 0:
+        secret += "!"
+    return secret, b64(prefix + secret).rstrip("=")
+
+
+def test_unpadded_base64_is_decoded_in_docker_and_npm_auth_fields(matcher: Matcher) -> None:
+    """Hand-made docker configs and `.npmrc` files drop the padding: those fields are
+    decoded without it, and the password is reported, not the encoded run."""
+    for template in ('{{"auths": {{"r.acme.io": {{"auth": "{}"}}}}}}', "_auth={}", '//npm.acme.io/:_password="{}"'):
+        secret, run = _unpadded("" if "_password" in template else "ci:")
+        data = (template.format(run) + "\n").encode()
+        runs = decode.find_encoded(data).runs
+        assert len(runs) == 1 and runs[0].text.endswith(secret), template
+        if "_password" not in template:
+            assert secret in {m.secret for m in matcher.scan(data)}, template
+
+
+def test_unpadded_base64_elsewhere_is_left_as_it_is() -> None:
+    """Anywhere else an unpadded run is more often a word (`= CloseMatch`) than base64."""
+    run = _unpadded("ci:")[1]
+    for line in (f"password: {run}", f'"token": "{run}"', f"auth = {run}", f"x_auth_={run}"):
+        assert decode.find_encoded(line.encode()).runs == (), line
+
+
+@pytest.mark.skipif("hyperscan" not in available_backends(), reason="Hyperscan not installed")
+def test_line_finder_keeps_unpadded_auth_fields() -> None:
+    # The last line is found by both alternatives of RUN_PREFIX, one ending past its newline.
+    lines = [f'  "auth": "{_unpadded("ci:")[1]}"', f"_auth={_unpadded('ci:')[1]}", f"_password={b64(password())}"]
+    blob = ("\n".join(lines) + "\n").encode()
+    spans = LineFinder(decode.RUN_PREFIX).spans(blob)
+    assert spans is not None and len(spans) == len(set(spans)) == 3
+    assert decode.find_encoded(blob, spans=spans) == decode.find_encoded(blob)
+    assert len(decode.find_encoded(blob).runs) == 3

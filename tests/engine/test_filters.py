@@ -296,3 +296,15 @@ def test_passwords_are_not_type_names(value: str) -> None:
     from scanner.engine.filters import is_type_name
 
     assert not is_type_name(value, f"password: {value}")
+
+
+def test_filezilla_master_password_ciphertext_is_encrypted() -> None:
+    value = token(44)
+    assert F.is_encrypted(value, f'<Pass encoding="crypt" pubkey="{token(40)}">{value}</Pass>')
+    assert not F.is_encrypted(value, f'<Pass encoding="base64">{value}</Pass>')
+
+
+@pytest.mark.parametrize("value", ["PASSWORD_HERE", "your-token-here", "api_key_here"])
+def test_fill_in_here_is_a_placeholder(value: str) -> None:
+    assert F.is_placeholder(value, "")
+    assert not F.is_placeholder(password() + "here", "")

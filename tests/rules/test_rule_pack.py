@@ -35,7 +35,10 @@ def test_pack_ids_unique_and_files_named_by_provider() -> None:
 
 def test_every_rule_has_references_and_examples() -> None:
     for rule in PACK:
-        assert rule.examples and rule.negative_examples, rule.id
+        if rule.pattern:
+            assert rule.examples and rule.negative_examples, rule.id
+        else:  # a path-only rule reads no content: its paths are its examples
+            assert rule.example_paths and rule.negative_example_paths, rule.id
         assert rule.references, rule.id
 
 
