@@ -18,6 +18,7 @@ __all__ = [
     "compile_pattern",
     "context_pattern",
     "expand_fragments",
+    "is_verbose",
     "structural_chars",
 ]
 
@@ -27,22 +28,31 @@ def compile_pattern(pattern: str) -> regex.Pattern[bytes]:
     return regex.compile(pattern.encode("utf-8"))
 
 
-_VERBOSE = "(?x)"
 _FRAGMENT = regex.compile(r"\{\{([a-z][a-z0-9_]*)\}\}")
+# Leading inline flags that ask for verbose: (?x), (?mx), (?xi)...
+_VERBOSE_FLAGS = regex.compile(r"\(\?([a-wyzA-Z]*)x([a-wyzA-Z]*)\)")
+
+
+def is_verbose(pattern: str) -> bool:
+    """The pattern starts with inline flags that include `x`."""
+    return _VERBOSE_FLAGS.match(pattern) is not None
 
 
 def compact(pattern: str) -> str:
-    """A `(?x)` pattern as the same pattern written on one line: whitespace and `#`
-    comments outside character classes and escapes removed, the flag dropped.
+    """A verbose pattern (leading `(?x)`, `(?mx)`...) as the same pattern written on one
+    line: whitespace and `#` comments outside character classes and escapes removed, the
+    `x` dropped from the flags (others kept).
 
     Rules are written verbose to be read; the engine (the gate's superset patterns, the
     cache, the pack hash) sees one form whichever way a rule was written. Any other
     pattern is returned unchanged.
     """
-    if not pattern.startswith(_VERBOSE):
+    flags = _VERBOSE_FLAGS.match(pattern)
+    if flags is None:
         return pattern
-    out: list[str] = []
-    i, n = len(_VERBOSE), len(pattern)
+    kept = flags.group(1) + flags.group(2)
+    out: list[str] = [f"(?{kept})"] if kept else []
+    i, n = flags.end(), len(pattern)
     while i < n:
         char = pattern[i]
         if char == "\\":

@@ -8,9 +8,17 @@ import regex
 
 from scanner.engine.matcher import Matcher
 from scanner.model import Match, Rule, confidence_at_least
-from scanner.patterns import compile_pattern
+from scanner.patterns import compile_pattern, is_verbose
 
-__all__ = ["ONE_LINE_LIMIT", "ONE_LINE_KEPT", "check_paths", "check_rules", "check_rule", "layout_problems", "missing_examples"]
+__all__ = [
+    "ONE_LINE_LIMIT",
+    "ONE_LINE_KEPT",
+    "check_paths",
+    "check_rules",
+    "check_rule",
+    "layout_problems",
+    "missing_examples",
+]
 
 # A pack pattern longer than this is written verbose: `(?x)`, over lines, with comments
 # (docs/rule-format.md, "Long patterns: verbose, and fragments").
@@ -66,7 +74,7 @@ def layout_problems(rule: Rule) -> list[str]:
     """A pack pattern written on one line and longer than ONE_LINE_LIMIT. User rules (and
     imported gitleaks configs) are written as their authors like."""
     written = rule.written_pattern
-    if not rule.builtin or written.startswith("(?x)") or len(written) <= ONE_LINE_LIMIT or rule.id in ONE_LINE_KEPT:
+    if not rule.builtin or is_verbose(written) or len(written) <= ONE_LINE_LIMIT or rule.id in ONE_LINE_KEPT:
         return []
     return [
         f"{rule.source}: {rule.id}: pattern: {len(written)} characters on one line (at most "
@@ -76,9 +84,11 @@ def layout_problems(rule: Rule) -> list[str]:
 
 def _found(rule: Rule, matches: list[Match]) -> list[Match]:
     """What counts as found: a match at medium or above (a rule that says `confidence =
-    "low"`: any). A negative example may still give a low finding (a token whose checksum
+    "low"`, or a path rule: any). A negative example may still give a low finding (a token whose checksum
     fails is reported at low), and an example must be more than that."""
-    threshold = "low" if rule.confidence == "low" else "medium"
+    # A path rule reads a credential by its place in a file people leak (.pgpass, .netrc):
+    # a weak password there is low confidence and still the rule's to find.
+    threshold = "low" if rule.confidence == "low" or rule.path else "medium"
     return [m for m in matches if confidence_at_least(m.confidence, threshold)]
 
 

@@ -9,7 +9,7 @@ import pytest
 import regex
 
 from scanner.errors import RuleError
-from scanner.patterns import compact, expand_fragments
+from scanner.patterns import compact, expand_fragments, is_verbose
 from scanner.rules import load_rule_file, load_rule_pack, rule_pack_dir
 
 if sys.version_info >= (3, 11):
@@ -22,6 +22,7 @@ def test_compact_drops_layout_and_comments_but_not_classes_or_escapes() -> None:
     verbose = "(?x)\n  a [ #] \\  b   # a comment (with a paren\n  c{2} \\# d"
     assert compact(verbose) == "a[ #]\\ bc{2}\\#d"
     assert compact("a b # not verbose") == "a b # not verbose"
+    assert compact("(?mx) ^a # c\n b") == "(?m)^ab" and compact("(?xi)a b") == "(?i)ab"
 
 
 def test_compact_matches_what_the_regex_module_reads_in_verbose_mode() -> None:
@@ -95,7 +96,7 @@ def test_every_verbose_pattern_of_the_pack_reads_as_written(tmp_path: Path) -> N
             continue  # written with fragments: checked through the examples by `rules check`
         for table in data["rules"]:
             pattern = table.get("pattern", "")
-            if not pattern.startswith("(?x)"):
+            if not is_verbose(pattern):
                 continue
             written, compacted = regex.compile(pattern.encode()), regex.compile(loaded[table["id"]].encode())
             for text in (*table.get("examples", ()), *table.get("negative_examples", ())):
