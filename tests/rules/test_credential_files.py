@@ -319,3 +319,26 @@ def test_unpadded_docker_auth_is_reported_decoded(cli: Callable[..., Result], tm
     assert auth.endswith("="), "the test needs a value that pads"
     (tmp_path / ".dockercfg").write_text(json.dumps({"r.acme.io": {"auth": auth.rstrip("="), "email": "x@acme.io"}}))
     assert [(f["rule"], f["secret"]) for f in _scan(cli, tmp_path)] == [("credential-files.docker-auth", secret)]
+
+
+def test_kubernetes_secret_rule_stays_fast_on_code_with_a_data_heading() -> None:
+    """The stdlib's mimetypes.py has a column-0 `Data:` heading (a keyword of the rule) over
+    indented code and blank lines: an earlier pattern, whose lookbehind could split a line's
+    leading whitespace in several ways, backtracked for minutes on it."""
+    import mimetypes
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from scanner.rules import load_rule_pack; from scanner.engine.matcher import Matcher; "
+        "rule = [r for r in load_rule_pack() if r.id == 'credential-files.kubernetes-secret']; "
+        "print(len(Matcher(rule).scan(open(sys.argv[1], 'rb').read())))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, mimetypes.__file__],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert done.stdout.strip() == "0", done.stderr
