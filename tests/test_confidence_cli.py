@@ -122,5 +122,5 @@ def test_a_version_1_datastore_gains_a_confidence_column(tmp_path: Path) -> None
         db.execute("PRAGMA user_version = 1")
     Datastore.open(path).close()
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
         assert db.execute("SELECT confidence FROM findings").fetchall() == [("medium",)]
