@@ -11,7 +11,8 @@ from tests.helpers import github_token
 
 @pytest.fixture(scope="module")
 def matcher() -> Matcher:
-    return Matcher(load_rule_pack())
+    # Rules with a `path` report only at their paths (scanner.findings): these inputs have none.
+    return Matcher([rule for rule in load_rule_pack() if not rule.path])
 
 
 def _lines(*tokens: str, filler: int = 30) -> bytes:

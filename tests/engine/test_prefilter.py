@@ -258,10 +258,10 @@ def test_keyed_call_gate_is_exact_again_not_relaxed_to_any_call(
     trips on keeps the name group, so ordinary calls no longer pass it."""
     fast = Matcher(PACK, backend="hyperscan")
     fast.prepare()
-    index = next(i for i, rule in enumerate(PACK) if rule.id == "generic.keyed-call")
+    index = next(i for i, rule in enumerate(fast.rules) if rule.id == "generic.keyed-call")
     assert index in fast.prefilter.gated
     head = b"import os\n" * 5 + b"    "
-    for example in PACK[index].examples:
+    for example in fast.rules[index].examples:
         keyed = example.encode("utf-8")
         assert index in fast.prefilter.fired(head + keyed)
         # the same call with a name that is no credential: logger.info("starting", ...)
