@@ -19,7 +19,7 @@ HEX = "0123456789abcdef"
 
 @pytest.fixture(scope="module")
 def pack() -> Matcher:
-    return Matcher(load_rule_pack())
+    return Matcher(tuple(r for r in load_rule_pack() if not r.path))
 
 
 def _found(matcher: Matcher, text: str) -> list[tuple[str, str]]:
