@@ -65,11 +65,16 @@ class _Holds:
         self._repo = repo
         self._secrets = {fp: secret.encode("utf-8", "surrogateescape") for fp, secret in secrets.items()}
         self._blobs = blobs
+        self._own = set().union(*blobs.values())  # a finding's own blob needs no reading for it
         self._held: dict[str, frozenset[str]] = {}  # blob -> the fingerprints it holds
 
     def prefetch(self, blobs: Iterable[str]) -> None:
-        """Read every blob of `blobs` not read yet, in one git call."""
-        wanted = sorted({blob for blob in blobs if blob and blob not in self._held})
+        """Read, in one git call, every blob of `blobs` not read yet and not a finding's own
+        (those answer for their finding unread; another finding asks for them one by one)."""
+        self._read({blob for blob in blobs if blob not in self._own})
+
+    def _read(self, blobs: set[str]) -> None:
+        wanted = sorted(blob for blob in blobs if blob and blob not in self._held)
         if not wanted:
             return
         try:
@@ -86,7 +91,7 @@ class _Holds:
             return False  # deleted
         if blob in self._blobs[fp]:
             return True
-        self.prefetch((blob,))
+        self._read({blob})
         return fp in self._held[blob]
 
 
