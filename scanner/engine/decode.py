@@ -208,15 +208,21 @@ def _at_run(data: bytes, run: EncodedRun, found: Match, blob_id: str, line_text:
 
 
 def _by_position(
-    run: EncodedRun, inside: Sequence[Match], found: Sequence[Match], takes: Callable[[str, str], bool]
+    run: EncodedRun, inside: Sequence[Match], found: Sequence[Match], takes: Callable[[str, str], str | None]
 ) -> list[Match]:
     """The run's decoded text as the secret of each positional rule that matched the run
-    and finds nothing in its decoded line (single-line text only)."""
+    and finds nothing in its decoded line (single-line text only), at the confidence the
+    rule gives the decoded text."""
     text = run.text.strip()
     if "\n" in text:
         return []
     found_by = {m.rule_id for m in found}
-    return [replace(m, secret=text) for m in inside if m.rule_id not in found_by and takes(m.rule_id, text)]
+    taken = []
+    for match in inside:
+        confidence = None if match.rule_id in found_by else takes(match.rule_id, text)
+        if confidence is not None:
+            taken.append(replace(match, secret=text, confidence=confidence))
+    return taken
 
 
 def scan_encoded(
@@ -228,7 +234,7 @@ def scan_encoded(
     spans: Sequence[tuple[int, int]] | None = None,
     line_text: Callable[[int, int], str] | None = None,
     on_capped: Callable[[int], None] | None = None,
-    by_position: Callable[[str, str], bool] | None = None,
+    by_position: Callable[[str, str], str | None] | None = None,
 ) -> list[Match]:
     """`matches` of the ordinary pass, plus what the decoded runs hold.
 
@@ -239,8 +245,9 @@ def scan_encoded(
     line, bounded as in scanner.engine.lines). `on_capped` hears how many runs were left
     encoded because their line held more than MAX_RUNS_PER_LINE. `by_position(rule_id,
     text)`: the rule reads a value by its position (a rule with a `path`, such as a
-    Kubernetes Secret's `data:` map) and takes `text` (its checks pass): when its match
-    of the run finds nothing in the decoded line, the decoded text itself is its secret.
+    Kubernetes Secret's `data:` map) and takes `text` (its checks pass; the confidence it
+    gives `text`, else None): when its match of the run finds nothing in the decoded line,
+    the decoded text itself is its secret.
     """
     text_at = line_text if line_text is not None else lambda start, end: bounded_line(data, start, end)
     kept = list(matches)

@@ -296,13 +296,15 @@ class Matcher:
                     break
         return found
 
-    def _takes_decoded(self, rule_id: str, text: str) -> bool:
-        """The rule's checks (allow, entropy, validator, filters) pass on decoded `text`."""
+    def _takes_decoded(self, rule_id: str, text: str) -> str | None:
+        """The confidence of decoded `text` as the rule's secret when the rule's checks
+        (allow, entropy, validator, filters) pass on it, else None."""
         index = self._positional.get(rule_id)
         if index is None:
-            return False
+            return None
         raw = text.encode("utf-8")
-        return self._verdict(index, raw, 0, len(raw)) is None
+        dropped, confidence = self._verdict(index, raw, 0, len(raw))
+        return None if dropped else confidence
 
     def _on_capped(self, count: int) -> None:
         self.unchecked.append(("decode-cap", f"base64 values past {MAX_RUNS_PER_LINE} on a line not decoded"))

@@ -167,7 +167,7 @@ def _cases() -> list[Case]:
             {1: htpasswd_apr1, 2: bcrypt},
             "credential-files.htpasswd",
         ),
-        pytest.param(
+        (
             "k8s/db-secret.yaml",
             # hand-written order (kind first), kubectl order (data first, kind after), a
             # ConfigMap (not a Secret), stringData; usernames and ports are not reported.
@@ -178,11 +178,6 @@ def _cases() -> list[Case]:
             f"kind: Secret\nstringData:\n  port: '5432'\n  smtp-pass: {s['k8s2']}\n  tmpl: ${{SMTP}}\n",
             {8: s["k8s"], 9: WORD, 13: WORD2, 23: s["k8s2"]},
             "credential-files.kubernetes-secret",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="kubernetes-secret finds only the last document's values since the merge of "
-                "confidence and the one-way lookbehind; to fix next session",
-            ),
         ),
         (
             "config/secrets.yml",
@@ -325,6 +320,16 @@ def test_unpadded_docker_auth_is_reported_decoded(cli: Callable[..., Result], tm
     assert auth.endswith("="), "the test needs a value that pads"
     (tmp_path / ".dockercfg").write_text(json.dumps({"r.acme.io": {"auth": auth.rstrip("="), "email": "x@acme.io"}}))
     assert [(f["rule"], f["secret"]) for f in _scan(cli, tmp_path)] == [("credential-files.docker-auth", secret)]
+
+
+def test_a_decoded_weak_value_keeps_its_own_confidence(cli: Callable[..., Result], tmp_path: Path) -> None:
+    """A `data:` value is judged decoded: a random one is medium, `hunter2` low (the
+    base64 text itself looks random, so judging it encoded would say medium)."""
+    strong = _secret("k8sconf", 20)
+    (tmp_path / "secret.yaml").write_text(f"kind: Secret\ndata:\n  password: {_b64(strong)}\n  weak: {_b64(WORD)}\n")
+    result = cli(["dir", str(tmp_path), "--format", "json", "--no-redact", "--no-progress"])
+    found = {(f["secret"], f["confidence"]) for f in json.loads(result.out)}
+    assert found == {(strong, "medium"), (WORD, "low")}
 
 
 def test_kubernetes_secret_rule_stays_fast_on_code_with_a_data_heading() -> None:
