@@ -10,8 +10,7 @@ from pathlib import Path
 
 from scanner.datastore import Datastore, default_path, triage_document, who
 from scanner.errors import ConfigError, SourceError
-from scanner.findings import expand, group_by_secret
-from scanner.model import Audit
+from scanner.findings import expand, group_by_secret, triaged_as
 from scanner.report import ReportContext, render, summary_line
 
 __all__ = ["Rendered", "export_triage", "import_triage", "open_datastore", "render_last", "triage"]
@@ -68,13 +67,7 @@ def render_last(
     """The last scan's report in `fmt`, from the datastore alone. Without stored secrets
     the report shows the previews the scan kept, so `redact=False` cannot reveal more."""
     stored = store.last_scan()
-    default = Audit()
-
-    def wanted(fp: str) -> bool:
-        known = stored.audit.get(fp, default)
-        return (not statuses or known.status in statuses) and (not new_only or known.new)
-
-    findings = tuple(f for f in stored.findings if wanted(f.fingerprint))
+    findings = triaged_as(stored.findings, stored.audit, statuses, new_only)
     note = ""
     if not redact and not stored.secrets_stored:
         note = "the datastore keeps no secrets (scan with --store-secrets): showing previews"
@@ -87,5 +80,6 @@ def render_last(
         command=stored.record.command,
         scanned=stored.record.target,
         audit=stored.audit,
+        stored=True,
     )
     return Rendered(render(fmt, ctx), summary_line(stored.record.stats, shown), len(shown), note)

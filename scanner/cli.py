@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import logging
 import math
 import os
 import sys
@@ -30,7 +31,7 @@ from scanner.scan import Progress
 
 __all__ = ["main", "entry", "cli"]
 
-FORMATS = ("text", "json", "jsonl", "sarif", "csv", "junit", "gitlab")
+FORMATS = ("text", "json", "jsonl", "sarif", "csv", "junit", "gitlab", "html")
 _MAX_SIZE = 1024**4
 # Binary multiples whichever way they are written: 10M, 10MB, 10MiB, 10Mi all mean 10 * 2**20.
 _SIZE_UNITS = {
@@ -187,6 +188,7 @@ _SCAN_OPTIONS = (
 
 def scan_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Add the shared scan options to a command, which then gets them as `opts`."""
+    func = _log_options(func)
     for option in reversed(_SCAN_OPTIONS):
         func = option(func)
 
@@ -335,8 +337,48 @@ def _webhook_line(described: str) -> str:
     return f"keysweep: {described}" if described.startswith("webhook") else f"keysweep: webhook: {described}"
 
 
+_LOG_LEVELS = ("error", "warning", "info", "debug")
+
+
+def _set_log_level(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    """`-v` (info: what is read and how), `-vv` (debug: every git command), or
+    `--log-level`; log lines go to stderr, apart from the report."""
+    if not value:
+        return
+    level = value.upper() if isinstance(value, str) else ("INFO" if value == 1 else "DEBUG")
+    _reset_logging()
+    root = logging.getLogger("scanner")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("keysweep: %(levelname)s: %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(level)
+
+
+def _reset_logging() -> None:
+    """Each run starts quiet (main() may run many times in one process: the tests)."""
+    root = logging.getLogger("scanner")
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    root.setLevel(logging.NOTSET)  # as if never set: the root logger decides
+
+
+def _log_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """On the group and on every scan command, so `keysweep -v git` and `keysweep git -v` both work."""
+    func = click.option(
+        "--log-level",
+        type=click.Choice(_LOG_LEVELS, case_sensitive=False),
+        expose_value=False,
+        callback=_set_log_level,
+        help="Log at this level on stderr (default: warnings only, as one-line notes).",
+    )(func)
+    return click.option(
+        "--verbose", "-v", count=True, expose_value=False, callback=_set_log_level, help="-v: info, -vv: debug."
+    )(func)
+
+
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", "-V", prog_name="keysweep")
+@_log_options
 @click.pass_context
 def cli(ctx: click.Context) -> None:
     """keysweep: find leaked credentials in git history, working trees, staged changes and stdin."""
@@ -512,6 +554,14 @@ def rules_group() -> None:
     """Inspect and check the rule pack."""
 
 
+def _rules_config(path: Path | None) -> Config:
+    """`--config` of the rules commands, with what it cannot honour on stderr."""
+    config = load_config(path) if path else Config()
+    for warning in config.warnings:
+        click.echo(f"keysweep: warning: {_safe(warning)}", err=True)
+    return config
+
+
 @rules_group.command("list")
 @click.option(
     "--format",
@@ -524,7 +574,7 @@ def rules_group() -> None:
 @click.option("--config", type=click.Path(dir_okay=False, path_type=Path), help="Include this config's rules.")
 def rules_list(format_: str, config: Path | None) -> int:
     """List every rule: id, provider, description."""
-    rules = ruleset(load_config(config) if config else Config())
+    rules = ruleset(_rules_config(config))
     if format_ == "markdown":
         from scanner.rules import rules_markdown
 
@@ -558,7 +608,7 @@ def rules_check(config: Path | None) -> int:
     """Check every rule against its own examples and negative examples."""
     from scanner.rulecheck import check_rules, missing_examples
 
-    rules = ruleset(load_config(config) if config else Config())
+    rules = ruleset(_rules_config(config))
     problems = check_rules(rules.rules)
     for rule in rules.rules:
         for lack in missing_examples(rule) if not rule.builtin else ():
@@ -590,49 +640,39 @@ _REPO_OPTION = click.option(
 
 
 @cli.command("triage")
-@click.argument("fingerprint", required=False)
+@click.argument("fingerprint", metavar="FINGERPRINT|export|import")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--status", type=click.Choice(TRIAGE_STATUSES), help="The finding's new status.")
 @click.option("--note", default="", help="Why (kept with the status, shown in reports).")
-@click.option(
-    "--export",
-    "export_to",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write all triage to FILE (JSON; - for stdout).",
-)
-@click.option(
-    "--import",
-    "import_from",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Merge triage from FILE (the newer decision wins).",
-)
 @_DATASTORE_OPTION
 @_REPO_OPTION
 def triage_command(
-    fingerprint: str | None,
-    status: str | None,
-    note: str,
-    export_to: Path | None,
-    import_from: Path | None,
-    datastore: str | None,
-    repo: Path,
+    fingerprint: str, file: Path | None, status: str | None, note: str, datastore: str | None, repo: Path
 ) -> int:
     """Mark a finding (by fingerprint, or a unique prefix of one) false-positive,
-    accepted-risk, revoked or open; it stays so across re-scans and rebases."""
+    accepted-risk, revoked or open; it stays so across re-scans and rebases.
+
+    `triage export [FILE]` writes every decision as JSON (no secrets; default stdout),
+    `triage import FILE` merges one in: for each finding the newer decision wins."""
     from scanner import audit
 
-    chosen = [bool(fingerprint or status), export_to is not None, import_from is not None]
-    if sum(chosen) != 1:
-        raise click.UsageError("give FINGERPRINT --status STATUS, or --export FILE, or --import FILE")
+    if fingerprint in ("export", "import"):
+        if status or note:
+            raise click.UsageError(f"triage {fingerprint} takes a FILE, not --status or --note")
+        if fingerprint == "import" and file is None:
+            raise click.UsageError("triage import needs a FILE")
+    elif status is None or file is not None:
+        raise click.UsageError("give FINGERPRINT --status STATUS [--note TEXT]")
     store = audit.open_datastore(datastore, repo, os.environ)
     try:
-        if export_to is not None:
-            _write_report(None if str(export_to) == "-" else export_to, audit.export_triage(store))
-        elif import_from is not None:
-            changed = audit.import_triage(store, import_from)
+        if fingerprint == "export":
+            _write_report(None if file is None or str(file) == "-" else file, audit.export_triage(store))
+        elif fingerprint == "import":
+            assert file is not None
+            changed = audit.import_triage(store, file)
             click.echo(f"keysweep: triage: {changed} entr{'y' if changed == 1 else 'ies'} imported", err=True)
         else:
-            if not fingerprint or not status:
-                raise click.UsageError("give both FINGERPRINT and --status")
+            assert status is not None
             full = audit.triage(store, fingerprint, status, note, os.environ)
             click.echo(f"keysweep: {full}: {status}", err=True)
     finally:
@@ -755,6 +795,7 @@ def webhook_drop(delivery_ids: tuple[str, ...], url: str | None) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run keysweep; every failure becomes exit 2 with one line on stderr."""
+    _reset_logging()
     try:
         result = cli.main(args=list(argv) if argv is not None else None, prog_name="keysweep", standalone_mode=False)
     except click.exceptions.Exit as exc:

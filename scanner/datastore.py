@@ -199,10 +199,6 @@ class Datastore:
     def close(self) -> None:
         self._db.close()
 
-    @staticmethod
-    def pack_hash(rules: Sequence[Rule]) -> str:
-        return pack_hash(rules)
-
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One transaction that takes the write lock at once (concurrent scans queue here)."""
@@ -450,7 +446,7 @@ def triage_document(entries: list[dict[str, str]]) -> dict[str, Any]:
 
 def _triage_entries(document: Mapping[str, Any], source: str) -> list[dict[str, str]]:
     if not isinstance(document, Mapping) or document.get("format") != _TRIAGE_FORMAT:
-        raise ConfigError(f"{source}: not a keysweep triage file (export one with `keysweep triage --export`)")
+        raise ConfigError(f"{source}: not a keysweep triage file (export one with `keysweep triage export`)")
     entries = document.get("entries")
     if not isinstance(entries, list):
         raise ConfigError(f"{source}: `entries` must be a list")

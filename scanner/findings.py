@@ -4,26 +4,28 @@ one finding per secret and path."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from scanner.model import INLINE_ALLOW_MARKERS, Blob, Finding, Location, Match, Provenance, Rule
-from scanner.rules import Allowlist
+from scanner.model import INLINE_ALLOW_MARKERS, Allowlist, Audit, Blob, Finding, Location, Match, Provenance, Rule
 
 __all__ = [
     "Suppressor",
     "build_findings",
     "collapse",
+    "triaged_as",
     "expand",
     "finding_record",
     "fingerprint",
     "group_by_secret",
     "is_inline_allowed",
     "location_record",
+    "path_findings",
     "redact",
     "report_order",
+    "settle",
 ]
 
 
@@ -53,19 +55,18 @@ def report_order(finding: Finding) -> tuple[str, int, int, str, str, str]:
     return (finding.file, finding.line, finding.column, finding.rule_id, finding.commit or "", finding.fingerprint)
 
 
-def location_of(finding: Finding) -> Location:
-    return Location(
-        file=finding.file,
-        line=finding.line,
-        end_line=finding.end_line,
-        column=finding.column,
-        commit=finding.commit,
-        author=finding.author,
-        email=finding.email,
-        date=finding.date,
-        blob_id=finding.blob_id,
-        order=finding.order,
-    )
+def triaged_as(
+    findings: Iterable[Finding], audit: Mapping[str, Audit], statuses: Sequence[str], new_only: bool
+) -> tuple[Finding, ...]:
+    """The findings `--status` and `--new-only` ask for (a finding the datastore does not
+    know is open and new)."""
+    default = Audit()
+
+    def wanted(finding: Finding) -> bool:
+        known = audit.get(finding.fingerprint, default)
+        return (not statuses or known.status in statuses) and (not new_only or known.new)
+
+    return tuple(f for f in findings if wanted(f))
 
 
 def group_by_secret(findings: Iterable[Finding]) -> tuple[Finding, ...]:
@@ -75,7 +76,7 @@ def group_by_secret(findings: Iterable[Finding]) -> tuple[Finding, ...]:
     for finding in sorted(findings, key=report_order):
         groups.setdefault(finding.fingerprint, []).append(finding)
     return tuple(
-        replace(members[0], locations=tuple(location_of(member) for member in members)) for members in groups.values()
+        replace(members[0], locations=tuple(member.location() for member in members)) for members in groups.values()
     )
 
 
@@ -146,38 +147,95 @@ def is_inline_allowed(line_text: str) -> bool:
     return any(marker in line_text for marker in INLINE_ALLOW_MARKERS)
 
 
-class Suppressor:
-    """Config allowlist + inline markers + baseline, compiled once per scan."""
+class _Patterns:
+    """Regexes that user config supplies, each run with a timeout: a hostile one is switched
+    off (its findings are reported), never fatal."""
 
-    def __init__(self, allowlist: Allowlist, baseline: frozenset[str] = frozenset()) -> None:
+    def __init__(self, patterns: Sequence[str], what: str, warnings: list[str]) -> None:
         import regex
 
-        self._paths = [(n, regex.compile(p)) for n, p in enumerate(allowlist.paths, 1)]
-        self._regexes = [(n, regex.compile(p)) for n, p in enumerate(allowlist.regexes, 1)]
-        self._stopwords = allowlist.stopwords
-        self.baseline = baseline
-        # Allowlist patterns that timed out, for the CLI to report; each is dropped at once.
-        self.warnings: list[str] = []
+        self._entries = [(n, regex.compile(p)) for n, p in enumerate(patterns, 1)]
+        self._what = what
+        self._warnings = warnings
 
-    def _any(self, patterns: list[tuple[int, Any]], text: str, field: str) -> bool:
-        """A hostile allowlist regex is switched off (its findings are reported), never fatal.
+    def __bool__(self) -> bool:
+        return bool(self._entries)
 
-        The warning names the pattern by position only: an allowlist regex may spell out a secret.
-        """
-        for entry in list(patterns):
+    def search(self, text: str) -> bool:
+        """The warning names the pattern by position only: an allowlist regex may spell out a secret."""
+        for entry in list(self._entries):
             try:
                 if entry[1].search(text, timeout=1.0):
                     return True
             except TimeoutError:
-                patterns.remove(entry)
-                self.warnings.append(
-                    f"allowlist.{field} pattern #{entry[0]} timed out after 1s and was disabled "
+                self._entries.remove(entry)
+                self._warnings.append(
+                    f"{self._what} pattern #{entry[0]} timed out after 1s and was disabled "
                     "for this scan: it backtracks catastrophically"
                 )
         return False
 
+
+class _Allowing:
+    """One gitleaks-style allowlist, compiled: OR drops a finding when any check matches,
+    AND when every check the allowlist has matches."""
+
+    def __init__(self, allowlist: Allowlist, what: str, warnings: list[str]) -> None:
+        self.allowlist = allowlist
+        self._paths = _Patterns(allowlist.paths, f"{what}.paths", warnings)
+        self._regexes = _Patterns(allowlist.regexes, f"{what}.regexes", warnings)
+        self._commits = frozenset(commit.lower() for commit in allowlist.commits)
+
+    def allows(self, finding: Finding, matched: str, line: str, *, path_only: bool = False) -> bool:
+        allowlist = self.allowlist
+        checks = []
+        if self._commits:
+            checks.append(bool(finding.commit) and (finding.commit or "").lower() in self._commits)
+        if allowlist.paths:
+            checks.append(bool(finding.file) and self._paths.search(finding.file))
+        if path_only:
+            # A file reported for its path has no secret: gitleaks checks only commit and path.
+            if allowlist.condition == "AND" and (allowlist.regexes or allowlist.stopwords):
+                return False
+        else:
+            target = {"match": matched, "line": line}.get(allowlist.regex_target, finding.secret)
+            if allowlist.regexes:
+                checks.append(self._regexes.search(target))
+            if allowlist.stopwords:
+                lowered = finding.secret.lower()
+                checks.append(any(word in lowered for word in allowlist.stopwords))
+        if allowlist.condition == "AND":
+            return bool(checks) and all(checks)
+        return any(checks)
+
+
+class Suppressor:
+    """Config allowlists + inline markers + baseline + `.gitleaksignore`, compiled once per scan.
+
+    `allowlist` is keysweep's own (paths, secret regexes, stopwords); `allowlists` are a
+    gitleaks config's global ones and `ignored` its `.gitleaksignore` fingerprints. Those, and
+    a rule's own allowlists, are checked per place (they may name commits and paths)."""
+
+    def __init__(
+        self,
+        allowlist: Allowlist,
+        baseline: frozenset[str] = frozenset(),
+        *,
+        allowlists: Sequence[Allowlist] = (),
+        ignored: frozenset[str] = frozenset(),
+    ) -> None:
+        # Allowlist patterns that timed out, for the CLI to report; each is dropped at once.
+        self.warnings: list[str] = []
+        self._paths = _Patterns(allowlist.paths, "allowlist.paths", self.warnings)
+        self._regexes = _Patterns(allowlist.regexes, "allowlist.regexes", self.warnings)
+        self._stopwords = allowlist.stopwords
+        self.baseline = baseline
+        self.ignored = ignored
+        self._global = [_Allowing(a, f"allowlists[{n}]", self.warnings) for n, a in enumerate(allowlists)]
+        self._by_rule: dict[str, tuple[Any, list[_Allowing]]] = {}
+
     def path_allowed(self, path: str) -> bool:
-        return self._any(self._paths, path, "paths")
+        return self._paths.search(path)
 
     def secret_allowed(self, secret: str, line_text: str) -> bool:
         if is_inline_allowed(line_text):
@@ -185,15 +243,71 @@ class Suppressor:
         lowered = secret.lower()
         if any(word in lowered for word in self._stopwords):
             return True
-        return self._any(self._regexes, secret, "regexes")
+        return self._regexes.search(secret)
+
+    def _rule(self, rule: Rule) -> tuple[Any, list[_Allowing]]:
+        compiled = self._by_rule.get(rule.id)
+        if compiled is None:
+            import regex
+
+            path = regex.compile(rule.path) if rule.path else None
+            lists = [
+                _Allowing(a, f"rule {rule.id} allowlists[{n}]", self.warnings) for n, a in enumerate(rule.allowlists)
+            ]
+            compiled = self._by_rule[rule.id] = (path, lists)
+        return compiled
+
+    def applies(self, rule: Rule, path: str) -> bool:
+        """The rule reports at this path: it has no `path`, or its `path` matches."""
+        pattern = self._rule(rule)[0]
+        return pattern is None or bool(path and pattern.search(path, timeout=1.0))
+
+    def held(self, rule: Rule, finding: Finding, matched: str = "", line: str = "", *, path_only: bool = False) -> bool:
+        """Dropped by a gitleaks allowlist (global, then the rule's) or `.gitleaksignore`."""
+        allowing = [*self._global, *self._rule(rule)[1]]
+        if any(a.allows(finding, matched or finding.secret, line, path_only=path_only) for a in allowing):
+            return True
+        if not self.ignored:
+            return False
+        for number in (finding.line, 0) if path_only else (finding.line,):
+            place = f"{finding.file}:{finding.rule_id}:{number}"
+            if place in self.ignored or (finding.commit and f"{finding.commit}:{place}" in self.ignored):
+                return True
+        return False
+
+
+def _finding(rule: Rule, place: Provenance, blob: str, print_: str, match: Match | None) -> Finding:
+    """A finding of `match` at `place`; with no match, the file itself (a path-only rule)."""
+    return Finding(
+        rule_id=rule.id,
+        description=rule.description,
+        file=place.path,
+        line=match.line if match else 1,
+        end_line=match.end_line if match else 1,
+        column=match.column if match else 1,
+        secret=match.secret if match else place.path,
+        fingerprint=print_,
+        entropy=match.entropy if match else 0.0,
+        commit=place.commit,
+        author=place.author,
+        email=place.email,
+        date=place.date,
+        blob_id=blob,
+        order=place.order if place.commit else None,
+    )
 
 
 def build_findings(
     blob: Blob, matches: Sequence[Match], rules: dict[str, Rule], suppressor: Suppressor
-) -> tuple[list[Finding], int, int]:
-    """One finding per match and path the blob was seen at; returns (findings, suppressed, baselined)."""
+) -> tuple[list[Finding], int, set[str], list[Finding]]:
+    """One finding per match and path the blob was seen at (a rule with a `path`: the
+    paths it matches); returns (findings, suppressed, baselined, held): `baselined` the
+    fingerprints the baseline dropped (a baseline entry counts once, however many blobs
+    hold it), `held` the findings a gitleaks allowlist or fingerprint dropped, for `settle`."""
     findings: list[Finding] = []
-    suppressed = baselined = 0
+    held: list[Finding] = []
+    suppressed = 0
+    baselined: set[str] = set()
     provenance: Iterable[Provenance] = blob.provenance or (Provenance(path=""),)
     for match in matches:
         if suppressor.secret_allowed(match.secret, match.line_text):
@@ -201,32 +315,64 @@ def build_findings(
             continue
         print_ = fingerprint(match.rule_id, match.secret)
         if print_ in suppressor.baseline:
-            baselined += 1
+            baselined.add(print_)
             continue
+        rule = rules[match.rule_id]
         for place in provenance:
+            if not suppressor.applies(rule, place.path):
+                continue
             if suppressor.path_allowed(place.path):
                 suppressed += 1
                 continue
-            findings.append(
-                Finding(
-                    rule_id=match.rule_id,
-                    description=rules[match.rule_id].description,
-                    file=place.path,
-                    line=match.line,
-                    end_line=match.end_line,
-                    column=match.column,
-                    secret=match.secret,
-                    fingerprint=print_,
-                    entropy=match.entropy,
-                    commit=place.commit,
-                    author=place.author,
-                    email=place.email,
-                    date=place.date,
-                    blob_id=blob.id,
-                    order=place.order if place.commit else None,
-                )
-            )
-    return findings, suppressed, baselined
+            finding = _finding(rule, place, blob.id, print_, match)
+            if suppressor.held(rule, finding, match.matched, match.line_text):
+                held.append(finding)
+            else:
+                findings.append(finding)
+    return findings, suppressed, baselined, held
+
+
+def path_findings(
+    places: Iterable[Provenance], rules: Sequence[Rule], suppressor: Suppressor
+) -> tuple[list[Finding], int, set[str], list[Finding]]:
+    """Path-only rules: a finding for each place whose path a rule's `path` matches, its
+    secret the path (so its fingerprint, rule + path, is stable across commits and lines)."""
+    findings: list[Finding] = []
+    held: list[Finding] = []
+    suppressed = 0
+    baselined: set[str] = set()
+    for place in places:
+        for rule in rules:
+            if not place.path or not suppressor.applies(rule, place.path):
+                continue
+            if suppressor.path_allowed(place.path):
+                suppressed += 1
+                continue
+            print_ = fingerprint(rule.id, place.path)
+            if print_ in suppressor.baseline:
+                baselined.add(print_)
+                continue
+            finding = _finding(rule, place, "", print_, None)
+            (held if suppressor.held(rule, finding, path_only=True) else findings).append(finding)
+    return findings, suppressed, baselined, held
+
+
+def settle(findings: Sequence[Finding], held: Sequence[Finding]) -> tuple[list[Finding], int]:
+    """gitleaks reports a secret where a commit added it: when the earliest place of a secret
+    at a path is dropped by an allowlist (a commit, a line) or a `.gitleaksignore`
+    fingerprint, its later places (later versions of the file) go too. Returns the findings
+    kept and how many places were dropped."""
+    if not held:
+        return list(findings), 0
+    earliest: dict[tuple[str, str], tuple[Finding, bool]] = {}
+    for finding, is_held in [*((f, False) for f in findings), *((f, True) for f in held)]:
+        key = (finding.fingerprint, finding.file)
+        current = earliest.get(key)
+        if current is None or _earlier(finding, current[0]):
+            earliest[key] = (finding, is_held)
+    dropped = {key for key, (_, is_held) in earliest.items() if is_held}
+    kept = [f for f in findings if (f.fingerprint, f.file) not in dropped]
+    return kept, len(findings) - len(kept) + sum(1 for f in held if (f.fingerprint, f.file) in dropped)
 
 
 def collapse(findings: Iterable[Finding]) -> list[Finding]:

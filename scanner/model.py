@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 __all__ = [
     "INLINE_ALLOW_MARKERS",
+    "Allowlist",
     "Provenance",
     "Derivation",
     "Blob",
@@ -96,6 +97,22 @@ UNCHECKED_REASONS = frozenset({"rule-budget", "unreadable", "missing", "corrupt"
 
 
 @dataclass(frozen=True)
+class Allowlist:
+    """What not to report: a finding is dropped when any check matches (condition "OR"), or
+    when every check the allowlist has matches ("AND"). `regexes` are tried on the secret,
+    the whole regex match or the line (`regex_target`); `stopwords` (lower case) are looked
+    for in the secret; `paths` are regexes on the path; `commits` are commit ids."""
+
+    paths: tuple[str, ...] = ()
+    regexes: tuple[str, ...] = ()
+    stopwords: tuple[str, ...] = ()
+    commits: tuple[str, ...] = ()
+    condition: str = "OR"
+    regex_target: str = "secret"
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class Rule:
     """One detection rule, as loaded and validated from TOML (see docs/rule-format.md)."""
 
@@ -121,6 +138,12 @@ class Rule:
     # Shipped in the rule pack: its patterns are checked to run in linear time, so it runs
     # without a time budget (a budget would make findings depend on machine load).
     builtin: bool = False
+    # A regex on the path: the rule reports only where the blob was seen at a matching path;
+    # with no pattern ("path-only") it reports every such path itself.
+    path: str = ""
+    # Checked per place (they may name paths and commits), after the per-rule `allow`.
+    allowlists: tuple[Allowlist, ...] = ()
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -137,6 +160,8 @@ class Match:
     column: int
     entropy: float
     line_text: str = ""
+    # The whole regex match, kept only for rules with an allowlist that reads it.
+    matched: str = ""
 
 
 @dataclass(frozen=True)
@@ -183,6 +208,26 @@ class Finding:
     @property
     def secret_sha256(self) -> str:
         return sha256_hex(self.secret)
+
+    def location(self) -> Location:
+        """This finding's own place, as a grouped finding lists it."""
+        return Location(
+            file=self.file,
+            line=self.line,
+            end_line=self.end_line,
+            column=self.column,
+            commit=self.commit,
+            author=self.author,
+            email=self.email,
+            date=self.date,
+            blob_id=self.blob_id,
+            order=self.order,
+        )
+
+    @property
+    def places(self) -> tuple[Location, ...]:
+        """Every place it was seen: its locations when grouped, else its own place."""
+        return self.locations or (self.location(),)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,8 @@ def check_rule(rule: Rule, *, backend: str = "auto") -> list[str]:
     finding, a negative that does."""
     where = f"{rule.source}: {rule.id}"
     problems = missing_examples(rule) if rule.builtin else []
+    if not rule.pattern:
+        return problems  # a path-only rule reads no content: nothing to match its examples against
     for field, pattern in [("pattern", rule.pattern), *(("allow.regexes", a) for a in rule.allow_regexes)]:
         try:
             compile_pattern(pattern)

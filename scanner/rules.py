@@ -14,7 +14,7 @@ from scanner.backtrack import risks
 from scanner.engine.filters import resolve_filters
 from scanner.engine.validators import VALIDATORS
 from scanner.errors import ConfigError, RuleError
-from scanner.model import Rule
+from scanner.model import Allowlist, Rule
 from scanner.patterns import CONTEXT_KINDS, compile_pattern, context_pattern, structural_chars
 
 if sys.version_info >= (3, 11):
@@ -35,6 +35,7 @@ __all__ = [
 ]
 
 CONFIG_NAMES = (".keysweep.toml",)
+GITLEAKS_NAME = ".gitleaks.toml"
 # A project's pyproject.toml may hold the same settings under [tool.keysweep].
 PYPROJECT = "pyproject.toml"
 
@@ -55,6 +56,7 @@ _RULE_FIELDS = {
     "filters",
     "multiline",
     "context",
+    "path",
 }
 # Compiling a user pattern is bounded too: the `regex` module's timeout covers matching,
 # and a pattern this long is not a token rule but a mistake or an attack.
@@ -62,23 +64,22 @@ _MAX_PATTERN_LEN = 4096
 
 
 @dataclass(frozen=True)
-class Allowlist:
-    """Config-level suppression: path regexes, secret regexes, stopwords in the secret."""
-
-    paths: tuple[str, ...] = ()
-    regexes: tuple[str, ...] = ()
-    stopwords: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
 class Config:
-    """Everything a config file contributes; `webhooks` stay raw for scanner.actions to parse."""
+    """Everything a config file contributes; `webhooks` stay raw for scanner.actions to parse.
+
+    `allowlist` is keysweep's own `[allowlist]`; `allowlists` are a gitleaks config's global
+    ones (with commits, condition, regexTarget). `use_pack` is false for a gitleaks config
+    that does not extend the default rules: gitleaks then runs its own rules only.
+    `warnings` name what the config asks for that keysweep cannot honour."""
 
     source: str = ""
     rules: tuple[Rule, ...] = ()
     allowlist: Allowlist = Allowlist()
     webhooks: tuple[Mapping[str, Any], ...] = ()
     disabled_rules: tuple[str, ...] = ()
+    allowlists: tuple[Allowlist, ...] = ()
+    use_pack: bool = True
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -159,7 +160,9 @@ def parse_rule(
     description = table.get("description", rule_id if user else None)
     if not isinstance(description, str) or not description.strip():
         raise RuleError(source, rule_id, "description", "missing or not a string")
-    pattern, keywords = _pattern_and_keywords(table, source, rule_id, user, compile_regexes)
+    path = _path(table, source, rule_id)
+    path_only = bool(path) and user and table.get("pattern") is None and table.get("context") is None
+    pattern, keywords = ("", ()) if path_only else _pattern_and_keywords(table, source, rule_id, user, compile_regexes)
     allow_regexes, stopwords = _allow(table, source, rule_id, compile_regexes)
     lists = {
         name: _str_list(table.get(name), source, rule_id, name)
@@ -180,8 +183,23 @@ def parse_rule(
         filters=_filters(table, source, rule_id),
         multiline=_flag(table, source, rule_id, "multiline"),
         builtin=not user,
-        **lists,
+        path=path,
+        references=lists["references"],
+        examples=lists["examples"],
+        negative_examples=lists["negative_examples"],
     )
+
+
+def _path(table: Mapping[str, Any], source: str, rule_id: str) -> str:
+    """`path`: a regex on the file path (search, like gitleaks'); a user rule with a path and
+    no pattern reports the matching files themselves."""
+    path = table.get("path")
+    if path is None:
+        return ""
+    if not isinstance(path, str) or not path:
+        raise RuleError(source, rule_id, "path", "must be a regex on the file path (a non-empty string)")
+    _check_regex(path, source, rule_id, "path")
+    return path
 
 
 def _rule_id(table: Mapping[str, Any], source: str, provider: str | None, user: bool) -> str:
@@ -378,50 +396,240 @@ def _parse_pack(directory: Path, paths: Sequence[Path], *, compile_regexes: bool
     return tuple(rules)
 
 
-def _looks_like_gitleaks(data: Mapping[str, Any]) -> bool:
+def _looks_like_gitleaks(data: Mapping[str, Any], path: Path) -> bool:
+    if "gitleaks" in path.name.lower():
+        return True
     if "extend" in data or "title" in data or "allowlists" in data:
         return True
     tables = data.get("rules")
-    return isinstance(tables, list) and any(isinstance(t, Mapping) and "regex" in t for t in tables)
+    gitleaks_keys = {"regex", "secretGroup", "entropy", "tags", "allowlists"}
+    return isinstance(tables, list) and any(isinstance(t, Mapping) and gitleaks_keys & set(t) for t in tables)
 
 
-def _gitleaks_rule(table: Mapping[str, Any], source: str) -> Rule | None:
-    """Translate a gitleaks rule: RE2 `regex` + `secretGroup` -> a named `secret` group."""
-    rule_id = table.get("id")
-    if not isinstance(rule_id, str):
-        raise RuleError(source, None, "id", "missing or not a string")
-    pattern = table.get("regex")
-    if pattern is None:
-        return None  # path-only gitleaks rules flag file names, not secrets
-    if not isinstance(pattern, str):
-        raise RuleError(source, rule_id, "regex", "must be a string")
-    _check_regex(pattern, source, rule_id, "regex")
-    group = table.get("secretGroup", 0)
-    compiled = compile_pattern(pattern)
-    if "secret" not in compiled.groupindex:
-        if not group and compiled.groups:
-            group = 1
-        pattern = _name_group(pattern, int(group)) if group else f"(?P<secret>{pattern})"
-    allow: dict[str, list[str]] = {"regexes": [], "stopwords": []}
-    allowlists = table.get("allowlists") or []
-    if isinstance(table.get("allowlist"), Mapping):
-        allowlists = [table["allowlist"], *allowlists]
-    for entry in allowlists:
-        if isinstance(entry, Mapping):
-            allow["regexes"] += list(entry.get("regexes", []))
-            allow["stopwords"] += list(entry.get("stopwords", []))
-    return parse_rule(
-        {
-            "id": rule_id,
-            "description": table.get("description", rule_id),
-            "pattern": pattern,
-            "keywords": table.get("keywords", []),
-            "min_entropy": table.get("entropy", 0.0),
-            "allow": allow,
-        },
+def _gitleaks_config(path: Path, data: Mapping[str, Any], source: str) -> Config:
+    """A gitleaks config with what it extends, as keysweep rules; `[extend] useDefault`
+    stands for keysweep's own pack (gitleaks' default rules are not shipped)."""
+    from scanner.gitleaks import read_chain
+
+    chain = read_chain(path, data, _read_toml, source=source)
+    warnings = list(chain.warnings)
+    pack = {rule.id: rule for rule in load_rule_pack()} if chain.use_default else {}
+    rules = [
+        rule
+        for src, table in chain.rules
+        if (rule := _gitleaks_rule(table, src, warnings, pack.get(table["id"]))) is not None
+    ]
+    allowlists, targeted = _gitleaks_allowlists(chain, warnings)
+    rules = _with_targeted(rules, targeted, pack, source, warnings)
+    disabled = []
+    for rule_id in chain.default_disabled:
+        if rule_id in pack:
+            disabled.append(rule_id)
+        else:
+            warnings.append(
+                f"{source}: [extend] disabledRules: {rule_id!r} is not a rule of keysweep's pack, which "
+                "stands in for gitleaks' default rules (see `keysweep rules list`); ignored"
+            )
+    return Config(
         source=source,
-        provider=None,
-        user=True,
+        rules=tuple(rules),
+        allowlists=tuple(allowlists),
+        disabled_rules=tuple(disabled),
+        use_pack=chain.use_default,
+        warnings=tuple(dict.fromkeys(warnings)),
+    )
+
+
+def _gitleaks_allowlists(chain: Any, warnings: list[str]) -> tuple[list[Allowlist], dict[str, list[Allowlist]]]:
+    """Global allowlists, and those with `targetRules` by the rule ids they name."""
+    from scanner.gitleaks import parse_allowlist
+
+    everywhere: list[Allowlist] = []
+    targeted: dict[str, list[Allowlist]] = {}
+    for src, table in chain.allowlists:
+        allowlist = parse_allowlist(table, f"{src}: [[allowlists]]", warnings, rule=False)
+        if allowlist is None:
+            continue
+        targets = table.get("targetRules") or []
+        if not isinstance(targets, list) or not all(isinstance(t, str) for t in targets):
+            raise ConfigError(f"{src}: [[allowlists]] targetRules must be a list of rule ids")
+        for rule_id in targets:
+            targeted.setdefault(rule_id, []).append(allowlist)
+        if not targets:
+            everywhere.append(allowlist)
+    return everywhere, targeted
+
+
+def _with_targeted(
+    rules: list[Rule],
+    targeted: Mapping[str, list[Allowlist]],
+    pack: Mapping[str, Rule],
+    source: str,
+    warnings: list[str],
+) -> list[Rule]:
+    from dataclasses import replace
+
+    by_id = {rule.id: rule for rule in rules}
+    for rule_id, allowlists in targeted.items():
+        rule = by_id.get(rule_id) or pack.get(rule_id)
+        if rule is None:
+            warnings.append(f"{source}: [[allowlists]] targetRules: no rule {rule_id!r}; allowlist not used there")
+            continue
+        by_id[rule_id] = replace(rule, allowlists=(*rule.allowlists, *allowlists))
+    return list(by_id.values())
+
+
+def _gitleaks_rule(table: Mapping[str, Any], source: str, warnings: list[str], base: Rule | None) -> Rule | None:
+    """Translate a gitleaks rule (RE2 `regex` + `secretGroup` -> a named `secret` group;
+    `path`, `entropy`, `keywords`, `tags`, allowlists); None, with a warning naming the rule
+    and the key, when it cannot be honoured. `base`: the pack rule it extends (useDefault)."""
+    from scanner.gitleaks import unknown_rule_keys
+
+    rule_id = table["id"]
+    where = f"{source}: rule {rule_id}"
+    for key in unknown_rule_keys(table):
+        warnings.append(f"{where}: key {key!r} is not a gitleaks rule key; ignored")
+    if table.get("skipReport") is True:
+        warnings.append(f"{where}: skipReport: the rule only serves [[rules.required]], not honoured; not loaded")
+        return None
+    if table.get("required"):
+        warnings.append(f"{where}: required: composite rules are not honoured; the rule reports on its own")
+    translated = _gitleaks_patterns(table, where, warnings)
+    if translated is None:
+        return None
+    pattern, path = translated
+    allowlists = _rule_allowlists(table, where, warnings)
+    keywords = [str(k).lower() for k in table.get("keywords") or []]
+    tags = tuple(str(t) for t in table.get("tags") or [])
+    if base is not None:
+        return _extend_pack_rule(base, table, pattern, path, keywords, tags, allowlists, warnings)
+    if not pattern and not path:
+        warnings.append(f"{where}: has neither regex nor path (and extends no rule); not loaded")
+        return None
+    fields: dict[str, Any] = {
+        "id": rule_id,
+        "description": table.get("description") or rule_id,
+        "keywords": keywords,
+        "min_entropy": _above(table.get("entropy", 0.0)),
+        "multiline": _spans_lines(pattern),
+    }
+    fields.update({"pattern": pattern} if pattern else {})
+    fields.update({"path": path} if path else {})
+    try:
+        rule = parse_rule(fields, source=source, provider=None, user=True)
+    except RuleError as exc:
+        warnings.append(f"{where}: {exc.field or 'rule'}: {exc.problem}; rule not loaded")
+        return None
+    from dataclasses import replace
+
+    return replace(rule, allowlists=tuple(allowlists), tags=tags)
+
+
+def _above(entropy: Any) -> Any:
+    """gitleaks keeps a secret whose entropy is above `entropy`, keysweep one at least at
+    `min_entropy`: the next float up says the same."""
+    if isinstance(entropy, (int, float)) and not isinstance(entropy, bool) and 0 < entropy < 8:
+        import math
+
+        return math.nextafter(float(entropy), math.inf)
+    return entropy
+
+
+def _gitleaks_patterns(table: Mapping[str, Any], where: str, warnings: list[str]) -> tuple[str, str] | None:
+    """The rule's regex (with its `secret` group) and path regex, in `regex` syntax."""
+    from scanner.gitleaks import translate_regex
+
+    found = {}
+    for key in ("regex", "path"):
+        value = table.get(key) or ""
+        if not isinstance(value, str):
+            warnings.append(f"{where}: {key}: must be a string; rule not loaded")
+            return None
+        try:
+            found[key] = translate_regex(value) if value else ""
+        except ValueError as exc:
+            warnings.append(f"{where}: {key}: cannot be translated from Go RE2 ({exc}); rule not loaded")
+            return None
+        if len(found[key]) > _MAX_PATTERN_LEN:
+            warnings.append(f"{where}: {key}: longer than {_MAX_PATTERN_LEN} characters; rule not loaded")
+            return None
+    pattern = found["regex"]
+    if pattern:
+        named = _secret_group(pattern, table.get("secretGroup", 0), where, warnings)
+        if named is None:
+            return None
+        pattern = named
+    return pattern, found["path"]
+
+
+def _secret_group(pattern: str, group: Any, where: str, warnings: list[str]) -> str | None:
+    try:
+        compiled = compile_pattern(pattern)
+    except regex.error as exc:
+        warnings.append(f"{where}: regex: not a pattern keysweep can read ({exc}); rule not loaded")
+        return None
+    if "secret" in compiled.groupindex:
+        return pattern
+    if isinstance(group, bool) or not isinstance(group, int) or group < 0:
+        warnings.append(f"{where}: secretGroup: must be a group number; rule not loaded")
+        return None
+    if not group and compiled.groups:
+        if compiled.groups > 1:
+            warnings.append(
+                f"{where}: secretGroup: not set, and the regex has {compiled.groups} groups: keysweep "
+                "reports group 1 where gitleaks reports the first group that matched"
+            )
+        group = 1
+    if group > compiled.groups:
+        warnings.append(f"{where}: secretGroup: {group}, but the regex has {compiled.groups} groups; rule not loaded")
+        return None
+    return _name_group(pattern, group) if group else f"(?P<secret>{pattern})"
+
+
+def _spans_lines(pattern: str) -> bool:
+    """gitleaks matches a whole file at once; a pattern written to read across lines (a PEM
+    block: `[\\s\\S]`, `(?s)`) needs keysweep's multiline window."""
+    return any(part in pattern for part in ("\\s\\S", "\\S\\s", "(?s"))
+
+
+def _rule_allowlists(table: Mapping[str, Any], where: str, warnings: list[str]) -> list[Allowlist]:
+    from scanner.gitleaks import parse_allowlist, rule_allowlist_tables
+
+    parsed = [
+        parse_allowlist(entry, f"{where}: [[rules.allowlists]]", warnings, rule=True)
+        for entry in rule_allowlist_tables(table)
+    ]
+    return [allowlist for allowlist in parsed if allowlist is not None]
+
+
+def _extend_pack_rule(
+    base: Rule,
+    table: Mapping[str, Any],
+    pattern: str,
+    path: str,
+    keywords: list[str],
+    tags: tuple[str, ...],
+    allowlists: list[Allowlist],
+    warnings: list[str],
+) -> Rule:
+    """A gitleaks rule with the id of a pack rule, under useDefault: it overrides what it
+    sets and adds its keywords, tags and allowlists, as gitleaks extends a default rule."""
+    from dataclasses import replace
+
+    if table.get("secretGroup") and not table.get("regex"):
+        warnings.append(f"{table['id']}: secretGroup without a regex does not apply to a keysweep pack rule; ignored")
+    entropy = table.get("entropy")
+    return replace(
+        base,
+        description=table.get("description") or base.description,
+        pattern=pattern or base.pattern,
+        path=path or base.path,
+        min_entropy=float(_above(entropy)) if isinstance(entropy, (int, float)) and entropy else base.min_entropy,
+        keywords=(*base.keywords, *keywords),
+        tags=(*base.tags, *tags),
+        allowlists=(*base.allowlists, *allowlists),
+        # A replaced pattern is the user's: it runs with a user rule's time budget.
+        builtin=base.builtin and not pattern,
     )
 
 
@@ -460,7 +668,7 @@ def _allowlist(tables: Iterable[Any], source: str) -> Allowlist:
 
 def load_config(path: Path | None, *, root: Path | None = None) -> Config:
     """`--config FILE`, else the scanned root's `.keysweep.toml`, else its `pyproject.toml`
-    when that has a `[tool.keysweep]` table, else an empty config."""
+    when that has a `[tool.keysweep]` table, else its `.gitleaks.toml`, else an empty config."""
     if path is None:
         path = _discover(root)
         if path is None:
@@ -477,12 +685,8 @@ def load_config(path: Path | None, *, root: Path | None = None) -> Config:
         if not isinstance(section, Mapping):
             raise ConfigError(f"{path}: no [tool.keysweep] table")
         data, source = dict(section), f"{path} [tool.keysweep]"
-    if _looks_like_gitleaks(data):
-        rules = tuple(rule for table in data.get("rules", []) if (rule := _gitleaks_rule(table, source)) is not None)
-        allow_tables = list(data.get("allowlists", []))
-        if isinstance(data.get("allowlist"), Mapping):
-            allow_tables.insert(0, data["allowlist"])
-        return Config(source=source, rules=rules, allowlist=_allowlist(allow_tables, source))
+    if _looks_like_gitleaks(data, path):
+        return _gitleaks_config(path, data, source)
     return _keysweep_config(data, source)
 
 
@@ -495,6 +699,9 @@ def _discover(root: Path | None) -> Path | None:
     pyproject = root / PYPROJECT
     if pyproject.is_file() and b"[tool.keysweep" in pyproject.read_bytes():
         return pyproject
+    gitleaks = root / GITLEAKS_NAME
+    if gitleaks.is_file():
+        return gitleaks
     return None
 
 
@@ -523,6 +730,8 @@ def _keysweep_config(data: Mapping[str, Any], source: str) -> Config:
 
 def build_ruleset(pack: Sequence[Rule], config: Config) -> RuleSet:
     """Pack rules, then config rules (a config rule with a pack id replaces it)."""
+    if not config.use_pack:
+        pack = ()  # a gitleaks config that does not extend the defaults is the whole rule set
     overrides = {rule.id: rule for rule in config.rules}
     disabled = set(config.disabled_rules)
     unknown = sorted(disabled - {rule.id for rule in pack} - set(overrides))

@@ -7,6 +7,7 @@ webhook summary, the exit code. Nothing here prints or exits.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -17,12 +18,14 @@ from typing import TYPE_CHECKING, Any
 from scanner import __version__
 from scanner.baseline import load_baseline
 from scanner.errors import ConfigError
-from scanner.findings import Suppressor, group_by_secret
-from scanner.model import UNCHECKED_REASONS, Audit, Finding, Skipped, Standing
+from scanner.findings import Suppressor, group_by_secret, triaged_as
+from scanner.model import UNCHECKED_REASONS, Audit, Finding, Rule, Skipped, Standing
 from scanner.report._common import escape_controls
 from scanner.rules import Config, RuleSet, build_ruleset, load_config, load_rule_pack
 from scanner.scan import Progress, ScanResult, scan
 from scanner.sources.interface import Source
+
+_log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from scanner.datastore import Datastore
@@ -113,13 +116,13 @@ def scan_target(
     _check_output(opts.output)
     store = _open_datastore(opts, target, env)
     try:
-        result, rules, suppressor, webhooks, audit = _scan(opts, target, store, env, on_progress)
+        result, rules, suppressor, webhooks, audit, unhonoured = _scan(opts, target, store, env, on_progress)
     finally:
         if store is not None:
             store.close()
     result = _filtered(opts, result, audit)
     report = _render(opts, result, rules, target, color=color, audit=audit)
-    messages = [f"warning: {warning}" for warning in (*result.warnings, *suppressor.warnings)]
+    messages = [f"warning: {warning}" for warning in (*unhonoured, *result.warnings, *suppressor.warnings)]
     messages.extend(_skip_lines(result.skipped, target.command))
     repository = target.repository() if target.repository and webhooks and result.findings else target.scanned
     return Scanned(result, report, tuple(messages), _summary(opts, result), webhooks, repository)
@@ -131,40 +134,56 @@ def _scan(
     store: Datastore | None,
     env: Mapping[str, str],
     on_progress: Callable[[Progress], None] | None,
-) -> tuple[ScanResult, RuleSet, Suppressor, tuple[Any, ...], Mapping[str, Audit]]:
+) -> tuple[ScanResult, RuleSet, Suppressor, tuple[Any, ...], Mapping[str, Audit], tuple[str, ...]]:
     """Config, rules and scan; with a datastore, only the blobs it has not matched clean
-    with these rules are matched, and the scan is kept."""
+    with these rules are matched, and the scan is kept. Last: what the config asks for
+    that cannot be honoured."""
     started = _now()
     source = target.open()
     try:
         config = load_config(opts.config, root=target.root)
         rules = ruleset(config)
+        if target.command == "stdin":
+            # Standard input has no path (--label only names it): path rules never fire there.
+            rules = RuleSet(tuple(rule for rule in rules.rules if not rule.path))
         baseline = load_baseline(opts.baseline) if opts.baseline else frozenset()
         webhooks = _webhook_targets(opts, config, env)
-        suppressor = Suppressor(config.allowlist, baseline)
+        suppressor = Suppressor(
+            config.allowlist, baseline, allowlists=config.allowlists, ignored=_gitleaks_ignored(target)
+        )
         jobs = opts.jobs if opts.jobs is not None else target.default_jobs
-        pack = store.pack_hash(rules.rules) if store is not None else ""
+        pack = _pack_hash(rules.rules) if store is not None else ""
         known = store.known(pack) if store is not None else None
+        _log.info("config: %s; %d rules; %d jobs", config.source or "none", len(rules.rules), jobs)
+        if store is not None:
+            _log.info("datastore %s: %d blobs matched clean with rule pack %s", store.path, len(known or ()), pack)
         result = scan(
             source, rules.rules, suppressor, jobs=jobs, backend=opts.prefilter, on_progress=on_progress, known=known
         )
     finally:
         source.close()
     audit = _keep(store, target, started, pack, result)
-    return result, rules, suppressor, webhooks, audit
+    return result, rules, suppressor, webhooks, audit, config.warnings
 
 
 def _keep(store: Datastore | None, target: Target, started: str, pack: str, result: ScanResult) -> Mapping[str, Audit]:
-    """Write the scan into the datastore; what it knows of each finding comes back."""
+    """Where each finding stands (history), and with a datastore, the scan kept there and
+    what the datastore knows of each finding."""
+    grouped = group_by_secret(result.findings)
+    standing = target.standing(grouped) if target.standing is not None and grouped else {}
     if store is None:
-        return {}
+        return {fp: Audit(standing=place) for fp, place in standing.items()}
     from scanner.datastore import ScanRecord
 
-    grouped = group_by_secret(result.findings)
-    standing = target.standing(grouped) if target.standing is not None else {}
     record = ScanRecord(target.scanned, target.command, started, _now(), pack, result.stats)
     scan_id = store.record(record, grouped, result.clean, standing)
     return store.audit(scan_id, (f.fingerprint for f in grouped))
+
+
+def _pack_hash(rules: Sequence[Rule]) -> str:
+    from scanner.datastore import pack_hash  # sqlite3 loads only for a scan that keeps one
+
+    return pack_hash(rules)
 
 
 def _open_datastore(opts: ScanOptions, target: Target, env: Mapping[str, str]) -> Datastore | None:
@@ -178,6 +197,21 @@ def _open_datastore(opts: ScanOptions, target: Target, env: Mapping[str, str]) -
 
 def _now() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def _gitleaks_ignored(target: Target) -> frozenset[str]:
+    """The fingerprints of `.gitleaksignore` at the scanned root (not for stdin: no root)."""
+    from scanner.gitleaks import GITLEAKS_IGNORE, ignore_entries
+
+    if target.root is None or target.command == "stdin":
+        return frozenset()
+    path = target.root / GITLEAKS_IGNORE
+    if not path.is_file():
+        return frozenset()
+    try:
+        return ignore_entries(path.read_text(encoding="utf-8-sig", errors="replace"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
 def deliver(scanned: Scanned, *, budget: float, environ: Mapping[str, str] | None = None) -> Delivery:
@@ -236,6 +270,7 @@ def _render(
             command=target.command,
             scanned=target.scanned,
             audit=audit,
+            stored=opts.datastore is not None,
         ),
     )
 
@@ -245,13 +280,7 @@ def _filtered(opts: ScanOptions, result: ScanResult, audit: Mapping[str, Audit])
     the webhooks then see just those (a finding triaged false-positive fails no build)."""
     if not opts.statuses and not opts.new_only:
         return result
-    default = Audit()
-
-    def wanted(finding: Finding) -> bool:
-        known = audit.get(finding.fingerprint, default)
-        return (not opts.statuses or known.status in opts.statuses) and (not opts.new_only or known.new)
-
-    return replace(result, findings=tuple(f for f in result.findings if wanted(f)))
+    return replace(result, findings=triaged_as(result.findings, audit, opts.statuses, opts.new_only))
 
 
 def _reported(opts: ScanOptions, result: ScanResult) -> tuple[Finding, ...]:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from scanner.engine.change import match_blob
 from scanner.engine.matcher import Matcher
 from scanner.engine.prefilter import GATE_AFTER_BYTES
-from scanner.findings import Suppressor, build_findings, collapse
+from scanner.findings import Suppressor, build_findings, collapse, path_findings, settle
 from scanner.model import Blob, Finding, Match, Provenance, Rule, ScanStats, Skipped
 from scanner.sources.interface import BARRIER, Plan, Reader, Source, Unit
 
@@ -120,6 +120,7 @@ def _work(
             return None
         if item.id in known:
             result.sizes[item.id] = len(item.data)
+            _seen_at(result, item, [], ())  # its places still count, for path-only rules
             return []  # what matching it would give: nothing, the base for what derives from it
         before, unchecked = len(matcher.warnings), len(matcher.unchecked)
         matches = match_blob(matcher, item, base)
@@ -129,16 +130,21 @@ def _work(
         result.skipped.extend(skips)
         if not (matches or skips or warnings):
             result.clean.append(item.id)
-        if matches or item.provenance or warnings:
-            earlier = result.found.get(item.id)
-            provenance = earlier.provenance + item.provenance if earlier is not None else item.provenance
-            result.found[item.id] = _Found(tuple(matches), provenance, warnings)
+        _seen_at(result, item, matches, warnings)
         # A blob not wholly checked is no base for matching its successors by their change:
         # they are matched whole, and report what they leave unchecked themselves.
         return None if skips else matches
 
     reader.read(unit, visit)
     return result
+
+
+def _seen_at(result: _UnitResult, item: Blob, matches: Sequence[Match], warnings: tuple[str, ...]) -> None:
+    """Keep what a blob gave, with where it was seen."""
+    if matches or item.provenance or warnings:
+        earlier = result.found.get(item.id)
+        provenance = earlier.provenance + item.provenance if earlier is not None else item.provenance
+        result.found[item.id] = _Found(tuple(matches), provenance, warnings)
 
 
 # Worker-process state: built once per worker by the pool initializer.
@@ -179,6 +185,10 @@ class _Merged:
         self.skipped: list[Skipped] = []
         self.bytes = 0
         self._on_progress = on_progress
+
+    def __len__(self) -> int:
+        """How many blobs are matched so far, or known from an earlier scan."""
+        return len(self.sizes) + len(self.known)
 
     def __contains__(self, blob_id: object) -> bool:
         """Read already, or matched clean by an earlier scan (a source leaves such blobs out
@@ -271,7 +281,8 @@ def scan(
     blobs (id -> size) an earlier scan with the same rules matched clean (a datastore's)."""
     started = time.monotonic()
     rules = tuple(rules)
-    matcher = Matcher(rules, backend=backend)
+    # Path-only rules read no content: they are checked against the places once all are known.
+    matcher = Matcher(tuple(rule for rule in rules if rule.pattern), backend=backend)
     with _Interrupt() as interrupt:
         merged = _Merged(on_progress, interrupt.check, known)
         if jobs <= 1:
@@ -287,8 +298,10 @@ def _result(
     """Findings of every blob the source reaches, and the counts."""
     by_id = {rule.id: rule for rule in rules}
     findings: list[Finding] = []
+    held: list[Finding] = []
     warnings: set[str] = set()
-    suppressed = baselined = 0
+    suppressed = 0
+    baselined: set[str] = set()
     blobs, total, reused = _counts(source, merged)
     for blob_id, found in merged.found.items():
         if not source.reaches(blob_id):
@@ -296,16 +309,26 @@ def _result(
         warnings.update(found.warnings)
         if found.matches:
             blob = Blob(blob_id, b"", source.places(blob_id) or found.provenance)
-            built, dropped, based = build_findings(blob, found.matches, by_id, suppressor)
+            built, dropped, based, kept_back = build_findings(blob, found.matches, by_id, suppressor)
             findings.extend(built)
+            held.extend(kept_back)
             suppressed += dropped
-            baselined += based
+            baselined |= based
     skipped = [*source.skipped(), *_reached_skips(source, merged.skipped)]
+    path_rules = [rule for rule in rules if not rule.pattern]
+    if path_rules:
+        built, dropped, based, kept_back = path_findings(_every_place(source, merged, skipped), path_rules, suppressor)
+        findings.extend(built)
+        held.extend(kept_back)
+        suppressed += dropped
+        baselined |= based
+    findings, settled = settle(findings, held)
+    suppressed += settled
     stats = ScanStats(
         blobs=blobs,
         bytes=total,
         suppressed=suppressed,
-        baselined=baselined,
+        baselined=len(baselined),
         seconds=seconds,
         skips=tuple(sorted(Counter(s.reason for s in skipped).items())),
         reused=reused,
@@ -329,6 +352,23 @@ def _counts(source: Source, merged: _Merged) -> tuple[int, int, int]:
             total += size
             reused += 1
     return blobs, total, reused
+
+
+def _every_place(source: Source, merged: _Merged, skipped: Sequence[Skipped]) -> list[Provenance]:
+    """Every place the scan saw a file, read or skipped (binary, too large: a path-only rule
+    flags `.p12` files, which are binary), each once."""
+    places: dict[tuple[str, str | None], Provenance] = {}
+    # Blobs an earlier scan matched clean (a datastore) may be left unread: still seen.
+    for blob_id in [*merged.sizes, *(known for known in merged.known if known not in merged.sizes)]:
+        if not source.reaches(blob_id):
+            continue
+        found = merged.found.get(blob_id)
+        for place in source.places(blob_id) or (found.provenance if found is not None else ()):
+            places.setdefault((place.path, place.commit), place)
+    for skip in skipped:
+        if skip.path and skip.reason in ("binary", "too-large") and not skip.blob_id:
+            places.setdefault((skip.path, None), Provenance(path=skip.path))
+    return list(places.values())
 
 
 def _reached_skips(source: Source, skipped: Sequence[Skipped]) -> Iterator[Skipped]:

@@ -9,7 +9,7 @@ import pytest
 
 from scanner import __version__
 from scanner.cli import parse_size
-from tests.helpers import run_subprocess
+from tests.helpers import git, run_subprocess
 
 
 @pytest.mark.parametrize("flag", ["--version", "-V"])
@@ -173,3 +173,36 @@ def test_every_toml_example_in_the_readme_loads(tmp_path: Path) -> None:
         path = tmp_path / f"example{n}.toml"
         path.write_text(block)
         build_ruleset(load_rule_pack(), load_config(path))
+
+
+def test_verbose_and_log_level_log_to_stderr_only(cli, tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("hello\n")
+    quiet = cli(["dir", str(tmp_path), "--no-progress"])
+    assert "INFO" not in quiet.err
+    info = cli(["dir", str(tmp_path), "--no-progress", "-v", "--format", "json"])
+    assert "keysweep: INFO: config: " in info.err and info.out == "[]\n"
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    debug = cli(["--log-level", "debug", "git", str(repo), "--no-progress"])
+    assert "keysweep: DEBUG: git " in debug.err
+    assert "DEBUG" not in cli(["git", str(repo), "--no-progress"]).err  # each run starts quiet
+    bad = cli(["git", str(repo), "--log-level", "loud"])
+    assert bad.code == 2 and "Traceback" not in bad.err
+
+
+def test_shell_completion_scripts_are_generated(tmp_path: Path) -> None:
+    """README: `eval "$(_KEYSWEEP_COMPLETE=bash_source keysweep)"`; the script names the commands."""
+    import subprocess
+    import sys
+
+    for shell in ("bash", "zsh", "fish"):
+        proc = subprocess.run(
+            [sys.executable, "-c", "from scanner.cli import entry; entry()"],
+            env={**__import__("os").environ, "_KEYSWEEP_COMPLETE": f"{shell}_source"},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert proc.returncode == 0 and "_KEYSWEEP_COMPLETE" in proc.stdout, proc.stderr

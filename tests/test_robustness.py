@@ -16,7 +16,7 @@ import pytest
 
 from tests.helpers import git, github_token
 
-FORMATS = ("text", "json", "jsonl", "sarif", "csv", "junit", "gitlab")
+FORMATS = ("text", "json", "jsonl", "sarif", "csv", "junit", "gitlab", "html")
 ROOT = Path(__file__).resolve().parent.parent
 
 

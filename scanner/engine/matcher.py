@@ -84,6 +84,9 @@ class Matcher:
         self._run_lines = LineFinder(RUN_PREFIX) if self.prefilter.name == "hyperscan" else None
         self._timeouts: dict[int, int] = defaultdict(int)
         self._priorities = {rule.id: rule.priority for rule in self.rules}
+        # Rules that report only at some paths: each path's rules settle a shared secret
+        # among themselves, so a rule for `*.tf` cannot take a secret from one for any file.
+        self._scopes = {rule.id: rule.path for rule in self.rules if rule.path}
         self.warnings: list[str] = []
         # What was left unchecked, as (reason, detail): a rule's budget spent (or the rule
         # switched off), base64 values past a line's cap. The caller counts and reports them.
@@ -147,7 +150,7 @@ class Matcher:
         make a match the blob does not hold)."""
         texts = LineTexts(data, INLINE_ALLOW_MARKERS)
         candidates = self._confirm(data, self._windows(data, local=local), where=where)
-        matches = _deduplicate(self._to_matches(data, blob_id, candidates, texts), self._priorities)
+        matches = _deduplicate(self._to_matches(data, blob_id, candidates, texts), self._priorities, self._scopes)
         if depth < MAX_DECODE_DEPTH:
             # Base64 values that decode to text are scanned again, decoded (scanner.engine.decode).
             matches = scan_encoded(
@@ -165,7 +168,7 @@ class Matcher:
     def candidates(self, data: bytes) -> list[Candidate]:
         """Every regex match with its verdict, for `rules check` and debugging."""
         found = []
-        for index, start, end in self._confirm(data, self._windows(data), keep_dropped=True):
+        for index, start, end, _, _ in self._confirm(data, self._windows(data), keep_dropped=True):
             rule = self.rules[index]
             secret = data[start:end].decode("utf-8", "replace")
             found.append(Candidate(rule.id, start, end, secret, self._verdict(index, data, start, end)))
@@ -227,8 +230,9 @@ class Matcher:
         *,
         keep_dropped: bool = False,
         where: str = "",
-    ) -> list[tuple[int, int, int]]:
-        found: list[tuple[int, int, int]] = []
+    ) -> list[tuple[int, int, int, int, int]]:
+        """(rule index, secret start, secret end, match start, match end) of each match kept."""
+        found: list[tuple[int, int, int, int, int]] = []
         for rule_index in sorted(windows):
             if self._timeouts[rule_index] >= _TIMEOUT_LIMIT:
                 self.unchecked.append(("rule-budget", f"rule {self.rules[rule_index].id}"))
@@ -263,7 +267,7 @@ class Matcher:
                                 continue
                             seen.add((start, end))
                             if keep_dropped or self._verdict(rule_index, data, start, end) is None:
-                                found.append((rule_index, start, end))
+                                found.append((rule_index, start, end, match.start(), match.end()))
                     except TimeoutError:
                         self._on_timeout(rule_index, where, budget)
                         timed_out = True
@@ -311,7 +315,7 @@ class Matcher:
         return None
 
     def _to_matches(
-        self, data: bytes, blob_id: str, found: list[tuple[int, int, int]], texts: LineTexts
+        self, data: bytes, blob_id: str, found: list[tuple[int, int, int, int, int]], texts: LineTexts
     ) -> list[Match]:
         """Matches in start order; lines and columns counted in one pass over the blob."""
         matches = []
@@ -319,7 +323,7 @@ class Matcher:
         counted = 0  # data[:counted] holds line - 1 newlines
         line_start = 0
         column_at, column = 0, 1  # column of data[column_at] on the current line
-        for rule_index, start, end in sorted(found, key=lambda f: (f[1], f[2], f[0])):
+        for rule_index, start, end, match_start, match_end in sorted(found, key=lambda f: (f[1], f[2], f[0])):
             newlines = data.count(b"\n", counted, start)
             if newlines:
                 line += newlines
@@ -341,12 +345,30 @@ class Matcher:
                     column=column,
                     entropy=shannon_entropy(secret),
                     line_text=texts.text(start, end),
+                    # gitleaks allowlists may read the whole match (regexTarget = "match").
+                    matched=data[match_start:match_end].decode("utf-8", "replace")
+                    if (match_start, match_end) != (start, end)
+                    else "",
                 )
             )
         return matches
 
 
-def _deduplicate(matches: list[Match], priority: Mapping[str, int]) -> list[Match]:
+def _deduplicate(
+    matches: list[Match], priority: Mapping[str, int], scopes: Mapping[str, str] | None = None
+) -> list[Match]:
+    """`scopes`: the `path` of each rule that has one; matches of rules with different paths
+    are deduplicated apart (each set may be all that reports at some path)."""
+    if scopes and any(m.rule_id in scopes for m in matches):
+        groups: dict[str, list[Match]] = {}
+        for match in matches:
+            groups.setdefault(scopes.get(match.rule_id, ""), []).append(match)
+        kept = [m for group in groups.values() for m in _deduplicate(group, priority)]
+        return sorted(kept, key=lambda m: (m.start, m.end, m.rule_id))
+    return _deduplicate_all(matches, priority)
+
+
+def _deduplicate_all(matches: list[Match], priority: Mapping[str, int]) -> list[Match]:
     """One secret, one match: among overlapping spans the rule of highest priority wins,
     then the longest secret, then the lowest rule id (deterministic).
 

@@ -18,7 +18,7 @@ __all__ = ["EXTENSIONS", "FORMATS", "ReportContext", "render", "summary_line"]
 
 # Each format is the module of its name, imported when a report is written in it (a scan
 # writes one: importing the others would only slow every start).
-FORMATS: tuple[str, ...] = ("text", "json", "jsonl", "sarif", "csv", "junit", "gitlab")
+FORMATS: tuple[str, ...] = ("text", "json", "jsonl", "sarif", "csv", "junit", "gitlab", "html")
 
 # The usual file extension of each format (golden files, `--output` defaults).
 EXTENSIONS: Mapping[str, str] = MappingProxyType(
@@ -30,6 +30,7 @@ EXTENSIONS: Mapping[str, str] = MappingProxyType(
         "csv": "csv",
         "junit": "xml",
         "gitlab": "json",
+        "html": "html",
     }
 )
 

@@ -17,6 +17,7 @@ __all__ = [
     "TOOL_NAME",
     "ReportContext",
     "audit_record",
+    "extra_fields",
     "record_of",
     "standing_text",
     "end_column",
@@ -51,6 +52,7 @@ class ReportContext:
     finished_at: datetime | None = None
     # From the datastore, by fingerprint: triage and standing (empty without a datastore).
     audit: Mapping[str, Audit] = field(default_factory=dict)
+    stored: bool = False  # the audit comes from a datastore (triage, first seen, new)
 
 
 def sorted_findings(findings: Iterable[Finding]) -> list[Finding]:
@@ -139,10 +141,25 @@ def standing_text(standing: Standing) -> str:
 
 
 def record_of(ctx: ReportContext, finding: Finding) -> dict[str, Any]:
-    """The SPEC's JSON object, with the datastore's `status` and `audit` when there is one."""
+    """The SPEC's JSON object with the finding's `extra_fields`."""
     record = finding_record(finding, redact_secret=ctx.redact, percent=ctx.redact_percent)
-    audit = audit_record(ctx, finding)
-    if audit is not None:
-        record["status"] = audit.pop("status")
-        record["audit"] = audit
+    record.update(extra_fields(ctx, finding))
     return record
+
+
+def extra_fields(ctx: ReportContext, finding: Finding) -> dict[str, Any]:
+    """For history, `status`, `present_at_head` and `removed_in`; with a datastore, its
+    `audit` record too (note, first seen, new, the whole standing)."""
+    audit = ctx.audit.get(finding.fingerprint)
+    if audit is None:
+        return {}
+    extra: dict[str, Any] = {"status": audit.status}
+    if audit.standing is not None:
+        extra["present_at_head"] = audit.standing.present
+        extra["removed_in"] = audit.standing.removed_commit
+    if ctx.stored:
+        record = audit_record(ctx, finding)
+        assert record is not None
+        del record["status"]
+        extra["audit"] = record
+    return extra

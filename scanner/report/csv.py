@@ -39,7 +39,7 @@ def _cell(value: object) -> str:
 def render(ctx: ReportContext) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    fields = (*FIELDS, "status") if ctx.audit else FIELDS
+    fields = (*FIELDS, "status") if ctx.stored else FIELDS
     writer.writerow(fields)
     # A flat format: a grouped finding is a row per place it was seen.
     for finding in sorted_findings(place for grouped in ctx.findings for place in expand(grouped)):

@@ -18,8 +18,8 @@ from scanner.report._common import (
     INFORMATION_URI,
     TOOL_NAME,
     ReportContext,
-    audit_record,
     end_column,
+    extra_fields,
     rule_for,
     secret_text,
     sorted_findings,
@@ -56,7 +56,8 @@ def _descriptor(rule: Rule) -> dict[str, Any]:
         },
         "defaultConfiguration": {"level": "error"},
         "properties": {
-            "tags": ["security", "secret", rule.provider],
+            # A gitleaks rule's own `tags` follow keysweep's.
+            "tags": list(dict.fromkeys(["security", "secret", rule.provider, *rule.tags])),
             "precision": precision,
             "security-severity": severity,
         },
@@ -106,13 +107,12 @@ def _result(ctx: ReportContext, finding: Finding, rule_index: int) -> dict[str, 
         "partialFingerprints": {FINGERPRINT_KEY: _location_fingerprint(finding)},
         "properties": properties,
     }
-    audit = audit_record(ctx, finding)
-    if audit is not None:
-        properties.update(audit)
-        if audit["status"] in ("false-positive", "accepted-risk"):
-            # Code scanning shows a result triaged away as dismissed, not as an open alert.
-            justification = audit["note"] or audit["status"]
-            result["suppressions"] = [{"kind": "external", "status": "accepted", "justification": justification}]
+    extra = extra_fields(ctx, finding)
+    properties.update(extra)
+    if extra.get("status") in ("false-positive", "accepted-risk"):
+        # Code scanning shows a result triaged away as dismissed, not as an open alert.
+        justification = extra.get("audit", {}).get("note") or extra["status"]
+        result["suppressions"] = [{"kind": "external", "status": "accepted", "justification": justification}]
     if len(finding.locations) > 1:
         # One result per secret; the other places it was seen are related locations.
         result["relatedLocations"] = [_related(i, loc) for i, loc in enumerate(finding.locations[1:], 1)]

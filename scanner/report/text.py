@@ -68,8 +68,10 @@ def render(ctx: ReportContext) -> str:
             if len(finding.locations) > 1:
                 lines.append(f"{pad}{paint('label', 'also:')}        {_more(finding)}")
             audit = ctx.audit.get(finding.fingerprint)
-            if audit is not None:
+            if audit is not None and ctx.stored:
                 lines.append(f"{pad}{paint('label', 'status:')}      {_audit_text(audit)}")
+            elif audit is not None and audit.standing is not None:
+                lines.append(f"{pad}{paint('label', 'now:')}         {escape_controls(standing_text(audit.standing))}")
     return "\n".join(lines) + "\n"
 
 

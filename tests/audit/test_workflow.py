@@ -134,7 +134,7 @@ def test_incremental_rescan_matches_only_new_blobs_and_reports_the_same(tmp_path
     _commit(repo, "new work", **{"src__new.py": "NEW = 1\n", "more.env": f"U={github_token('inc2')}\n"})
     second = audit("git", str(repo), "--format", "json", "--no-progress", "--no-redact")
     full = audit("git", str(repo), "--format", "json", "--no-progress", "--no-redact", datastore=False)
-    stripped = [{k: v for k, v in f.items() if k not in ("status", "audit")} for f in json.loads(second.out)]
+    stripped = [{k: v for k, v in f.items() if k != "audit"} for f in json.loads(second.out)]
     assert stripped == json.loads(full.out)
     with sqlite3.connect(audit.store) as db:
         rows = db.execute("SELECT blobs, reused FROM scans ORDER BY id").fetchall()
@@ -205,7 +205,7 @@ def test_triage_export_and_import_merge_by_newest(tmp_path: Path, audit, capsys,
     [finding] = json.loads(audit("git", str(repo), "--format", "json", "--no-progress").out)
     audit("triage", finding["fingerprint"], "--status", "false-positive", "--note", "fixture")
     shared = tmp_path / "triage.json"
-    audit("triage", "--export", str(shared))
+    audit("triage", "export", str(shared))
     document = json.loads(shared.read_text())
     assert [e["status"] for e in document["entries"]] == ["false-positive"]
     assert finding["secret"] not in shared.read_text()
@@ -213,11 +213,11 @@ def test_triage_export_and_import_merge_by_newest(tmp_path: Path, audit, capsys,
     other = tmp_path / "other.sqlite"
     run_cli(["git", str(repo), "--no-progress", "--datastore", str(other)], capsys=capsys, monkeypatch=monkeypatch)
     imported = run_cli(
-        ["triage", "--import", str(shared), "--datastore", str(other)], capsys=capsys, monkeypatch=monkeypatch
+        ["triage", "import", str(shared), "--datastore", str(other)], capsys=capsys, monkeypatch=monkeypatch
     )
     assert imported.code == 0 and "1 entry imported" in imported.err
     again = run_cli(
-        ["triage", "--import", str(shared), "--datastore", str(other)], capsys=capsys, monkeypatch=monkeypatch
+        ["triage", "import", str(shared), "--datastore", str(other)], capsys=capsys, monkeypatch=monkeypatch
     )
     assert "0 entries imported" in again.err  # not newer than what it has
     report = run_cli(["report", "--format", "json", "--datastore", str(other)], capsys=capsys, monkeypatch=monkeypatch)
@@ -229,7 +229,8 @@ def test_triage_export_and_import_merge_by_newest(tmp_path: Path, audit, capsys,
     [
         (["triage", "abcdef12", "--status", "open"], "no finding with fingerprint abcdef12"),
         (["triage", "zz", "--status", "open"], "is not a fingerprint"),
-        (["triage"], "give FINGERPRINT --status STATUS"),
+        (["triage", "abcdef12"], "give FINGERPRINT --status STATUS"),
+        (["triage", "import"], "triage import needs a FILE"),
         (["git", ".", "--status", "open", "--no-progress"], "--status needs --datastore"),
     ],
 )
@@ -244,3 +245,19 @@ def test_bad_audit_input_is_one_line_and_exit_2(tmp_path: Path, audit, args: lis
 def test_a_missing_datastore_is_an_error_for_report(tmp_path: Path, capsys, monkeypatch) -> None:
     result = run_cli(["report", "--datastore", str(tmp_path / "none.sqlite")], capsys=capsys, monkeypatch=monkeypatch)
     assert result.code == 2 and "no datastore at" in result.err
+
+
+def test_a_secret_kept_through_edits_is_present_and_removed_where_it_goes(tmp_path: Path, audit) -> None:
+    """The finding names the first version of the file; later versions that still hold the
+    secret make it present, and the removal is the commit that finally took it out."""
+    repo = _repo(tmp_path)
+    token = github_token("kept-through-edits")
+    _commit(repo, "add", **{"conf.py": f"TOKEN = '{token}'\n", "other.py": f"T = '{token}'\n"})
+    _commit(repo, "shift", **{"conf.py": f"# header\nTOKEN = '{token}'\n"})
+    [finding] = json.loads(audit("git", str(repo), "--format", "json", "--no-progress").out)
+    assert finding["present_at_head"] is True and finding["removed_in"] is None
+    _commit(repo, "other edit", **{"other.py": "T = None\n"})
+    dropped = _commit(repo, "drop", **{"conf.py": "# header\nTOKEN = None\n"})
+    _commit(repo, "unrelated", **{"conf.py": "# header 2\nTOKEN = None\n"})
+    [finding] = json.loads(audit("git", str(repo), "--format", "json", "--no-progress").out)
+    assert finding["present_at_head"] is False and finding["removed_in"] == dropped

@@ -78,3 +78,12 @@ def test_a_grouped_report_is_a_baseline_for_every_place(repo: Path, capsys, monk
     baseline.write_text(scan(repo, capsys, monkeypatch, "--format", "json").out)
     result = scan(repo, capsys, monkeypatch, "--format", "json", "--no-group", "--baseline", str(baseline))
     assert result.code == 0 and json.loads(result.out) == []
+
+
+def test_the_baseline_count_is_the_baselines_findings(repo: Path, tmp_path: Path, capsys, monkeypatch) -> None:
+    """A baseline of 2 grouped findings (51 places in 51 blobs) counts 2, not 51."""
+    baseline = tmp_path / "baseline.json"
+    scan(repo, capsys, monkeypatch, "--format", "json", "-o", str(baseline))
+    assert len(json.loads(baseline.read_text())) == 2
+    again = scan(repo, capsys, monkeypatch, "--baseline", str(baseline))
+    assert again.code == 0 and "; 2 in baseline)" in again.err

@@ -35,7 +35,7 @@ def _one(fixture: Fixture, **changes: object) -> Finding:
 
 
 def test_formats_are_the_spec_list() -> None:
-    assert FORMATS == ("text", "json", "jsonl", "sarif", "csv", "junit", "gitlab")
+    assert FORMATS == ("text", "json", "jsonl", "sarif", "csv", "junit", "gitlab", "html")
 
 
 def test_unknown_format_is_a_config_error(fixture: Fixture) -> None:

@@ -67,4 +67,6 @@ def test_a_gitleaks_config_becomes_user_rules_and_an_allowlist(tmp_path: Path) -
     config = load_config(path)
     (rule,) = config.rules
     assert rule.id == "internal-token" and "(?P<secret>" in rule.pattern and rule.keywords == ("itk_",)
-    assert config.allowlist.paths == ("^fixtures/",) and config.allowlist.stopwords == ("example",)
+    (allowlist,) = config.allowlists  # gitleaks' global allowlist, with its own semantics
+    assert allowlist.paths == ("^fixtures/",) and allowlist.stopwords == ("example",)
+    assert not config.use_pack  # no [extend] useDefault: the config's rules are the whole set

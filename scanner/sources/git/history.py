@@ -11,7 +11,8 @@ in one batch, each matched by what changed from the version before it.
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable, Iterator, Sequence
+import logging
+from collections.abc import Container, Iterable, Iterator, Sequence, Sized
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ __all__ = ["HistoryReader", "HistorySource", "history_packs"]
 
 # A cat-file batch: at most this many bytes or blobs (each batch costs its worker one
 # `git cat-file` start; a file's versions kept together are matched by their changes).
+_log = logging.getLogger(__name__)
 _BATCH_BYTES = 16 * 1024 * 1024
 _BATCH_ITEMS = 1024
 
@@ -93,8 +95,17 @@ class HistorySource:
         self._listing: Listing | None = None
 
     def plan(self, jobs: int, matched: Container[str], *, shared: bool) -> Plan:
-        # The packs are walked only for the whole history, by workers that share the walk.
-        walk = history_packs(self._repo, self._max_file_size) if self._whole and shared else None
+        # The packs are walked only for the whole history, by workers that share the walk, and
+        # only when nothing is matched yet: when a datastore knows the blobs of an earlier
+        # scan, rebuilding every blob of every pack to match the few new ones costs more
+        # than reading those few through cat-file.
+        earlier = len(matched) if isinstance(matched, Sized) else 0
+        whole = self._whole and shared and not earlier
+        walk = history_packs(self._repo, self._max_file_size) if whole else None
+        if walk is not None:
+            _log.info("history: walking the packs (%d bytes) while git log lists the blobs", walk.size)
+        elif earlier:
+            _log.info("history: %d blobs matched before; reading only the others through cat-file", earlier)
         reader = HistoryReader(CatFileReader(self._repo), walk)
         return Plan(reader, self._units(jobs, matched, walk), walk.size if walk is not None else 0)
 
@@ -104,6 +115,7 @@ class HistorySource:
         # Read while the workers walk; then only what the walk did not read is left.
         tagged = tagged_blobs(self._repo) if self._whole else ()
         self._listing = read_listing(self._repo, self._log, self._max_file_size, tagged)
+        _log.info("history: git log listed %d blobs to read", len(self._listing.to_read))
         yield BARRIER
         yield from _batches(self._listing, matched)
 

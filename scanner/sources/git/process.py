@@ -21,6 +21,7 @@ GIT_ALTERNATE_OBJECT_DIRECTORIES), and for the staged scan the index a hook is g
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 from collections.abc import Mapping, Sequence
@@ -105,6 +106,9 @@ REPOSITORY_VARIABLES = (
 _QUARANTINE = ("GIT_QUARANTINE_PATH", "GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES")
 
 
+_log = logging.getLogger(__name__)
+
+
 def command(repo: Path, *args: str) -> list[str]:
     """`git` with the pinned settings, run in `repo`."""
     pinned = [item for key, value in SETTINGS for item in ("-c", f"{key}={value}")]
@@ -158,6 +162,7 @@ def first_line(stderr: bytes | str) -> str:
 
 def run(repo: Path, *args: str, env: Mapping[str, str] | None = None) -> bytes:
     """Run a short git command; a failure becomes a one-line SourceError."""
+    _log.debug("git %s", " ".join(args))
     try:
         proc = subprocess.run(
             command(repo, *args),
@@ -197,6 +202,7 @@ def popen(
     env: Mapping[str, str] | None = None,
 ) -> subprocess.Popen[bytes]:
     """Start a long-running git command (a log, a cat-file stream)."""
+    _log.debug("git %s (streamed)", " ".join(args))
     try:
         return subprocess.Popen(
             command(repo, *args),

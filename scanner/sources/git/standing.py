@@ -24,24 +24,27 @@ _MAX_PATHSPECS = 256
 def standings(repo: Path, ref: str, findings: Sequence[Finding]) -> dict[str, Standing]:
     """Each finding's standing by fingerprint (findings grouped by secret, or not)."""
     places: dict[str, list[Location]] = {}
+    secrets: dict[str, str] = {}
     for finding in findings:
-        places.setdefault(finding.fingerprint, []).extend(finding.locations or [_place(finding)])
+        places.setdefault(finding.fingerprint, []).extend(finding.places)
+        secrets[finding.fingerprint] = finding.secret
     if not places:
         return {}
-    at_ref = _tree_blobs(repo, ref)
-    blobs = {fp: {p.blob_id for p in found if p.blob_id} for fp, found in places.items()}
-    paths = sorted({p.file for found in places.values() for p in found})
-    removals = _removals(repo, ref, paths, blobs, at_ref)
-    commits = {fp: {p.commit for p in found if p.commit} for fp, found in places.items()}
-    branches = _branch_counts(repo, commits)
+    # A finding names the first version of each file that held its secret; later versions
+    # that still hold it are not among its places, so content decides, not blob ids.
+    holds = _Holds(repo, secrets, {fp: {p.blob_id for p in found if p.blob_id} for fp, found in places.items()})
+    at_ref = _tree(repo, ref)
+    paths = {fp: sorted({p.file for p in found}) for fp, found in places.items()}
+    present = {fp: any(holds(fp, at_ref[path]) for path in ps if path in at_ref) for fp, ps in paths.items()}
+    removals = _removals(repo, ref, {fp: ps for fp, ps in paths.items() if not present[fp]}, holds)
+    branches = _branch_counts(repo, {fp: {p.commit for p in found if p.commit} for fp, found in places.items()})
     result = {}
     for fp, found in places.items():
         first = min(found, key=lambda p: (p.order is None, p.order or 0, p.date or ""))
-        present = bool(blobs[fp] & at_ref)
-        removed = None if present else removals.get(fp)
+        removed = removals.get(fp)
         result[fp] = Standing(
             ref=ref,
-            present=present,
+            present=present[fp],
             first_commit=first.commit,
             first_date=first.date,
             removed_commit=removed[0] if removed else None,
@@ -51,64 +54,84 @@ def standings(repo: Path, ref: str, findings: Sequence[Finding]) -> dict[str, St
     return result
 
 
-def _place(finding: Finding) -> Location:
-    return Location(
-        finding.file,
-        finding.line,
-        finding.end_line,
-        finding.column,
-        finding.commit,
-        date=finding.date,
-        blob_id=finding.blob_id,
-        order=finding.order,
-    )
+class _Holds:
+    """Whether a blob holds a finding's secret: its own blobs do; any other is read once."""
+
+    def __init__(self, repo: Path, secrets: dict[str, str], blobs: dict[str, set[str]]) -> None:
+        self._repo = repo
+        self._secrets = {fp: secret.encode("utf-8", "surrogateescape") for fp, secret in secrets.items()}
+        self._blobs = blobs
+        self._read: dict[str, bytes] = {}
+
+    def __call__(self, fp: str, blob: str) -> bool:
+        if not blob:
+            return False  # deleted
+        if blob in self._blobs[fp]:
+            return True
+        if blob not in self._read:
+            try:
+                self._read[blob] = run(self._repo, "cat-file", "blob", blob)
+            except SourceError:
+                self._read[blob] = b""
+        return self._secrets[fp] in self._read[blob]
 
 
-def _tree_blobs(repo: Path, ref: str) -> set[str]:
-    """Every blob id in the ref's tree (none when the ref has no commit yet)."""
+def _tree(repo: Path, ref: str) -> dict[str, str]:
+    """Path -> blob id of the ref's tree (empty when the ref has no commit yet)."""
     try:
-        out = run(repo, "ls-tree", "-r", "-z", "--full-tree", "--format=%(objectname)", f"{ref}^{{tree}}", "--")
+        out = run(repo, "ls-tree", "-r", "-z", "--full-tree", "--format=%(path)%x00%(objectname)", f"{ref}^{{tree}}")
     except SourceError:
-        return set()
-    return {name.decode("ascii") for name in out.split(b"\0") if name}
-
-
-def _removals(
-    repo: Path, ref: str, paths: Sequence[str], blobs: dict[str, set[str]], at_ref: set[str]
-) -> dict[str, tuple[str, str]]:
-    """For each finding gone from the ref's tree: the newest commit (in history order, on
-    the ref) that replaced or deleted a blob holding its secret with one that does not."""
-    owners: dict[str, list[str]] = {}
-    for fp, ids in blobs.items():
-        if not ids & at_ref:
-            for blob in ids:
-                owners.setdefault(blob, []).append(fp)
-    if not owners:
         return {}
+    fields = out.split(b"\0")
+    return {
+        fields[i].decode("utf-8", "surrogateescape"): fields[i + 1].decode("ascii")
+        for i in range(0, len(fields) - 1, 2)
+    }
+
+
+def _removals(repo: Path, ref: str, gone: dict[str, list[str]], holds: _Holds) -> dict[str, tuple[str, str]]:
+    """For each finding gone from the ref's tree: the newest commit on the ref (history
+    order) that changed one of its files from a version holding the secret to one without."""
+    if not gone:
+        return {}
+    paths = sorted({path for ps in gone.values() for path in ps})
     limit = ["--", *paths] if len(paths) <= _MAX_PATHSPECS else ["--"]
     try:
-        out = run(repo, "log", "--topo-order", "--no-renames", "--raw", "--no-abbrev", "--format=@%H %cI", ref, *limit)
+        out = run(
+            repo, "log", "--topo-order", "--no-renames", "--raw", "-z", "--no-abbrev", "--format=@%H %cI", ref, *limit
+        )
     except SourceError:
         return {}
+    by_path: dict[str, list[str]] = {}
+    for fp, ps in gone.items():
+        for path in ps:
+            by_path.setdefault(path, []).append(fp)
     found: dict[str, tuple[str, str]] = {}
-    for commit, date, old, new in _changes(out):
-        for fp in owners.get(old, ()):
-            if fp not in found and new not in blobs[fp]:
+    for commit, date, path, old, new in _changes(out):
+        for fp in by_path.get(path, ()):
+            if fp not in found and holds(fp, old) and not holds(fp, new):
                 found[fp] = (commit, date)  # newest first: the first seen is the last removal
     return found
 
 
-def _changes(out: bytes) -> Iterator[tuple[str, str, str, str]]:
-    """(commit, date, old blob, new blob) of each changed file in `git log --raw` output."""
+def _changes(out: bytes) -> Iterator[tuple[str, str, str, str, str]]:
+    """(commit, date, path, old blob, new blob) of each changed file in `git log --raw -z`
+    output ("" for a side that does not exist)."""
     commit = date = ""
-    for raw in out.decode("utf-8", "replace").splitlines():
-        if raw.startswith("@"):
-            commit, _, date = raw[1:].partition(" ")
-        elif raw.startswith(":"):
-            fields = raw[1:].split("\t", 1)[0].split()
-            if len(fields) >= 5:
-                new = fields[3] if fields[3].strip("0") else ""  # all zeros: deleted
-                yield commit, date, fields[2], new
+    fields = out.split(b"\0")
+    i = 0
+    while i < len(fields):
+        text = fields[i].decode("utf-8", "surrogateescape").lstrip("\n")
+        if text.startswith("@"):
+            commit, _, date = text[1:].partition(" ")
+        elif text.startswith(":") and i + 1 < len(fields):
+            parts = text[1:].split()
+            path = fields[i + 1].decode("utf-8", "surrogateescape")
+            i += 1
+            if len(parts) >= 4:
+                old, new = (side if side.strip("0") else "" for side in parts[2:4])
+                yield commit, date, path, old, new
+        i += 1
 
 
 def _branch_counts(repo: Path, commits: dict[str, set[str]]) -> dict[str, int]:
