@@ -53,6 +53,7 @@ class Size:
 SIZES = {
     "tiny": Size(4 * 2**20, 40),  # for tests
     "quick": Size(100 * 2**20, 900),
+    "mid": Size(350 * 2**20, 1_800),
     "large": Size(1_100 * 2**20, 3_000),
 }
 
@@ -79,7 +80,30 @@ class Shape:
         return self.blob_bytes / max(1, self.blobs)
 
 
-def _text_files() -> list[Path]:
+# Where Debian's Ruby packages put their source (`apt-get install ruby-railties ...`).
+RUBY_ROOTS = (
+    Path("/usr/lib/ruby"),
+    Path("/usr/share/ruby"),
+    Path("/usr/share/rubygems-integration"),
+    Path("/var/lib/gems"),
+)
+_RUBY_SUFFIXES = (".rb", ".erb", ".rake", ".yml", ".md", ".rdoc", ".gemspec", ".builder", ".ru")
+CORPORA = ("stdlib", "ruby")
+
+
+def _ruby_files() -> list[Path]:
+    """Ruby source of this machine (rails' own gems where installed): text dense in the
+    words rails is dense in (secret, token, key, password, credentials)."""
+    paths: list[Path] = []
+    for root in RUBY_ROOTS:
+        if root.is_dir():
+            paths.extend(p for p in root.rglob("*") if p.suffix in _RUBY_SUFFIXES)
+    return sorted(paths)
+
+
+def _text_files(corpus: str = "stdlib") -> list[Path]:
+    if corpus == "ruby":
+        return _ruby_files()
     roots = [Path(sysconfig.get_paths()["stdlib"]), Path("/usr/share/perl"), Path("/usr/share/perl5")]
     paths: list[Path] = []
     for root in roots:
@@ -91,11 +115,12 @@ def _text_files() -> list[Path]:
     return sorted(p for p in paths if "site-packages" not in p.parts and "dist-packages" not in p.parts)
 
 
-def load_corpus(limit: int = 96 * 2**20) -> bytes:
-    """Real text of this machine, one buffer of whole lines (text files only)."""
+def load_corpus(limit: int = 96 * 2**20, corpus: str = "stdlib") -> bytes:
+    """Real text of this machine, one buffer of whole lines (text files only): the Python
+    standard library, Perl and /usr/share/doc, or with `corpus="ruby"` Ruby source."""
     parts: list[bytes] = []
     total = 0
-    for path in _text_files():
+    for path in _text_files(corpus):
         try:
             if not path.is_file() or path.is_symlink():
                 continue
@@ -113,7 +138,8 @@ def load_corpus(limit: int = 96 * 2**20) -> bytes:
         if total >= limit:
             break
     if total < 2**20:
-        raise SystemExit("too little text found on this machine for a corpus")
+        hint = " (install Ruby gems, e.g. apt-get install ruby-railties)" if corpus == "ruby" else ""
+        raise SystemExit(f"too little {corpus} text found on this machine for a corpus{hint}")
     return b"".join(parts)
 
 
@@ -269,14 +295,16 @@ def _edit(rnd: random.Random, text: _Text, data: bytes, target: int) -> bytes:
     return b"\n".join(lines)
 
 
-def generate(dest: Path, size: str | Size = "quick", seed: int = 11, repack: bool = True) -> Shape:
+def generate(
+    dest: Path, size: str | Size = "quick", seed: int = 11, repack: bool = True, corpus: str = "stdlib"
+) -> Shape:
     """Write the repository at dest (which must not exist) and count what it holds."""
     spec = SIZES[size] if isinstance(size, str) else size
     started = time.perf_counter()
     rnd = random.Random(seed)
-    corpus = load_corpus()
-    text = _Text(corpus, rnd)
-    names = _Names(corpus, rnd)
+    text_corpus = load_corpus(corpus=corpus)
+    text = _Text(text_corpus, rnd)
+    names = _Names(text_corpus, rnd)
     dest.mkdir(parents=True, exist_ok=False)
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
     subprocess.run(["git", "init", "-q", "-b", "main", str(dest)], check=True, env=env)
@@ -471,8 +499,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", choices=sorted(SIZES), default="quick")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--no-repack", action="store_true", help="keep fast-import's pack as it is")
+    parser.add_argument(
+        "--corpus",
+        choices=CORPORA,
+        default="stdlib",
+        help="text the files are cut from: Python stdlib, Perl and docs; or Ruby source (rails' gems where installed)",
+    )
     args = parser.parse_args(argv)
-    shape = generate(args.dest, args.size, seed=args.seed, repack=not args.no_repack)
+    shape = generate(args.dest, args.size, seed=args.seed, repack=not args.no_repack, corpus=args.corpus)
     print(f"{args.dest}: {describe(shape)}; built in {shape.seconds:.1f} s")
     return 0
 

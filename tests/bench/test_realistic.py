@@ -55,3 +55,13 @@ def test_find_binary_takes_the_wheels_executable_not_its_script(tmp_path: Path, 
         path.chmod(0o755)
     assert bench.find_binary(tmp_path, "tool") == real
     assert bench.find_binary(tmp_path, "other") is None
+
+
+def test_the_ruby_corpus_is_ruby_source_when_installed(modules: tuple) -> None:
+    gen, _ = modules
+    files = gen._ruby_files()
+    if sum(p.stat().st_size for p in files[:400] if p.is_file()) < 2**20:
+        pytest.skip("no Ruby source on this machine (apt-get install ruby-railties)")
+    assert all(p.suffix in gen._RUBY_SUFFIXES for p in files)
+    corpus = gen.load_corpus(limit=2**20, corpus="ruby")
+    assert len(corpus) >= 2**20 and b"\ndef " in corpus and b"\nend\n" in corpus
