@@ -34,12 +34,12 @@ def _no_walk(self: HistoryReader, unit: Unit, visit: Visit) -> None:
         return
     assert self.walk is not None
     pack = self.walk._packs[unit.pack]  # noqa: SLF001
-    _roots, children, _weights = self.walk._trees[unit.pack]  # noqa: SLF001
+    _roots, deltas, _weights = self.walk._trees[unit.pack]  # noqa: SLF001
     pending = list(unit.roots)
     while pending:
         position = pending.pop()
         visit(Blob(pack.oid(position).hex(), b""), None)
-        pending.extend(children.get(position, ()))
+        pending.extend(deltas.of(position))
 
 
 def _no_match(matcher: Any, blob: Blob, base: Any) -> list:

@@ -5,12 +5,19 @@ through git cat-file --batch for what no pack holds, so peak RSS should not grow
 content; only the indexes (the listing's, one entry per unique blob and path, and the
 pack's, a few bytes per object) do. Histories come from gen_history.py.
 
+With `--repo`, the given histories (e.g. gen_realistic.py's quick, mid and large) instead,
+measured as the machine pays for them: the PSS of the whole process tree (keysweep, its
+workers and its git children, bench/_pss.py), sampled every 50 ms, at its peak, with each
+process's share at that moment.
+
     python bench/bench_memory.py [--commits 100,300,900] [--runs 1]
+    python bench/bench_memory.py --repo /tmp/rs/quick /tmp/rs/mid /tmp/rs/large
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
@@ -18,7 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _timing import env  # noqa: E402
+from _pss import measure_tree  # noqa: E402
+from _timing import env, keysweep  # noqa: E402
 from gen_history import generate  # noqa: E402
 
 # keysweep in-process, then its own peak RSS (git's own cache is git's, not ours). VmHWM,
@@ -60,10 +68,30 @@ def blob_bytes(repo: Path) -> tuple[int, int]:
     return len(sizes), sum(sizes)
 
 
+def tree_peaks(repos: list[Path], jobs: tuple[str, ...] = ("2", "1")) -> None:
+    """Peak PSS of keysweep's whole process tree on each repository."""
+    print(f"{'repository':<24} {'blobs':>7} {'MiB':>7} {'jobs':>4} {'tree PSS':>9} {'wall':>7}  largest at the peak")
+    for repo in repos:
+        count, size = blob_bytes(repo)
+        for j in jobs:
+            cmd = keysweep("git", str(repo), "--format", "json", "-o", os.devnull, "--jobs", j)
+            got = measure_tree(cmd, env=env())
+            parts = ", ".join(f"{name} {kib / 1024:.0f}" for name, kib in got.at_peak[:4])
+            print(
+                f"{repo.name:<24} {count:>7} {size / 2**20:>7.0f} {j:>4} {got.peak_kib / 1024:>6.0f} MiB"
+                f" {got.wall:>6.1f}s  {parts}",
+                flush=True,
+            )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--commits", default="100,300,900")
+    parser.add_argument("--repo", type=Path, nargs="*", help="measure the tree's PSS on these histories")
     args = parser.parse_args(argv)
+    if args.repo:
+        tree_peaks(args.repo)
+        return 0
     print("peak RSS of keysweep's main process (jobs=1 and all cores), and of the largest process")
     print("of its tree (workers, git cat-file with its delta cache)")
     print(f"{'commits':>8} {'blobs':>7} {'MiB':>7} {'main j=1':>9} {'main j=all':>11} {'largest':>8} {'wall':>7}")

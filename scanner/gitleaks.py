@@ -18,7 +18,6 @@ from scanner.model import Allowlist
 
 __all__ = [
     "GITLEAKS_CONFIG",
-    "GITLEAKS_IGNORE",
     "Chain",
     "ignore_entries",
     "parse_allowlist",
@@ -27,8 +26,6 @@ __all__ = [
 ]
 
 GITLEAKS_CONFIG = ".gitleaks.toml"
-GITLEAKS_IGNORE = ".gitleaksignore"
-
 _TOP_KEYS = {"title", "description", "extend", "rules", "allowlist", "allowlists"}
 _EXTEND_KEYS = {"path", "useDefault", "disabledRules", "url"}
 _RULE_KEYS = {

@@ -21,7 +21,7 @@ from scanner.errors import ConfigError
 from scanner.findings import Suppressor, group_by_secret, triaged_as
 from scanner.model import UNCHECKED_REASONS, Audit, Finding, Rule, Skipped, Standing, confidence_at_least
 from scanner.report._common import escape_controls
-from scanner.rules import Config, RuleSet, build_ruleset, load_config, load_rule_pack
+from scanner.rules import GITLEAKS_IGNORE, Config, RuleSet, build_ruleset, load_config, load_rule_pack
 from scanner.scan import Progress, ScanResult, scan
 from scanner.sources.interface import Source
 
@@ -213,13 +213,13 @@ def _stamp(moment: datetime) -> str:
 
 def _gitleaks_ignored(target: Target) -> frozenset[str]:
     """The fingerprints of `.gitleaksignore` at the scanned root (not for stdin: no root)."""
-    from scanner.gitleaks import GITLEAKS_IGNORE, ignore_entries
-
     if target.root is None or target.command == "stdin":
         return frozenset()
     path = target.root / GITLEAKS_IGNORE
     if not path.is_file():
         return frozenset()
+    from scanner.gitleaks import ignore_entries  # only when there is one: a 400-line module
+
     try:
         return ignore_entries(path.read_text(encoding="utf-8-sig", errors="replace"))
     except OSError as exc:

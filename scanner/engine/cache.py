@@ -20,8 +20,10 @@ from typing import Any
 
 from scanner.model import Rule
 
-__all__ = ["cache_dir", "file_digest", "load_database", "load_gate", "load_json", "MISSING"]
+__all__ = ["cache_dir", "file_digest", "file_stamp", "load_database", "load_gate", "load_json", "MISSING"]
 
+# A file changed less than this long ago is keyed by its bytes, not its stat (see file_stamp).
+_SETTLED_NS = 2 * 10**9
 # Bump when the gate construction changes, so old databases are not reused.
 _FORMAT = "keysweep-hs-7"
 _KEEP = 8
@@ -46,6 +48,18 @@ def file_digest(path: str | Path) -> str:
     """SHA-256 of a file's bytes, for cache keys (a rule file, or the source that builds an
     entry: a change to it must not reuse old entries). OSError when it cannot be read."""
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def file_stamp(path: str | Path, now_ns: int) -> tuple[int, int] | str:
+    """A file's size and modification time, as a cheaper cache key than its digest (a
+    pre-commit hook would read every rule file on every commit to hash it). As git does for
+    its index, a file modified in the last two seconds is keyed by its digest instead: a
+    second write within one tick of the file system's clock can keep size and mtime both.
+    OSError when it cannot be read."""
+    stat = os.stat(path)
+    if now_ns - stat.st_mtime_ns < _SETTLED_NS:
+        return file_digest(path)
+    return stat.st_size, stat.st_mtime_ns
 
 
 def _digest(payload: Any) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 from scanner.model import Rule
@@ -11,7 +12,13 @@ __all__ = ["keyword_table", "rule_keywords"]
 
 def rule_keywords(rule: Rule) -> tuple[bytes, ...]:
     """The rule's keywords as the first stage matches them: lowercased bytes, each once."""
-    return tuple(dict.fromkeys(k.lower().encode("utf-8") for k in rule.keywords))
+    return _lowered(rule.keywords)
+
+
+@functools.lru_cache(maxsize=4096)
+def _lowered(keywords: tuple[str, ...]) -> tuple[bytes, ...]:
+    # A pure function of the keywords: the matcher and each prefilter ask for every rule's.
+    return tuple(dict.fromkeys(k.lower().encode("utf-8") for k in keywords))
 
 
 def keyword_table(rules: Sequence[Rule]) -> tuple[list[bytes], list[tuple[int, ...]]]:

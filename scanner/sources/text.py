@@ -1,13 +1,19 @@
 """What every source does to content before it is matched: tell binary from text, and
-transcode UTF-16/32 text so that byte patterns see its ASCII tokens."""
+transcode UTF-16/32 text so that byte patterns see its ASCII tokens; and name a path git
+gave as bytes."""
 
 from __future__ import annotations
 
 import codecs
 
-__all__ = ["is_binary", "normalize_text"]
+__all__ = ["decode_path", "is_binary", "normalize_text"]
 
 _SNIFF = 8192
+
+
+def decode_path(raw: bytes) -> str:
+    """Paths are bytes in git; undecodable bytes stay visible (and JSON-safe) as \\xNN."""
+    return raw.decode("utf-8", "backslashreplace")
 
 
 def is_binary(data: bytes) -> bool:

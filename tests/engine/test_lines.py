@@ -137,9 +137,9 @@ def test_a_slow_rule_gets_a_neutral_warning_naming_the_input() -> None:
         source="test.toml",
     )
     matcher = Matcher([slow], backend="aho-corasick")
-    started = time.monotonic()
+    # No bound on the time taken (a loaded machine decides that): without the budget this
+    # scan would not end at all, 2**40 ways to match.
     assert matcher.scan(b"a" * 40 + b"c", where="src/app.js") == []
-    assert time.monotonic() - started < 10
     assert len(matcher.warnings) == 1
     warning = matcher.warnings[0]
     assert "src/app.js" in warning and "that part was not checked by this rule" in warning

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import replace
 
@@ -137,3 +138,42 @@ def test_parsed_pack_is_cached_and_follows_the_files(tmp_path, monkeypatch) -> N
     for entry in cache.glob("rules-*.json"):
         entry.write_bytes(b"\x00not json")
     assert load_rule_pack(pack) == edited
+
+
+def test_settled_rule_files_are_keyed_by_stat_and_still_follow_edits(tmp_path, monkeypatch) -> None:
+    """Files older than two seconds are keyed by size and mtime (no file is read to hash it):
+    an edit changes the mtime, and a cached row with other fields than Rule is parsed again."""
+    import json
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("KEYSWEEP_CACHE_DIR", str(cache))
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    for name in ("github.toml", "stripe.toml"):
+        (pack / name).write_bytes((rule_pack_dir() / name).read_bytes())
+        os.utime(pack / name, ns=(10**18, 10**18))  # long settled
+    first = load_rule_pack(pack)
+    assert first == load_rule_pack(pack)
+    assert all(rule == type(rule)(**vars(rule)) for rule in first), "as the generated __init__ builds them"
+    text = (pack / "stripe.toml").read_text(encoding="utf-8")
+    old = next(rule.description for rule in first if rule.provider == "stripe")
+    (pack / "stripe.toml").write_text(text.replace(old, "Edited description", 1), encoding="utf-8")
+    os.utime(pack / "stripe.toml", ns=(10**18 + 1, 10**18 + 1))
+    edited = load_rule_pack(pack)
+    assert "Edited description" in [rule.description for rule in edited]
+    for entry in cache.glob("rules-*.json"):
+        rows = json.loads(entry.read_bytes())
+        for row in rows:
+            row.pop("tags")
+        entry.write_text(json.dumps(rows))
+    assert load_rule_pack(pack) == edited
+
+
+def test_a_rule_file_written_just_now_is_keyed_by_its_bytes(tmp_path) -> None:
+    from scanner.engine.cache import file_digest, file_stamp
+
+    path = tmp_path / "x.toml"
+    path.write_bytes(b"a = 1\n")
+    now = os.stat(path).st_mtime_ns
+    assert file_stamp(path, now) == file_digest(path), "a write within the same clock tick could keep size and mtime"
+    assert file_stamp(path, now + 3 * 10**9) == (6, now)

@@ -18,7 +18,7 @@ from scanner.scan import ScanResult, scan
 from scanner.sources.audit import WithoutPacks
 from scanner.sources.git import HistorySource
 from scanner.sources.git.history import history_packs
-from scanner.sources.git.pack import PackedBlob, PackWalk, apply_delta, open_packs
+from scanner.sources.git.pack import Deltas, PackedBlob, PackWalk, _Pack, apply_delta, open_packs
 from tests.helpers import git, github_token, stripe_key
 
 MAX_SIZE = 64 * 1024
@@ -464,3 +464,26 @@ def test_the_base64_cap_gives_one_result_loose_or_packed(tmp_path: Path) -> None
     findings, skipped, _stats = packed
     assert secret in {f.secret for f in findings}
     assert {s.reason for s in skipped} == {"decode-cap"}
+
+
+def test_deltas_list_each_bases_deltas_in_pack_order() -> None:
+    deltas = Deltas(8)
+    for base, delta in sorted([(0, 2), (0, 5), (2, 3), (0, 7), (6, 1)], key=lambda pair: -pair[1]):
+        deltas.add(base, delta)
+    assert [list(deltas.of(p)) for p in range(8)] == [[2, 5, 7], [], [3], [], [], [], [1], []]
+    assert [deltas.has(p) for p in range(8)] == [True, False, True, False, False, False, True, False]
+
+
+@pytest.mark.parametrize("by_offset", [True, False])
+def test_the_delta_trees_are_those_of_each_objects_base(repo: Path, by_offset: bool) -> None:
+    """Roots and deltas as the bases the pack names (by offset, or by id) make them."""
+    if not by_offset:
+        git(repo, "-c", "repack.useDeltaBaseOffset=false", "repack", "-q", "-adf")
+    pack_path = next((repo / ".git" / "objects" / "pack").glob("*.pack"))
+    pack = _Pack(pack_path, pack_path.with_suffix(".idx"))
+    roots, deltas, weights = pack.blob_trees()
+    blobs = [p for p in range(pack.count) if pack.kinds[p] == 3]
+    assert roots == [p for p in blobs if pack.bases[p] < 0] and set(weights) == set(roots)
+    for position in range(pack.count):
+        assert list(deltas.of(position)) == [p for p in blobs if pack.bases[p] == position]
+    assert sum(1 for p in blobs if pack.bases[p] >= 0) >= 20

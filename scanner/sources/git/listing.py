@@ -23,8 +23,9 @@ from typing import IO
 from scanner.errors import SourceError
 from scanner.model import Provenance, Skipped
 from scanner.sources.git.catfile import GitObject, cat_file, unreadable, widen_pipe
-from scanner.sources.git.process import first_line, popen
+from scanner.sources.git.process import WALK_MEMORY, first_line, popen
 from scanner.sources.git.repo import not_fetched
+from scanner.sources.text import decode_path
 
 __all__ = ["Listing", "check_rev", "decode_path", "log_args", "read_listing", "start_log"]
 
@@ -34,11 +35,6 @@ _LOG_POLL = 0.001
 _LOG_FORMAT = "%x01%H%x00%an%x00%ae%x00%aI%x00%at"
 _NO_SIZE = -1
 _NULL_IDS = (b"0" * 40, b"0" * 64)
-
-
-def decode_path(raw: bytes) -> str:
-    """Paths are bytes in git; undecodable bytes stay visible (and JSON-safe) as \\xNN."""
-    return raw.decode("utf-8", "backslashreplace")
 
 
 def check_rev(rev: str, what: str) -> str:
@@ -108,6 +104,7 @@ def log_args(
 
 def start_log(repo: Path, revs: list[str]) -> _Log:
     args = [
+        *WALK_MEMORY,
         "log",
         "--raw",
         "--no-abbrev",
@@ -278,7 +275,11 @@ class _SizeProbe:
             return  # every size is asked the careful way
         try:
             self._proc = popen(
-                repo, ["cat-file", "--batch-check"], stdin=subprocess.PIPE, stdout=self._out, stderr=subprocess.DEVNULL
+                repo,
+                [*WALK_MEMORY, "cat-file", "--batch-check"],
+                stdin=subprocess.PIPE,
+                stdout=self._out,
+                stderr=subprocess.DEVNULL,
             )
         except (OSError, SourceError):
             self._out.close()

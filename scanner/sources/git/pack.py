@@ -22,6 +22,7 @@ import os
 import sys
 import zlib
 from array import array
+from bisect import bisect_left
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +30,7 @@ from typing import TypeVar
 
 from scanner.model import Derivation
 
-__all__ = ["PackedBlob", "PackWalk", "WalkTask", "open_packs"]
+__all__ = ["Deltas", "PackedBlob", "PackWalk", "WalkTask", "open_packs"]
 
 _IDX_MAGIC = b"\xfftOc"
 _OID = 20
@@ -142,8 +143,6 @@ class _Pack:
         sizes = array("Q", bytes(8 * count))
         kinds = bytearray(count)
         bases = array("l", [-1]) * count
-        # Objects start at distinct offsets: a delta's base is found by its offset.
-        position_at = {at: position for position, at in enumerate(offset)}
         pending: list[tuple[int, bytes]] = []
         released = 0
         for position in range(count):
@@ -171,8 +170,11 @@ class _Pack:
                     byte = data[at]
                     at += 1
                     back = ((back + 1) << 7) | (byte & 0x7F)
-                base = position_at.get(offset[position] - back, position)
-                if base >= position:
+                # Objects start at distinct offsets, in order: a delta's base is found by
+                # its offset (a search, not a dict of every object's).
+                target = offset[position] - back
+                base = bisect_left(offset, target, 0, position)
+                if base >= position or offset[base] != target:
                     continue  # not an earlier object's start: left unread (kind 0)
                 bases[position] = base
                 kinds[position] = kinds[base]
@@ -213,29 +215,30 @@ class _Pack:
                 pass
         return end
 
-    def blob_trees(self) -> tuple[list[int], dict[int, list[int]], dict[int, int]]:
+    def blob_trees(self) -> tuple[list[int], Deltas, dict[int, int]]:
         """Roots of the blob delta trees, each object's deltas, and each root's weight
         (its size times the blobs its tree holds: the work of walking it)."""
         kinds, bases, sizes = self.kinds, self.bases, self.sizes
         roots: list[int] = []
-        children: dict[int, list[int]] = {}
-        for position in range(self.count):
+        deltas = Deltas(self.count)
+        for position in range(self.count - 1, -1, -1):
             if kinds[position] != _BLOB:
                 continue
             base = bases[position]
             if base < 0:
                 roots.append(position)
             else:
-                children.setdefault(base, []).append(position)
+                deltas.add(base, position)
+        roots.reverse()
         weights = {}
         for root in roots:
             # A tree's blobs, counted down from its root (a base may come after its deltas).
             members, stack = 0, [root]
             while stack:
                 members += 1
-                stack.extend(children.get(stack.pop(), ()))
+                stack.extend(deltas.of(stack.pop()))
             weights[root] = (sizes[root] + 1) * members
-        return roots, children, weights
+        return roots, deltas, weights
 
     def inflate(self, position: int, limit: int) -> bytes:
         """The object's stored data (whole object, or delta), checked against its size and
@@ -251,6 +254,31 @@ class _Pack:
         if len(out) != size or not body.eof:
             raise ValueError("object does not inflate to its size")
         return out
+
+
+class Deltas:
+    """Which objects are deltas of which, in two arrays by position (a few bytes an object,
+    no Python list or dict entry for each): an object's first delta, and each delta's next
+    sibling; -1 ends a list. Deltas of a base come in ascending position (pack) order."""
+
+    def __init__(self, count: int) -> None:
+        self._first = array("l", [-1]) * count
+        self._next = array("l", [-1]) * count
+
+    def add(self, base: int, delta: int) -> None:
+        """Make `delta` the first delta of `base`: add them in descending position order."""
+        self._next[delta] = self._first[base]
+        self._first[base] = delta
+
+    def has(self, base: int) -> bool:
+        return self._first[base] >= 0
+
+    def of(self, base: int) -> Iterator[int]:
+        at = self._first[base]
+        following = self._next
+        while at >= 0:
+            yield at
+            at = following[at]
 
 
 def _chain_kind(kinds: bytearray, bases: array[int], position: int) -> int:
@@ -391,7 +419,7 @@ class PackWalk:
         first; what visit returns is handed to the blobs built from that one. A tree this
         reader cannot read (corrupt, too large) is left off from the failing blob down."""
         pack = self._packs[task.pack]
-        _roots, children, _weights = self._trees[task.pack]
+        _roots, deltas, _weights = self._trees[task.pack]
         limit = self._limit
         read = 0
         for root in task.roots:
@@ -405,9 +433,7 @@ class PackWalk:
                 continue
             oid = pack.oid(root)
             state = visit(PackedBlob(oid, data, None), None)
-            stack: list[tuple[bytes, bytes, State | None, Iterator[int]]] = [
-                (oid, data, state, iter(children.get(root, ())))
-            ]
+            stack: list[tuple[bytes, bytes, State | None, Iterator[int]]] = [(oid, data, state, deltas.of(root))]
             held = len(data)
             while stack:
                 base_oid, base, base_state, pending = stack[-1]
@@ -423,9 +449,8 @@ class PackWalk:
                     continue
                 oid = pack.oid(child)
                 state = visit(PackedBlob(oid, made, Derivation(base_oid.hex(), pieces, len(base))), base_state)
-                deeper = children.get(child)
-                if deeper and held + len(made) <= _MAX_HELD:
-                    stack.append((oid, made, state, iter(deeper)))
+                if deltas.has(child) and held + len(made) <= _MAX_HELD:
+                    stack.append((oid, made, state, deltas.of(child)))
                     held += len(made)
         pack.release(0, len(pack.data))
 

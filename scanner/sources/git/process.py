@@ -34,6 +34,7 @@ __all__ = [
     "CLONE_SETTINGS",
     "REPOSITORY_VARIABLES",
     "SETTINGS",
+    "WALK_MEMORY",
     "clone_environment",
     "command",
     "environment",
@@ -72,6 +73,19 @@ SETTINGS: tuple[tuple[str, str], ...] = (
     ("diff.ignoreSubmodules", "none"),
     ("diff.orderFile", os.devnull),
     ("i18n.logOutputEncoding", "UTF-8"),
+)
+
+# For the commands that walk the whole history (`git log --raw`, its size probe): their
+# cache of delta bases (96 MiB by default) and their windows onto the pack grew with the
+# history to most of a scan's memory (git log: 190 MiB of PSS on a 35,000-commit history,
+# 69 MiB with these, for about 7% more of its CPU time). Options, to go before the command.
+WALK_MEMORY: tuple[str, ...] = (
+    "-c",
+    "core.deltaBaseCacheLimit=16m",
+    "-c",
+    "core.packedGitLimit=32m",
+    "-c",
+    "core.packedGitWindowSize=1m",
 )
 
 # A clone of a URL the user named: transports a user reaches repositories by, never `ext::`

@@ -16,10 +16,9 @@ from pathlib import Path
 from scanner.errors import SourceError
 from scanner.model import Blob, Provenance, Skipped, blob_id
 from scanner.sources.git.catfile import cat_file
-from scanner.sources.git.listing import decode_path
 from scanner.sources.git.process import environment, run
 from scanner.sources.interface import Plan, Visit
-from scanner.sources.text import is_binary, normalize_text
+from scanner.sources.text import decode_path, is_binary, normalize_text
 
 __all__ = ["StagedSource"]
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from scanner.errors import SourceError
 from scanner.model import Finding, Location, Standing
 from scanner.sources.git.catfile import cat_file
-from scanner.sources.git.process import run
+from scanner.sources.git.process import WALK_MEMORY, run
 
 __all__ = ["standings"]
 
@@ -117,7 +117,17 @@ def _removals(repo: Path, ref: str, gone: dict[str, list[str]], holds: _Holds) -
     limit = ["--", *paths] if len(paths) <= _MAX_PATHSPECS else ["--"]
     try:
         out = run(
-            repo, "log", "--topo-order", "--no-renames", "--raw", "-z", "--no-abbrev", "--format=@%H %cI", ref, *limit
+            repo,
+            *WALK_MEMORY,
+            "log",
+            "--topo-order",
+            "--no-renames",
+            "--raw",
+            "-z",
+            "--no-abbrev",
+            "--format=@%H %cI",
+            ref,
+            *limit,
         )
     except SourceError:
         return {}
