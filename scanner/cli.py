@@ -593,6 +593,10 @@ def rules_list(format_: str, config: Path | None) -> int:
         _write_stdout(rules_markdown(rules.rules))
         return 0
     if format_ == "json":
+        from scanner.rulecheck import example_confidence
+
+        # Confidence is what the rule's examples get (the matcher's judgement of a typical
+        # token), not a guess from its fields: a few seconds over the whole pack.
         records = [
             {
                 "id": r.id,
@@ -601,6 +605,8 @@ def rules_list(format_: str, config: Path | None) -> int:
                 "keywords": list(r.keywords),
                 "min_entropy": r.min_entropy,
                 "validator": r.validator,
+                "confidence": example_confidence(r),
+                "path": r.path or None,
                 "references": list(r.references),
             }
             for r in rules.rules

@@ -12,10 +12,10 @@ from scanner.patterns import compile_pattern, is_verbose
 
 __all__ = [
     "ONE_LINE_LIMIT",
-    "ONE_LINE_KEPT",
     "check_paths",
     "check_rules",
     "check_rule",
+    "example_confidence",
     "layout_problems",
     "missing_examples",
 ]
@@ -23,21 +23,6 @@ __all__ = [
 # A pack pattern longer than this is written verbose: `(?x)`, over lines, with comments
 # (docs/rule-format.md, "Long patterns: verbose, and fragments").
 ONE_LINE_LIMIT = 100
-
-# Long one-line patterns that predate the limit and cannot be written verbose without
-# changing the pattern that loads: each holds a literal space or `#` outside a character
-# class, which verbose mode drops, and `[ ]` or `\#` would load as other text (and so
-# change the pack hash) for the same matches.
-ONE_LINE_KEPT = frozenset(
-    {
-        "ebay.oauth-token",
-        "google.service-account-private-key",
-        "private-key.openssh",
-        "private-key.pem",
-        "private-key.pgp",
-        "private-key.putty",
-    }
-)
 
 
 def missing_examples(rule: Rule) -> list[str]:
@@ -74,7 +59,7 @@ def layout_problems(rule: Rule) -> list[str]:
     """A pack pattern written on one line and longer than ONE_LINE_LIMIT. User rules (and
     imported gitleaks configs) are written as their authors like."""
     written = rule.written_pattern
-    if not rule.builtin or is_verbose(written) or len(written) <= ONE_LINE_LIMIT or rule.id in ONE_LINE_KEPT:
+    if not rule.builtin or is_verbose(written) or len(written) <= ONE_LINE_LIMIT:
         return []
     return [
         f"{rule.source}: {rule.id}: pattern: {len(written)} characters on one line (at most "
@@ -119,6 +104,20 @@ def check_rule(rule: Rule, *, backend: str = "auto") -> list[str]:
         if found:
             problems.append(f"{where}: negative example gives a finding {found[0].secret[:12]!r}…: {example[:80]!r}")
     return problems
+
+
+def example_confidence(rule: Rule) -> str:
+    """The highest confidence the rule's own examples are reported at: what a typical
+    finding of the rule gets (a weak value or a failed checksum gets less). A rule with no
+    pattern, or whose examples find nothing, gives its own `confidence` or medium."""
+    best = ""
+    if rule.pattern:
+        matcher = Matcher([rule])
+        for example in rule.examples:
+            for match in matcher.scan(example.encode("utf-8")):
+                if match.rule_id == rule.id and (not best or confidence_at_least(match.confidence, best)):
+                    best = match.confidence
+    return best or rule.confidence or "medium"
 
 
 def check_rules(rules: Sequence[Rule], *, backend: str = "auto") -> list[str]:
