@@ -12,8 +12,11 @@ runs (the keyword windows), so findings are the same as with Aho-Corasick.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from scanner.engine.keywords import keyword_table, rule_keywords
@@ -26,7 +29,12 @@ __all__ = [
     "LineFinder",
     "build_gate",
     "drop_leading_atoms",
+    "gate_choices",
     "gate_pattern",
+    "gate_steps",
+    "gateable_rules",
+    "rule_key",
+    "table_for",
     "relax_longest_group",
 ]
 
@@ -227,21 +235,41 @@ def _compile(
     return db
 
 
-def build_gate(rules: Sequence[Rule], candidates: Sequence[int]) -> tuple[Any, frozenset[int]] | None:
+def build_gate(
+    rules: Sequence[Rule], candidates: Sequence[int], known: Mapping[str, str | None] | None = None
+) -> tuple[Any, frozenset[int]] | None:
     """Compile the gate for the candidate rules; keep only rules whose gate is proven safe
-    on their own examples. None when no rule qualifies."""
+    on their own examples. None when no rule qualifies.
+
+    `known` (default: the table shipped with the pack, gate_choices.json): each rule's
+    relaxation steps found before (rule_key -> steps, None for ungated). Finding them costs
+    a compile per rule and try (half a minute over the pack); replaying them costs nothing.
+    Every rule is still proven on its examples in the whole gate below, so a stale entry
+    can only leave a rule ungated, never cost a finding."""
     import hyperscan
 
     flags = _gate_flags(hyperscan)
+    choices = gate_choices() if known is None else known
     patterns = {index: compile_pattern(rules[index].pattern) for index in candidates}
     expressions: dict[int, bytes] = {}
     for index in candidates:
-        chosen = _gate_expression(hyperscan, rules[index], flags, patterns[index])
+        key = rule_key(rules[index])
+        if key in choices:
+            steps = choices[key]
+            chosen = None if steps is None else _replay(rules[index].pattern, steps).encode("utf-8")
+        else:
+            found = gate_steps(hyperscan, rules[index], flags, patterns[index])
+            chosen = None if found is None else _replay(rules[index].pattern, found).encode("utf-8")
         if chosen is not None:
             expressions[index] = chosen
     usable = list(expressions)
     while usable:
-        db = _compile(hyperscan, [expressions[i] for i in usable], usable, flags)
+        try:
+            db = _compile(hyperscan, [expressions[i] for i in usable], usable, flags)
+        except Exception:  # noqa: BLE001 - a replayed expression this Hyperscan rejects
+            if choices:
+                return build_gate(rules, candidates, {})
+            raise
         scratch = hyperscan.Scratch(db)
         unsafe = set()
         for index in usable:
@@ -255,12 +283,54 @@ def build_gate(rules: Sequence[Rule], candidates: Sequence[int]) -> tuple[Any, f
     return None
 
 
+_CHOICES_FILE = Path(__file__).with_name("gate_choices.json")
+
+
+def rule_key(rule: Rule) -> str:
+    """What a rule's gate is derived and proven from: its pattern and examples."""
+    text = json.dumps([rule.pattern, list(rule.examples), list(rule.negative_examples)])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+
+
+def gate_choices(path: Path = _CHOICES_FILE) -> dict[str, str | None]:
+    """The shipped table of relaxation steps by rule_key ({} when missing or unreadable:
+    every rule's steps are then found again). Written by scripts/gate_choices.py."""
+    try:
+        table = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return table if isinstance(table, dict) else {}
+
+
+def gateable_rules(rules: Sequence[Rule]) -> list[Rule]:
+    """The rules a gate may cover: a pattern and keywords (the prefilters' candidates)."""
+    return [rule for rule in rules if rule.pattern and rule.keywords]
+
+
+def table_for(rules: Sequence[Rule]) -> dict[str, str | None]:
+    """rule_key -> relaxation steps (None: ungated) for each rule, found from scratch."""
+    import hyperscan
+
+    flags = _gate_flags(hyperscan)
+    return {rule_key(rule): gate_steps(hyperscan, rule, flags, compile_pattern(rule.pattern)) for rule in rules}
+
+
+def _replay(pattern: str, steps: str) -> str:
+    """The gate expression reached from `pattern` by `steps`: `d` drops the leading atoms,
+    `r` relaxes the longest group (see gate_steps)."""
+    expression = gate_pattern(pattern)
+    for step in steps:
+        expression = drop_leading_atoms(expression) if step == "d" else relax_longest_group(expression)
+    return expression
+
+
 # Relaxations tried when a rule's gate misses one of its examples (see _gate_expression).
 _RELAXATIONS = 3
 
 
-def _gate_expression(hyperscan: Any, rule: Rule, flags: int, pattern: Any) -> bytes | None:
-    """The gate expression for one rule, proven on its examples alone; None: leave it ungated.
+def gate_steps(hyperscan: Any, rule: Rule, flags: int, pattern: Any) -> str | None:
+    """The relaxation steps (see _replay) to the first gate expression for one rule that is
+    proven on its examples alone ("" for its own pattern); None: leave it ungated.
 
     Hyperscan 5.4 misses matches of some patterns once the input is longer than a few
     dozen bytes: `\\([ \\t]*["'][\\w.-]*?(?:password|pass|secret|apikey)` finds
@@ -269,25 +339,25 @@ def _gate_expression(hyperscan: Any, rule: Rule, flags: int, pattern: Any) -> by
     atoms before its first group (a match of the whole pattern ends with a match of the
     rest), then with its longest top-level group replaced by `.*`.
     """
-    expression = gate_pattern(rule.pattern)
     tried: set[str] = set()
-    pending = [expression]
+    pending = [(gate_pattern(rule.pattern), "")]
     examples = [e.encode("utf-8") for e in rule.examples + rule.negative_examples]
     while pending and len(tried) <= 2 * _RELAXATIONS:
-        expression = pending.pop(0)
+        expression, steps = pending.pop(0)
         if expression in tried:
             continue
         tried.add(expression)
-        encoded = expression.encode("utf-8")
         try:
-            db = _compile(hyperscan, [encoded], [0], flags)
+            db = _compile(hyperscan, [expression.encode("utf-8")], [0], flags)
         except Exception:  # noqa: BLE001 - any construct Hyperscan rejects leaves the rule ungated
             db = None
         if db is not None:
             scratch = hyperscan.Scratch(db)
             if all(_gate_holds(pattern, db, scratch, 0, e) for e in examples):
-                return encoded
-        pending.extend(r for r in (drop_leading_atoms(expression), relax_longest_group(expression)) if r != expression)
+                return steps
+        for step, relaxed in (("d", drop_leading_atoms(expression)), ("r", relax_longest_group(expression))):
+            if relaxed != expression:
+                pending.append((relaxed, steps + step))
     return None
 
 
