@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from scanner.engine.change import match_blob
 from scanner.engine.matcher import Matcher
-from scanner.engine.prefilter import GATE_AFTER_BYTES
+from scanner.engine.prefilter import GATE_AFTER_BYTES, GATE_COMPILE_AFTER_BYTES
 from scanner.findings import Suppressor, build_findings, collapse, path_findings, settle
 from scanner.model import Blob, Finding, Match, Provenance, Rule, ScanStats, Skipped
 from scanner.sources.interface import BARRIER, Plan, Reader, Source, Unit
@@ -227,9 +227,11 @@ def _run_units(units: Iterator[Unit], submit: Callable[[Unit], None], drain: Cal
 
 
 def _prepare(matcher: Matcher, plan: Plan) -> None:
-    if plan.size >= GATE_AFTER_BYTES:
+    if plan.size >= GATE_COMPILE_AFTER_BYTES:
         # A scan this large is worth the gate's compile, once (it is cached on disk).
         matcher.prepare()
+    elif plan.size >= GATE_AFTER_BYTES:
+        matcher.prepare(compile=False)
 
 
 def _run_inline(matcher: Matcher, source: Source, merged: _Merged) -> None:

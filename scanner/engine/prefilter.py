@@ -12,11 +12,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from scanner.engine.hyperscan_gate import GATE_AFTER_BYTES, LineFinder
+from scanner.engine.hyperscan_gate import GATE_AFTER_BYTES, GATE_COMPILE_AFTER_BYTES, LineFinder
 from scanner.engine.keywords import rule_keywords
 from scanner.model import Rule
 
-__all__ = ["GATE_AFTER_BYTES", "LineFinder", "Prefilter", "available_backends", "build_prefilter", "rule_keywords"]
+__all__ = [
+    "GATE_AFTER_BYTES",
+    "GATE_COMPILE_AFTER_BYTES",
+    "LineFinder",
+    "Prefilter",
+    "available_backends",
+    "build_prefilter",
+    "rule_keywords",
+]
 
 
 class Prefilter(Protocol):

@@ -281,3 +281,28 @@ def test_gate_cache_key_follows_how_gates_are_built(tmp_path: Path, monkeypatch:
     assert load_gate(rules, [0], build_gate, signature="one") not in (None, MISSING)
     assert load_gate(rules, [0], None, signature="one") not in (None, MISSING)
     assert load_gate(rules, [0], None, signature="two") is MISSING
+
+
+@needs_hyperscan
+def test_a_mid_sized_scan_uses_a_cached_gate_but_builds_none(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past GATE_AFTER_BYTES a gate is loaded if one is cached; only past
+    GATE_COMPILE_AFTER_BYTES is one built (it costs more than it saves on less)."""
+    from scanner.engine.hyperscan_gate import GATE_AFTER_BYTES, GATE_COMPILE_AFTER_BYTES
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("KEYSWEEP_CACHE_DIR", str(cache))
+    rules = [r for r in PACK if r.provider == "generic"]
+    blob = b"x = 1\n" * (1 << 17) + b'password = "Tulip-4471-quartz"\n'
+    blobs = [blob] * (GATE_AFTER_BYTES // len(blob) + 2)
+    assert sum(map(len, blobs)) < GATE_COMPILE_AFTER_BYTES
+
+    def scanned() -> tuple[frozenset[int], list]:
+        matcher = Matcher(rules, backend="hyperscan")
+        found = [_key(matcher.scan(b)) for b in blobs]
+        return matcher.prefilter.gated, found  # type: ignore[attr-defined]
+
+    cold_gated, cold = scanned()
+    assert not cold_gated and not list(cache.glob("gate-*.hsdb"))
+    Matcher(rules, backend="hyperscan").prepare()  # a big scan (or another run) built one
+    warm_gated, warm = scanned()
+    assert warm_gated and warm == cold and cold[0]
