@@ -20,7 +20,17 @@ from typing import Any
 
 from scanner.model import Rule
 
-__all__ = ["cache_dir", "file_digest", "file_stamp", "load_database", "load_gate", "load_json", "MISSING"]
+__all__ = [
+    "MISSING",
+    "cache_dir",
+    "count_ungated",
+    "file_digest",
+    "file_stamp",
+    "gate_key",
+    "load_database",
+    "load_gate",
+    "load_json",
+]
 
 # A file changed less than this long ago is keyed by its bytes, not its stat (see file_stamp).
 _SETTLED_NS = 2 * 10**9
@@ -147,20 +157,42 @@ def load_json(kind: str, inputs: Any, build: Callable[[], Any]) -> Any:
 MISSING = object()
 
 
+def gate_key(rules: Sequence[Rule], candidates: Sequence[int], signature: str = "") -> str:
+    """What a gate is built from: each candidate's pattern and examples (the examples decide
+    which rules the gate may cover) and how gates are built (`signature`)."""
+    inputs = [(i, rules[i].pattern, rules[i].examples, rules[i].negative_examples) for i in candidates]
+    return _key("gate", [signature, inputs])
+
+
+def count_ungated(key: str, add: int) -> int:
+    """Bytes scanned without the gate `key` (gate_key), in this run and earlier ones, after
+    adding `add`: a gate is worth building once they add up (hyperscan_gate). Workers may
+    race on the count; it only decides when a gate is built, never what is found."""
+    name = f"ungated-{key}.txt"
+    try:
+        total = int(_read(name) or b"0")
+    except ValueError:
+        total = 0
+    total += add
+    _write(name, str(total).encode("ascii"))
+    return total
+
+
 def load_gate(
     rules: Sequence[Rule],
     candidates: Sequence[int],
     build: Callable[[Sequence[Rule], Sequence[int]], tuple[Any, frozenset[int]] | None] | None,
     signature: str = "",
+    key: str | None = None,
 ) -> Any:
     """The regex gate and the rules it covers (None: no rule qualifies); the key covers each
     candidate's pattern and examples, since the examples decide which rules the gate may
     cover. With `build` None, only the cache is consulted: MISSING when it has no entry.
-    `signature` identifies how gates are built (a change there must not reuse old gates)."""
+    `signature` identifies how gates are built (a change there must not reuse old gates);
+    `key`: gate_key of the three, when the caller has it."""
     import hyperscan
 
-    inputs = [(i, rules[i].pattern, rules[i].examples, rules[i].negative_examples) for i in candidates]
-    name = f"gate-{_key('gate', [signature, inputs])}.hsdb"
+    name = f"gate-{key or gate_key(rules, candidates, signature)}.hsdb"
     cached = _read(name)
     if cached is not None:
         header, _, body = cached.partition(b"\n")

@@ -42,7 +42,8 @@ __all__ = [
 # The regex gate pays off on big scans; small ones (a commit, `rules check`) skip it. A
 # cached gate loads in milliseconds and is used from GATE_AFTER_BYTES on; building one
 # costs 10-15 CPU-s with the whole pack and saves about 0.13 s per MiB of code, so one is
-# built only for scans past GATE_COMPILE_AFTER_BYTES (where it has paid for itself).
+# built once GATE_COMPILE_AFTER_BYTES were scanned without it, in one run or over several
+# (where it has paid for itself).
 GATE_AFTER_BYTES = 4 * 1024 * 1024
 GATE_COMPILE_AFTER_BYTES = 128 * 1024 * 1024
 # Repeats bounded above this become open-ended in the gate: huge bounded repeats make
@@ -92,7 +93,8 @@ class HyperscanPrefilter:
         self._gated: frozenset[int] = frozenset()
         self._gate_ready = not self._gateable
         self._scanned = 0
-        self._looked = False  # the disk cache was asked for a gate (and had none)
+        self._next_look = GATE_AFTER_BYTES  # bytes scanned when the cache is next asked
+        self._key: str | None = None
 
     @property
     def gated(self) -> frozenset[int]:
@@ -102,17 +104,29 @@ class HyperscanPrefilter:
     def prepare(self, *, compile: bool = True) -> None:
         if self._gate_ready:
             return
-        from scanner.engine.cache import MISSING, load_gate
+        from scanner.engine.cache import MISSING, gate_key, load_gate
 
-        built = load_gate(
-            self._rules, sorted(self._gateable), build_gate if compile else None, signature=_gate_signature()
-        )
+        if self._key is None:
+            self._key = gate_key(self._rules, sorted(self._gateable), _gate_signature())
+        built = load_gate(self._rules, sorted(self._gateable), build_gate if compile else None, key=self._key)
         if built is MISSING:
             return
         self._gate_ready = True
         if built is not None:
             self._gate, self._gated = built
             self._gate_scratch = self._hs.Scratch(self._gate)
+
+    def _look_for_gate(self) -> None:
+        """Every GATE_AFTER_BYTES scanned without a gate: load a cached one, else count the
+        bytes towards building one, and build it once they reach GATE_COMPILE_AFTER_BYTES."""
+        from scanner.engine.cache import count_ungated
+
+        self._next_look = self._scanned + GATE_AFTER_BYTES
+        self.prepare(compile=False)
+        if self._gate_ready or self._key is None:
+            return
+        if count_ungated(self._key, GATE_AFTER_BYTES) >= GATE_COMPILE_AFTER_BYTES:
+            self.prepare()
 
     def fired(self, data: bytes) -> list[int]:
         return self.fired_keywords(data)[0]
@@ -136,11 +150,8 @@ class HyperscanPrefilter:
             found.update(self._owners[index])
         if not self._gate_ready:
             self._scanned += len(data)
-            if self._scanned >= GATE_COMPILE_AFTER_BYTES:
-                self.prepare()
-            elif self._scanned >= GATE_AFTER_BYTES and not self._looked:
-                self._looked = True
-                self.prepare(compile=False)
+            if self._scanned >= self._next_look:
+                self._look_for_gate()
         if self._gate is None:
             return sorted(found), present
         gated = found & self._gated

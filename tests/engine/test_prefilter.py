@@ -284,25 +284,30 @@ def test_gate_cache_key_follows_how_gates_are_built(tmp_path: Path, monkeypatch:
 
 
 @needs_hyperscan
-def test_a_mid_sized_scan_uses_a_cached_gate_but_builds_none(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Past GATE_AFTER_BYTES a gate is loaded if one is cached; only past
-    GATE_COMPILE_AFTER_BYTES is one built (it costs more than it saves on less)."""
-    from scanner.engine.hyperscan_gate import GATE_AFTER_BYTES, GATE_COMPILE_AFTER_BYTES
+def test_a_gate_is_built_once_the_scans_without_one_add_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past GATE_AFTER_BYTES a cached gate is used; one is built only once
+    GATE_COMPILE_AFTER_BYTES were scanned without it, over one run or several (it costs
+    more than it saves on less). Findings are the same with and without it."""
+    from scanner.engine import hyperscan_gate
+    from scanner.engine.hyperscan_gate import GATE_AFTER_BYTES
 
     cache = tmp_path / "cache"
     monkeypatch.setenv("KEYSWEEP_CACHE_DIR", str(cache))
+    # Two runs of the blobs below add up to it (the real threshold is 128 MiB).
+    monkeypatch.setattr(hyperscan_gate, "GATE_COMPILE_AFTER_BYTES", 2 * GATE_AFTER_BYTES)
     rules = [r for r in PACK if r.provider == "generic"]
     blob = b"x = 1\n" * (1 << 17) + b'password = "Tulip-4471-quartz"\n'
     blobs = [blob] * (GATE_AFTER_BYTES // len(blob) + 2)
-    assert sum(map(len, blobs)) < GATE_COMPILE_AFTER_BYTES
 
     def scanned() -> tuple[frozenset[int], list]:
         matcher = Matcher(rules, backend="hyperscan")
         found = [_key(matcher.scan(b)) for b in blobs]
         return matcher.prefilter.gated, found  # type: ignore[attr-defined]
 
-    cold_gated, cold = scanned()
-    assert not cold_gated and not list(cache.glob("gate-*.hsdb"))
-    Matcher(rules, backend="hyperscan").prepare()  # a big scan (or another run) built one
-    warm_gated, warm = scanned()
-    assert warm_gated and warm == cold and cold[0]
+    first_gated, first = scanned()
+    assert not first_gated and not list(cache.glob("gate-*.hsdb"))
+    second_gated, second = scanned()  # 4 MiB before, 4 MiB now: worth building
+    assert second_gated and list(cache.glob("gate-*.hsdb"))
+    third_gated, third = scanned()  # the cached gate, from the first look
+    assert third_gated == second_gated
+    assert first == second == third and first[0]
