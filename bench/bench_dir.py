@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _timing import cores, keysweep, median, run_measured  # noqa: E402
+from _timing import cores, keysweep, median, run_measured, warm_gate  # noqa: E402
 
 
 def build_tree(dest: Path, limit: int, source: Path | None = None) -> tuple[int, int]:
@@ -87,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.kingfisher:
             cmds["kingfisher"] = [str(args.kingfisher), "scan", str(tree), "--no-validate", "--no-update-check"]
             cmds["kingfisher"] += ["--format", "json", "-o", str(Path(tmp) / "k.json")]
+        warm_gate()
         walls = _rounds(cmds, args.runs)
         for name in cmds:
             wall = statistics.median(r[0] for r in walls[name])
