@@ -8,8 +8,11 @@ fields (N or N-M characters):
     {alnum:N} A-Za-z0-9            {lower:N}  a-z0-9         {upper:N}  A-Z0-9
     {alpha:N} A-Za-z               {digits:N} 0-9            {letters:N} a-z
     {b64:N}  A-Za-z0-9+/           {b64url:N} A-Za-z0-9_-    {bech32:N} bech32 alphabet, upper
-    {uuid}   a random UUID (lowercase)
+    {b32:N}  A-Z2-7 (base32)        {b32l:N}   a-z2-7
+    {uuid}   a random UUID (lowercase)  {bytes:N} N random bytes (inside an encoding only)
 
+`<b64:...>`, `<b64url:...>` (unpadded) encode what they enclose, after drawing its fields:
+for formats that are base64 of a JSON object or a binary structure (backslash-x-NN is a byte).
 Anything else is literal. Literal prefixes are written as they are documented; a template is
 not a token (its fields are not drawn), so this file scans clean.
 
@@ -23,6 +26,7 @@ github.com/trufflesecurity/trufflehog pkg/detectors/), read for the facts only.
 
 from __future__ import annotations
 
+import base64
 import random
 import re
 import string
@@ -42,8 +46,12 @@ ALPHABETS = {
     "b64": string.ascii_letters + string.digits + "+/",
     "b64url": string.ascii_letters + string.digits + "_-",
     "bech32": "QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L",
+    "b32": string.ascii_uppercase + "234567",
+    "b32l": string.ascii_lowercase + "234567",
 }
 FIELD = re.compile(r"\{(\w+)(?::(\d+)(?:-(\d+))?)?\}")
+ENCODED = re.compile(r"<(b64|b64url):([^<>]*)>")
+BYTE = re.compile(r"\\x([0-9a-fA-F]{2})")
 
 
 @dataclass(frozen=True)
@@ -65,6 +73,8 @@ class Format:
             kind, low, high = match.group(1), match.group(2), match.group(3)
             if kind == "uuid":
                 return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+            if kind == "bytes" and low is not None:
+                return rng.randbytes(int(low)).decode("latin-1")
             if kind not in ALPHABETS or low is None:
                 raise ValueError(f"{self.name}: bad field {match.group(0)}")
             n = rng.randint(int(low), int(high)) if high else int(low)
@@ -78,7 +88,14 @@ class Format:
                 if any(c.isdigit() for c in value) and any(c.isalpha() for c in value):
                     return value
 
-        return FIELD.sub(draw, self.template)
+        def encode(match: re.Match[str]) -> str:
+            inner = FIELD.sub(draw, BYTE.sub(lambda m: chr(int(m.group(1), 16)), match.group(2)))
+            raw = inner.encode("latin-1")
+            if match.group(1) == "b64":
+                return base64.b64encode(raw).decode()
+            return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+        return FIELD.sub(draw, ENCODED.sub(encode, self.template))
 
 
 def tokens(rng: random.Random, per_format: int = 2) -> Iterator[tuple[Format, str]]:
@@ -122,7 +139,7 @@ FORMATS: tuple[Format, ...] = (
     F("Voyage AI key", "pa-{b64url:43}", KF + "voyage.yml"),
     F("Langfuse secret key", "sk-lf-{uuid}", "https://langfuse.com/docs/api"),
     F("Anyscale API key", "esecret_{lower:26}", KF + "anyscale.yml"),
-    F("Jina AI key", "jina_{alnum:60}", KF + "jina.yml"),
+    F("Jina AI key", "jina_{hex:32}{b64url:28}", KF + "jina.yml"),
     F("Mem0 API key", "m0-{alnum:40}", KF + "mem0.yml"),
     F("E2B API key", "e2b_{hex:40}", KF + "e2b.yml"),
     F("Browserbase API key", "bb_live_{b64url:27}", KF + "browserbase.yml"),
@@ -158,11 +175,11 @@ FORMATS: tuple[Format, ...] = (
     F("GitLab SCIM token", "glsoat-{b64url:20}", GL + "gitlab.go"),
     F("GitLab feature flag token", "glffct-{b64url:20}", GL + "gitlab.go"),
     F("GitLab feed token", "glft-{b64url:20}", GL + "gitlab.go"),
-    F("Bitbucket app password", "ATBB{alnum:32}", KF + "bitbucket.yml"),
-    F("Atlassian API token", "ATATT3xFfGF0{b64url:171}={HEX:8}", GL + "atlassian.go"),
-    F("Atlassian repo access token", "ATCTT3xFfGN0{b64url:171}={HEX:8}", KF + "atlassian.yml"),
+    F("Bitbucket app password", "ATBB{alnum:24}{HEX:8}", KF + "bitbucket.yml", checksum="crc32 hex"),
+    F("Atlassian API token", "ATATT3xFfGF0{b64url:171}={HEX:8}", GL + "atlassian.go", checksum="crc32 hex"),
+    F("Atlassian repo access token", "ATCTT3xFfGN0{b64url:171}={HEX:8}", KF + "atlassian.yml", checksum="crc32 hex"),
     F("Trello token", "ATTA{hex:64}{HEX:8}", KF + "trello.yml"),
-    F("Azure DevOps PAT", "{alnum:52}JQQJ99{alnum:3}AZDO{alnum:4}", KF + "azuredevops.yml"),
+    F("Azure DevOps PAT", "{alnum:52}JQQJ99{alnum:18}AZDO{alnum:4}", KF + "azuredevops.yml"),
     F("CircleCI personal token", "CCIPAT_{alnum:22}_{hex:40}", KF + "circleci.yml"),
     F("CircleCI project token", "CCIPRJ_{alnum:22}_{hex:40}", KF + "circleci.yml"),
     F("Buildkite API token", "bkua_{hex:40}", KF + "buildkite.yml"),
@@ -187,8 +204,16 @@ FORMATS: tuple[Format, ...] = (
     F("Settlemint service token", "sm_sat_{alnum:16}", GL + "settlemint.go"),
     # ------------------------------------------------------------------ package registries
     F("npm access token", "npm_{alnum:36}", "https://docs.npmjs.com/about-access-tokens", checksum="crc32 base62"),
-    F("PyPI upload token", "pypi-AgEIcHlwaS5vcmc{b64url:70-90}", "https://pypi.org/help/#apitoken"),
-    F("TestPyPI upload token", "pypi-AgENdGVzdC5weXBpLm9yZw{b64url:70-90}", "https://test.pypi.org/help/#apitoken"),
+    F(
+        "PyPI upload token",
+        r"pypi-<b64url:\x02\x01\x08pypi.org\x02\x24{uuid}\x00\x00\x06\x20{bytes:32}>",
+        "https://pypi.org/help/#apitoken",
+    ),
+    F(
+        "TestPyPI upload token",
+        r"pypi-<b64url:\x02\x01\x0dtest.pypi.org\x02\x24{uuid}\x00\x00\x06\x20{bytes:32}>",
+        "https://test.pypi.org/help/#apitoken",
+    ),
     F("RubyGems API key", "rubygems_{hex:48}", "https://guides.rubygems.org/api-key-scopes/"),
     F("crates.io API token", "cio{alnum:32}", KF + "cratesio.yml"),
     F("NuGet API key", "oy2{lower:43}", KF + "nuget.yml"),
@@ -198,19 +223,19 @@ FORMATS: tuple[Format, ...] = (
         "https://docs.docker.com/security/for-developers/access-tokens/",
     ),
     F("Docker Hub org token", "dckr_oat_{b64url:32}", KF + "docker.yml"),
-    F("Clojars deploy token", "CLOJARS_{alnum:60}", GL + "clojars.go"),
+    F("Clojars deploy token", "CLOJARS_{lower:60}", GL + "clojars.go"),
     F("JFrog API key", "AKCp{alnum:69}", GL + "jfrog.go"),
-    F("JFrog reference token", "cmVmdGtuOjAxOjE3{alnum:48}", GL + "jfrog.go"),
+    F("JFrog reference token", "<b64:reftkn:01:{digits:10}:{alnum:32}>", GL + "jfrog.go"),
     F("Portainer access token", "ptr_{b64:43}=", KF + "portainer.yml"),
     # ------------------------------------------------------------------ cloud and infrastructure
     F(
         "AWS access key id",
-        "AKIA{upper:16}",
+        "AKIA{b32:16}",
         "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html",
     ),
     F(
         "AWS temporary access key id",
-        "ASIA{upper:16}",
+        "ASIA{b32:16}",
         "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html",
     ),
     F("AWS session token", "IQoJb3JpZ2luX2Vj{b64:300-360}", KF + "aws.yml"),
@@ -278,7 +303,7 @@ FORMATS: tuple[Format, ...] = (
     F("Azure AD client secret", "{alnum:3}{digits:1}Q~{b64url:34}", GL + "azure.go"),
     F("Alibaba Cloud access key id", "LTAI{alnum:20}", GL + "alibaba.go"),
     F("Tencent Cloud secret id", "AKID{alnum:32}", KF + "tencent.yml"),
-    F("Volcengine access key id", "AKLT{b64url:43}", KF + "volcengine.yml"),
+    F("Volcengine access key id", "AKLT{b64:43}", KF + "volcengine.yml"),
     F("DigitalOcean personal token", "dop_v1_{hex:64}", GL + "digitalocean.go"),
     F("DigitalOcean OAuth token", "doo_v1_{hex:64}", GL + "digitalocean.go"),
     F("DigitalOcean refresh token", "dor_v1_{hex:64}", GL + "digitalocean.go"),
@@ -324,25 +349,28 @@ FORMATS: tuple[Format, ...] = (
     F("PlanetScale password", "pscale_pw_{b64url:43}", GL + "planetscale.go"),
     F("PlanetScale OAuth token", "pscale_oauth_{b64url:43}", GL + "planetscale.go"),
     F("Neon API key", "napi_{lower:64}", KF + "neon.yml"),
-    F("Convex deploy key", "prod:{letters:6}-{letters:6}-{digits:3}|{b64url:80}", KF + "convex.yml"),
+    F("Convex deploy key", 'prod:{letters:6}-{letters:6}-{digits:3}|<b64:{"v2":"{hex:32}"}>', KF + "convex.yml"),
     F("Tinybird token", "p.eyJ1IjogI{b64url:60}.{b64url:43}", KF + "tinybird.yml"),
     F("CockroachDB Cloud key", "CCDB1_{alnum:22}_{alnum:39}", KF + "cockroachdb.yml"),
     F("Elastic Cloud API key", "essu_{b64:80-90}", KF + "elastic.yml"),
-    F(
-        "MongoDB Atlas connection string",
-        "mongodb+srv://{letters:8}:{alnum:16}@{letters:7}.{lower:5}.mongodb.net/",
-        KF + "mongodb.yml",
-    ),
     # ------------------------------------------------------------------ observability
     F("New Relic user key", "NRAK-{upper:27}", "https://docs.newrelic.com/docs/apis/intro-apis/new-relic-api-keys/"),
     F("New Relic admin key", "NRAA-{hex:27}", GL + "newrelic.go"),
     F("New Relic insights insert key", "NRII-{b64url:32}", GL + "newrelic.go"),
     F("New Relic REST key", "NRRA-{hex:42}", KF + "newrelic.yml"),
     F("New Relic license key", "{hex:36}NRAL", "https://docs.newrelic.com/docs/apis/intro-apis/new-relic-api-keys/"),
-    F("Sentry org token", "sntrys_eyJpYXQiO{b64:120}_{b64:43}", GL + "sentry.go"),
+    F(
+        "Sentry org token",
+        'sntrys_<b64url:{"iat":{digits:10}.0,"url":"https://sentry.io","region_url":"https://us.sentry.io","org":"{letters:8}"}>_{b64:43}',
+        GL + "sentry.go",
+    ),
     F("Sentry user token", "sntryu_{hex:64}", GL + "sentry.go"),
     F("Dynatrace API token", "dt0c01.{upper:24}.{upper:64}", GL + "dynatrace.go"),
-    F("Grafana Cloud token", "glc_eyJvIjoi{b64:60-80}", GL + "grafana.go"),
+    F(
+        "Grafana Cloud token",
+        'glc_<b64:{"o":"{digits:6}","n":"stack-{digits:6}-hm-read","k":"{alnum:24}","m":{"r":"us"}}>',
+        GL + "grafana.go",
+    ),
     F("Grafana service account token", "glsa_{alnum:32}_{hex:8}", GL + "grafana.go"),
     F("Honeybadger personal token", "hbp_{alnum:36}", KF + "honeybadger.yml"),
     F("Axiom API token", "xaat-{uuid}", KF + "axiom.yml"),
@@ -376,7 +404,6 @@ FORMATS: tuple[Format, ...] = (
     F("Square OAuth secret", "sq0csp-{b64url:43}", GL + "square.go"),
     F("PayPal access token", "A21AA{b64url:92}", KF + "paypal.yml"),
     F("Braintree access token", "access_token$production${lower:16}${hex:32}", KF + "braintree.yml"),
-    F("Razorpay live key", "rzp_live_{alnum:14}", KF + "razorpay.yml"),
     F("Paystack secret key", "sk_live_{hex:40}", KF + "paystack.yml"),
     F("Flutterwave secret key", "FLWSECK-{hex:32}-X", GL + "flutterwave.go"),
     F("Flutterwave test secret key", "FLWSECK_TEST-{hex:32}-X", GL + "flutterwave.go"),
@@ -384,7 +411,7 @@ FORMATS: tuple[Format, ...] = (
     F("Mollie test key", "test_{alnum:30}", KF + "mollie.yml"),
     F("Plaid access token", "access-production-{uuid}", KF + "plaid.yml"),
     F("GoCardless live token", "live_{b64url:40}", GL + "gocardless.go"),
-    F("Checkout.com secret key", "sk_sbox_{lower:26}", KF + "checkout.yml"),
+    F("Checkout.com secret key", "sk_sbox_{b32l:26}", KF + "checkout.yml"),
     F("Xendit secret key", "xnd_production_{alnum:64}", KF + "xendit.yml"),
     F("Midtrans server key", "Mid-server-{b64url:24}", KF + "midtrans.yml"),
     F("Chapa secret key", "CHASECK-{alnum:32}", KF + "chapa.yml"),
@@ -395,8 +422,6 @@ FORMATS: tuple[Format, ...] = (
     F("Shopify private app password", "shppa_{hex:32}", GL + "shopify.go"),
     F("Shopify shared secret", "shpss_{hex:32}", GL + "shopify.go"),
     F("WooCommerce consumer secret", "cs_{hex:40}", KF + "woocommerce.yml"),
-    F("WooCommerce consumer key", "ck_{hex:40}", KF + "woocommerce.yml"),
-    F("Coinbase CDP key name", "organizations/{uuid}/apiKeys/{uuid}", GL + "coinbase.go"),
     F("EasyPost API key", "EZAK{hex:54}", GL + "easypost.go"),
     F("EasyPost test key", "EZTK{hex:54}", GL + "easypost.go"),
     F("Shippo live token", "shippo_live_{hex:40}", GL + "shippo.go"),
@@ -416,8 +441,8 @@ FORMATS: tuple[Format, ...] = (
         "https://api.slack.com/concepts/token-types",
     ),
     F("Slack app-level token", "xapp-1-A{upper:10}-{digits:13}-{hex:64}", "https://api.slack.com/concepts/token-types"),
-    F("Slack configuration token", "xoxe.xoxp-1-{b64url:160}", GL + "slack.go"),
-    F("Slack configuration refresh token", "xoxe-1-{b64url:140}", GL + "slack.go"),
+    F("Slack configuration token", "xoxe.xoxp-1-{alnum:160}", GL + "slack.go"),
+    F("Slack configuration refresh token", "xoxe-1-{alnum:140}", GL + "slack.go"),
     F("Slack legacy workspace token", "xoxa-2-{digits:11}-{digits:12}-{digits:12}-{hex:32}", GL + "slack.go"),
     F(
         "Slack incoming webhook",
@@ -429,7 +454,7 @@ FORMATS: tuple[Format, ...] = (
         "https://hooks.slack.com/triggers/T{upper:10}/{digits:13}/{hex:32}",
         GL + "slack.go",
     ),
-    F("Discord bot token", "M{b64url:25}.{b64url:6}.{b64url:38}", GL + "discord.go"),
+    F("Discord bot token", "<b64url:1{digits:17}>.{b64url:6}.{b64url:38}", GL + "discord.go"),
     F("Discord webhook", "https://discord.com/api/webhooks/{digits:18}/{b64url:68}", KF + "discord.yml"),
     F("Telegram bot token", "{digits:10}:AA{b64url:33}", "https://core.telegram.org/bots/api#authorizing-your-bot"),
     F(
@@ -447,7 +472,7 @@ FORMATS: tuple[Format, ...] = (
     F("Feishu bot webhook", "https://open.feishu.cn/open-apis/bot/v2/hook/{uuid}", KF + "feishu.yml"),
     F("WeCom bot webhook", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key={uuid}", KF + "wecom.yml"),
     F("Twilio API key SID", "SK{hex:32}", GL + "twilio.go"),
-    F("Telnyx API key", "KEY{HEX:32}_{alnum:22}", KF + "telnyx.yml"),
+    F("Telnyx API key", "KEY0{HEX:31}_{alnum:22}", KF + "telnyx.yml"),
     F("Africa's Talking API key", "atsk_{hex:64}", KF + "africastalking.yml"),
     F(
         "SendGrid API key",
@@ -466,7 +491,7 @@ FORMATS: tuple[Format, ...] = (
     F("Pushbullet access token", "o.{alnum:32}", KF + "pushbullet.yml"),
     F("PubNub secret key", "sec-c-{b64:48}", KF + "pubnub.yml"),
     F("Ably API key", "{b64url:6}.{b64url:6}:{b64url:43}", KF + "ably.yml"),
-    F("OneSignal REST key", "os_v2_app_{lower:113}", KF + "onesignal.yml"),
+    F("OneSignal REST key", "os_v2_app_{b32l:103}", KF + "onesignal.yml"),
     # ------------------------------------------------------------------ productivity, CRM, content
     F("Notion integration token", "secret_{alnum:43}", GL + "notion.go"),
     F("Notion token (ntn)", "ntn_{digits:11}{alnum:35}", GL + "notion.go"),
@@ -478,9 +503,9 @@ FORMATS: tuple[Format, ...] = (
     F("ClickUp personal token", "pk_{digits:8}_{upper:32}", KF + "clickup.yml"),
     F("HubSpot private app token", "pat-na1-{uuid}", KF + "hubspot.yml"),
     F("HubSpot private app token (EU)", "pat-eu1-{uuid}", KF + "hubspot.yml"),
-    F("Typeform personal token", "tfp_{b64url:44}_{b64url:14}", GL + "typeform.go"),
+    F("Typeform personal token", "tfp_{alnum:44}_{alnum:14}", GL + "typeform.go"),
     F("Contentful delivery token", "CFPAT-{b64url:43}", GL + "contentful.go"),
-    F("Mapbox secret token", "sk.eyJ1Ijoi{b64url:40}.{b64url:22}", GL + "mapbox.go"),
+    F("Mapbox secret token", 'sk.<b64url:{"u":"{letters:8}","a":"{lower:25}"}>.{b64url:22}', GL + "mapbox.go"),
     F("Zoho OAuth token", "1000.{hex:32}.{hex:32}", KF + "zoho.yml"),
     F("Salesforce access token", "00D{alnum:12}!{alnum:96}", KF + "salesforce.yml"),
     F("Plane API key", "plane_api_{hex:32}", KF + "plane.yml"),
