@@ -351,13 +351,11 @@ FORMATS: tuple[Format, ...] = (
     F("Neon API key", "napi_{lower:64}", KF + "neon.yml"),
     F("Convex deploy key", 'prod:{letters:6}-{letters:6}-{digits:3}|<b64:{"v2":"{hex:32}"}>', KF + "convex.yml"),
     F("Tinybird token", "p.eyJ1IjogI{b64url:60}.{b64url:43}", KF + "tinybird.yml"),
-    F("CockroachDB Cloud key", "CCDB1_{alnum:22}_{alnum:39}", KF + "cockroachdb.yml"),
-    F("Elastic Cloud API key", "essu_{b64:80-90}", KF + "elastic.yml"),
+    F("CockroachDB Cloud key", "CCDB1_{alnum:22}_{alnum:40}", KF + "cockroachdb.yml"),
     # ------------------------------------------------------------------ observability
     F("New Relic user key", "NRAK-{upper:27}", "https://docs.newrelic.com/docs/apis/intro-apis/new-relic-api-keys/"),
     F("New Relic admin key", "NRAA-{hex:27}", GL + "newrelic.go"),
     F("New Relic insights insert key", "NRII-{b64url:32}", GL + "newrelic.go"),
-    F("New Relic REST key", "NRRA-{hex:42}", KF + "newrelic.yml"),
     F("New Relic license key", "{hex:36}NRAL", "https://docs.newrelic.com/docs/apis/intro-apis/new-relic-api-keys/"),
     F(
         "Sentry org token",
@@ -376,7 +374,6 @@ FORMATS: tuple[Format, ...] = (
     F("Axiom API token", "xaat-{uuid}", KF + "axiom.yml"),
     F("Axiom personal token", "xapt-{uuid}", KF + "axiom.yml"),
     F("UptimeRobot main key", "u{digits:7}-{hex:24}", KF + "uptimerobot.yml"),
-    F("UptimeRobot monitor key", "m{digits:9}-{hex:24}", KF + "uptimerobot.yml"),
     F("Nightfall API key", "NF-{alnum:32}", KF + "nightfall.yml"),
     # ------------------------------------------------------------------ identity and secrets
     F("Okta API token", "00{b64url:40}", GL + "okta.go"),
@@ -429,8 +426,6 @@ FORMATS: tuple[Format, ...] = (
     F("Lob live key", "live_{hex:35}", GL + "lob.go"),
     F("Duffel live token", "duffel_live_{b64url:43}", GL + "duffel.go"),
     F("Duffel test token", "duffel_test_{b64url:43}", GL + "duffel.go"),
-    F("AfterShip API key", "asat_{alnum:32}", KF + "aftership.yml"),
-    F("Tatum API key", "t-{hex:24}-{hex:32}", KF + "tatum.yml"),
     F("Blockfrost project id", "mainnet{alnum:32}", KF + "blockfrost.yml"),
     F("Pimlico API key", "pim_{alnum:22}", KF + "pimlico.yml"),
     # ------------------------------------------------------------------ messaging and email
@@ -473,7 +468,7 @@ FORMATS: tuple[Format, ...] = (
     F("WeCom bot webhook", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key={uuid}", KF + "wecom.yml"),
     F("Twilio API key SID", "SK{hex:32}", GL + "twilio.go"),
     F("Telnyx API key", "KEY0{HEX:31}_{alnum:22}", KF + "telnyx.yml"),
-    F("Africa's Talking API key", "atsk_{hex:64}", KF + "africastalking.yml"),
+    F("Africa's Talking API key", "atsk_{hex:72}", KF + "africastalking.yml"),
     F(
         "SendGrid API key",
         "SG.{b64url:22}.{b64url:43}",
