@@ -8,7 +8,7 @@ fields (N or N-M characters):
     {alnum:N} A-Za-z0-9            {lower:N}  a-z0-9         {upper:N}  A-Z0-9
     {alpha:N} A-Za-z               {digits:N} 0-9            {letters:N} a-z
     {b64:N}  A-Za-z0-9+/           {b64url:N} A-Za-z0-9_-    {bech32:N} bech32 alphabet, upper
-    {b32:N}  A-Z2-7 (base32)        {b32l:N}   a-z2-7
+    {b32:N}  A-Z2-7 (base32)        {b32l:N}   a-z2-7         {ulid:N}   Crockford base32, lower
     {uuid}   a random UUID (lowercase)  {bytes:N} N random bytes (inside an encoding only)
 
 `<b64:...>`, `<b64url:...>` (unpadded) encode what they enclose, after drawing its fields:
@@ -17,7 +17,8 @@ Anything else is literal. Literal prefixes are written as they are documented; a
 not a token (its fields are not drawn), so this file scans clean.
 
 `checksum` names a check the real format carries that the template does not compute: keysweep
-should still report such a token, at low confidence (the benchmark scans at `--min-confidence
+should still report such a token, at low confidence (`suffix="crc32"` computes one: the
+uppercase hex CRC32 of the whole token before it, Atlassian's) (the benchmark scans at `--min-confidence
 low`). `source` says where the format's facts come from: a provider's documentation, or a peer
 scanner's rule file (`gitleaks:` is github.com/gitleaks/gitleaks cmd/generate/config/rules/,
 `kingfisher:` is github.com/mongodb/kingfisher data/rules/, `trufflehog:` is
@@ -31,6 +32,7 @@ import random
 import re
 import string
 import uuid
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -48,6 +50,7 @@ ALPHABETS = {
     "bech32": "QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L",
     "b32": string.ascii_uppercase + "234567",
     "b32l": string.ascii_lowercase + "234567",
+    "ulid": "0123456789abcdefghjkmnpqrstvwxyz",
 }
 FIELD = re.compile(r"\{(\w+)(?::(\d+)(?:-(\d+))?)?\}")
 ENCODED = re.compile(r"<(b64|b64url):([^<>]*)>")
@@ -62,6 +65,7 @@ class Format:
     template: str
     source: str
     checksum: str = ""
+    suffix: str = ""  # "crc32": append the hex CRC32 of the token so far
 
     @property
     def provider(self) -> str:
@@ -95,7 +99,10 @@ class Format:
                 return base64.b64encode(raw).decode()
             return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
-        return FIELD.sub(draw, ENCODED.sub(encode, self.template))
+        token = FIELD.sub(draw, ENCODED.sub(encode, self.template))
+        if self.suffix == "crc32":
+            token += f"{zlib.crc32(token.encode()):08X}"
+        return token
 
 
 def tokens(rng: random.Random, per_format: int = 2) -> Iterator[tuple[Format, str]]:
@@ -175,9 +182,9 @@ FORMATS: tuple[Format, ...] = (
     F("GitLab SCIM token", "glsoat-{b64url:20}", GL + "gitlab.go"),
     F("GitLab feature flag token", "glffct-{b64url:20}", GL + "gitlab.go"),
     F("GitLab feed token", "glft-{b64url:20}", GL + "gitlab.go"),
-    F("Bitbucket app password", "ATBB{alnum:24}{HEX:8}", KF + "bitbucket.yml", checksum="crc32 hex"),
-    F("Atlassian API token", "ATATT3xFfGF0{b64url:171}={HEX:8}", GL + "atlassian.go", checksum="crc32 hex"),
-    F("Atlassian repo access token", "ATCTT3xFfGN0{b64url:171}={HEX:8}", KF + "atlassian.yml", checksum="crc32 hex"),
+    F("Bitbucket app password", "ATBB{alnum:24}", KF + "bitbucket.yml", suffix="crc32"),
+    F("Atlassian API token", "ATATT3xFfGF0{b64url:171}=", GL + "atlassian.go", suffix="crc32"),
+    F("Atlassian repo access token", "ATCTT3xFfGN0{b64url:171}=", KF + "atlassian.yml", suffix="crc32"),
     F("Trello token", "ATTA{hex:64}{HEX:8}", KF + "trello.yml"),
     F("Azure DevOps PAT", "{alnum:52}JQQJ99{alnum:18}AZDO{alnum:4}", KF + "azuredevops.yml"),
     F("CircleCI personal token", "CCIPAT_{alnum:22}_{hex:40}", KF + "circleci.yml"),
@@ -530,4 +537,100 @@ FORMATS: tuple[Format, ...] = (
     F("Sidekiq gem source", "https://{hex:8}:{hex:8}@gems.contribsys.com/", GL + "sidekiq.go"),
     F("Yandex OAuth token", "y0_{b64url:55}", GL + "yandex.go"),
     F("Yandex API key", "AQVN{b64url:36}", GL + "yandex.go"),
+    # ------------------------------------------------------------------ second pass: more breadth
+    F("Cloudflare user API token", "cfut_{alnum:40}{hex:8}", KF + "cloudflare.yml", checksum="crc32 hex"),
+    F("Cloudflare account API token", "cfat_{alnum:40}{hex:8}", KF + "cloudflare.yml", checksum="crc32 hex"),
+    F("Cloudflare global API key", "cfk_{alnum:40}{hex:8}", KF + "cloudflare.yml", checksum="crc32 hex"),
+    F(
+        "Cloudflare tunnel token",
+        '<b64:{"a":"{hex:32}","t":"{uuid}","s":"{b64:43}="}>',
+        "https://developers.cloudflare.com/cloudflare-one/connections/connect-networks/configure-tunnels/remote-tunnel-permissions/",
+    ),
+    F(
+        "AWS STS bearer key id",
+        "ABIA{b32:16}",
+        "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html",
+    ),
+    F("Plaid development access token", "access-development-{uuid}", "https://plaid.com/docs/api/tokens/"),
+    F("Stripe test restricted key", "rk_test_{alnum:99}", "https://docs.stripe.com/keys"),
+    F("Databricks OAuth secret", "dose{hex:32}", KF + "databricks.yml"),
+    F(
+        "MongoDB Atlas service account secret",
+        "mdb_sa_sk_{b64url:40}",
+        "https://www.mongodb.com/docs/atlas/api/service-accounts-overview/",
+    ),
+    F("Grafana legacy API key", '<b64:{"k":"{alnum:32}","n":"{letters:8}","id":{digits:1}}>', GL + "grafana.go"),
+    F("Webex bot token", "{alnum:64}_{upper:4}_{uuid}", KF + "webex.yml"),
+    F(
+        "Azure Logic Apps trigger URL",
+        "https://prod-{digits:2}.westeurope.logic.azure.com:443/workflows/{hex:32}/triggers/manual/paths/invoke"
+        "?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig={b64url:43}",
+        "https://learn.microsoft.com/en-us/azure/logic-apps/logic-apps-securing-a-logic-app",
+    ),
+    F(
+        "Azure Functions key in URL",
+        "https://{letters:10}.azurewebsites.net/api/{letters:8}?code={b64url:54}==",
+        "https://learn.microsoft.com/en-us/azure/azure-functions/function-keys-how-to",
+    ),
+    F("Mandrill API key", "md-{b64url:22}", KF + "mandrill.yml"),
+    F("Intercom access token", "<b64:tok:{hex:8}_{hex:4}_{hex:4}_{hex:4}_{hex:12}:1:0>", KF + "intercom.yml"),
+    F("Porkbun secret API key", "sk1_{hex:64}", "https://porkbun.com/api/json/v3/documentation"),
+    F("Ghost Admin API key", "{hex:24}:{hex:64}", "https://ghost.org/docs/admin-api/#token-authentication"),
+    F("Mapillary client token", "MLY|{digits:16}|{hex:32}", "https://www.mapillary.com/developer/api-documentation"),
+    F(
+        "Matrix (Synapse) access token",
+        "syt_<b64url:{letters:6}>_{alpha:20}_{alnum:6}",
+        "https://github.com/matrix-org/synapse/pull/11140",
+        checksum="crc32 base62",
+    ),
+    F("ntfy access token", "tk_{alnum:29}", "https://docs.ntfy.sh/config/#access-tokens"),
+    F(
+        "YouTrack permanent token",
+        "perm:<b64:{letters:6}>.<b64:{digits:2}-{digits:1}>.{alnum:30}",
+        "https://www.jetbrains.com/help/youtrack/server/manage-permanent-token.html",
+    ),
+    F("Jenkins API token", "11{hex:32}", "https://www.jenkins.io/doc/book/security/api-token/"),
+    F(
+        "Dynatrace platform token",
+        "dt0s16.{upper:24}.{upper:64}",
+        "https://docs.dynatrace.com/docs/manage/identity-access-management/access-tokens-and-oauth-clients/platform-tokens",
+    ),
+    F(
+        "Supabase service role key",
+        '<b64url:{"alg":"HS256","typ":"JWT"}>.<b64url:{"iss":"supabase","ref":"{letters:20}",'
+        '"role":"service_role","iat":17{digits:8},"exp":20{digits:8}}>.{b64url:43}',
+        "https://supabase.com/docs/guides/api/api-keys",
+    ),
+    F("Appwrite API key", "standard_{hex:256}", KF + "appwrite.yml"),
+    F(
+        "Kong Konnect personal token",
+        "kpat_{alnum:49}",
+        "https://docs.konghq.com/konnect/org-management/access-tokens/",
+    ),
+    F(
+        "Kong Konnect system token",
+        "spat_{alnum:49}",
+        "https://docs.konghq.com/konnect/org-management/system-accounts/",
+    ),
+    F(
+        "Paddle API key",
+        "pdl_live_apikey_{ulid:26}_{alnum:22}_{alnum:3}",
+        "https://developer.paddle.com/api-reference/about/api-keys",
+    ),
+    F(
+        "Paddle sandbox API key",
+        "pdl_sdbx_apikey_{ulid:26}_{alnum:22}_{alnum:3}",
+        "https://developer.paddle.com/api-reference/about/api-keys",
+    ),
+    F("VK ID access token", "vk1.a.{b64url:180}", KF + "vk.yml"),
+    F("Zhipu AI API key", "{hex:32}.{alnum:16}", KF + "zhipu.yml"),
+    F(
+        "Kubernetes bootstrap token",
+        "{lower:6}.{lower:16}",
+        "https://kubernetes.io/docs/reference/access-authn-authz/bootstrap-tokens/",
+    ),
+    F("DeepL free API key", "{uuid}:fx", "https://developers.deepl.com/docs/getting-started/auth"),
+    F("Brave Search API key", "BSA{alnum:28}", KF + "brave.yml"),
+    F("HubSpot private app token (NA2)", "pat-na2-{uuid}", KF + "hubspot.yml"),
+    F("GitHub Enterprise server token", "ghs_{alnum:36}", GL + "github.go", checksum="crc32 base62"),
 )
