@@ -61,6 +61,26 @@ def _b64_json(text: str) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
+_HEX32 = regex.compile(r"[0-9a-f]{32}\Z")
+_UUID = regex.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
+
+
+def cloudflare_tunnel_token(secret: str) -> bool:
+    """A Cloudflare Tunnel token is base64 of `{"a": <account tag>, "t": <tunnel id>, "s": <secret>}`."""
+    value = _b64_json(secret)
+    if value is None:
+        return False
+    account, tunnel, key = value.get("a"), value.get("t"), value.get("s")
+    return (
+        isinstance(account, str)
+        and isinstance(tunnel, str)
+        and isinstance(key, str)
+        and bool(_HEX32.match(account))
+        and bool(_UUID.match(tunnel))
+        and len(key) >= 16
+    )
+
+
 def grafana_sa_crc32(secret: str) -> bool:
     """`glsa_<32>_<8 hex>`: the hex is CRC32 of `glsa_<32>`, little-endian (Grafana's satokengen)."""
     head, _, checksum = secret.rpartition("_")
@@ -345,6 +365,7 @@ VALIDATORS: Mapping[str, Validator] = MappingProxyType(
         "jwt-service-role": jwt_service_role,
         "grafana-sa-crc32": grafana_sa_crc32,
         "grafana-cloud-token": grafana_cloud_token,
+        "cloudflare-tunnel-token": cloudflare_tunnel_token,
         "grafana-api-key": grafana_api_key,
         "sentry-org-token": sentry_org_token,
         "mapbox-token": mapbox_token,

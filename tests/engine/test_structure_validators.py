@@ -14,6 +14,7 @@ import random
 import shutil
 import string
 import subprocess
+import uuid
 import zlib
 from pathlib import Path
 
@@ -65,6 +66,18 @@ def test_grafana_cloud_and_legacy_keys(rng: random.Random) -> None:
     legacy = _b64json({"k": _rand(rng, 32), "n": "ci", "id": 7})
     assert VALIDATORS["grafana-api-key"](legacy)
     assert not VALIDATORS["grafana-api-key"](legacy[:-8] + _rand(rng, 8))
+
+
+def test_cloudflare_tunnel_token(rng: random.Random) -> None:
+    account = rng.randbytes(16).hex()
+    tunnel = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+    payload = {"a": account, "t": tunnel, "s": base64.b64encode(rng.randbytes(32)).decode()}
+    # cloudflared writes the JSON compact: the token opens with eyJhIjoi.
+    token = base64.b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode()
+    assert VALIDATORS["cloudflare-tunnel-token"](token)
+    assert not VALIDATORS["cloudflare-tunnel-token"](_b64json({"a": account, "t": "tunnel-1", "s": "x" * 20}))
+    assert not VALIDATORS["cloudflare-tunnel-token"](_b64json({"a": 1, "b": _rand(rng, 30)}))
+    assert _rule_ids("cloudflare.toml", f"TUNNEL_TOKEN={token}\n") == ["cloudflare.tunnel-token"]
 
 
 def test_sentry_org_token(rng: random.Random) -> None:
