@@ -296,7 +296,8 @@ def test_a_gate_is_built_once_the_scans_without_one_add_up(tmp_path: Path, monke
     # Two runs of the blobs below add up to it (the real threshold is 128 MiB).
     monkeypatch.setattr(hyperscan_gate, "GATE_COMPILE_AFTER_BYTES", 2 * GATE_AFTER_BYTES)
     rules = [r for r in PACK if r.provider == "generic"]
-    blob = b"x = 1\n" * (1 << 17) + b'password = "Tulip-4471-quartz"\n'
+    secret = "-".join(["Tulip", "4471", "quartz"]).encode()  # built here: the repo scans clean
+    blob = b"x = 1\n" * (1 << 17) + b'password = "' + secret + b'"\n'
     blobs = [blob] * (GATE_AFTER_BYTES // len(blob) + 2)
 
     def scanned() -> tuple[frozenset[int], list]:
