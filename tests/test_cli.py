@@ -349,8 +349,9 @@ def test_the_project_scans_itself_clean(cli) -> None:
 
 
 def test_the_project_history_scans_clean_with_its_baseline(cli) -> None:
-    """Every commit of this repository, not only the working tree: the one historical finding
-    (a sample password from AWS CLI documentation quoted in an old README) is baselined."""
+    """Every commit of this repository, not only the working tree: the two historical findings
+    (a sample password from AWS CLI documentation quoted in an old README, and a test's
+    password written literally for two commits) are baselined."""
     root = Path(__file__).resolve().parent.parent
     if not (root / ".git").exists():
         pytest.skip("not a git checkout")
