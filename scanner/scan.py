@@ -231,7 +231,9 @@ def _prepare(matcher: Matcher, plan: Plan) -> None:
         # A scan this large is worth the gate's compile, once (it is cached on disk).
         matcher.prepare()
     elif plan.size >= GATE_AFTER_BYTES:
-        matcher.prepare(compile=False)
+        # A cached gate only (building one pays past GATE_COMPILE_AFTER_BYTES); the generic
+        # patterns, which nearly every code base needs, once for all workers.
+        matcher.prepare(compile=False, patterns=True)
 
 
 def _run_inline(matcher: Matcher, source: Source, merged: _Merged) -> None:

@@ -188,13 +188,14 @@ class Matcher:
             found.append(Candidate(rule.id, start, end, secret, dropped, confidence))
         return found
 
-    def prepare(self, *, compile: bool = True) -> None:
+    def prepare(self, *, compile: bool = True, patterns: bool | None = None) -> None:
         """Build the whole first stage now (before forking workers), not on first need;
-        compile False: only load what the on-disk cache holds."""
+        compile False: only load what the on-disk cache holds. `patterns` (default: as
+        `compile`): compile the generic rules' patterns too."""
         self.prefilter.prepare(compile=compile)
         if self._wide is not None:
             self._wide.prepare(compile=compile)
-        if not compile:
+        if not (compile if patterns is None else patterns):
             return  # a small scan compiles only the patterns its keywords call for
         # Generic rules key on everyday words (password, secret, token): nearly every code
         # base needs their patterns, the largest of the pack. Compiled once here, forked

@@ -312,3 +312,21 @@ def test_a_gate_is_built_once_the_scans_without_one_add_up(tmp_path: Path, monke
     third_gated, third = scanned()  # the cached gate, from the first look
     assert third_gated == second_gated
     assert first == second == third and first[0]
+
+
+def test_a_mid_sized_walk_compiles_the_generic_patterns_before_the_workers_fork(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Below the size that builds a gate, the generic patterns (needed by nearly every code
+    base) are still compiled once before forking, not once in each worker."""
+    monkeypatch.setenv("KEYSWEEP_CACHE_DIR", str(tmp_path / "cache"))
+    rules = [r for r in PACK if r.provider in ("generic", "github")]
+    generic = [i for i, r in enumerate(rules) if r.provider == "generic"]
+
+    def compiled(**options: bool) -> set[int]:
+        matcher = Matcher(rules)
+        matcher.prepare(**options)
+        return {i for i, c in enumerate(matcher._compiled) if c is not None}
+
+    assert compiled(compile=False) == set()
+    assert compiled(compile=False, patterns=True) == set(generic)
