@@ -207,6 +207,13 @@ class Opened:
     def rows(self) -> Any:
         return self.page.locator("#findings tbody tr.finding")
 
+    def expect_rows(self, count: int) -> None:
+        """The table comes to hold `count` rows (Playwright retries: some controls, such as
+        Clear filters, redraw on the next tick, and a loaded machine makes that late)."""
+        from playwright.sync_api import expect
+
+        expect(self.rows()).to_have_count(count)
+
     def rules_shown(self) -> list[str]:
         return [
             text.strip() for text in self.page.locator("#findings tbody tr.finding td:nth-child(2)").all_inner_texts()
@@ -290,7 +297,7 @@ def test_cli_report_in_the_browser(cli, tmp_path: Path, open_page: Callable[[Pat
 
     opened = open_page(out)
     page = opened.page
-    assert opened.rows().count() == 3
+    opened.expect_rows(3)
     assert page.locator("#count").inner_text() == "Showing all 3 findings"
     _search_narrows(opened)
     _sorting_by_rule(opened)
@@ -308,18 +315,18 @@ def _search_narrows(opened: Opened) -> None:
     search = page.get_by_label("Search", exact=True)
     for query, expected in (("stripe", 1), ("onerror", 1), ("other.py", 1), ("ann auditor", 3), ("no such", 0)):
         search.fill(query)
-        assert opened.rows().count() == expected, query
+        opened.expect_rows(expected)
     assert page.locator("#empty").is_visible()
     search.fill("")
     page.get_by_label("Status", exact=True).select_option("revoked")
-    assert opened.rows().count() == 0
+    opened.expect_rows(0)
     page.get_by_label("Status", exact=True).select_option("open")
-    assert opened.rows().count() == 3
+    opened.expect_rows(3)
     page.locator("#by-rule button", has_text="stripe.secret-key").click()
     assert opened.rules_shown() == ["stripe.secret-key"]
     assert page.get_by_label("Rule", exact=True).input_value() == "stripe.secret-key"
     page.get_by_role("button", name="Clear filters").click()
-    assert opened.rows().count() == 3
+    opened.expect_rows(3)
 
 
 def _sorting_by_rule(opened: Opened) -> None:
@@ -355,7 +362,7 @@ def test_datastore_audit_in_the_browser(fixture: Fixture, tmp_path: Path, open_p
     out.write_text(render("html", _audited(fixture)), encoding="utf-8")
     opened = open_page(out)
     page = opened.page
-    assert opened.rows().count() == 4
+    opened.expect_rows(4)
     page.get_by_label("Status", exact=True).select_option("false-positive")
     assert opened.rules_shown() == ["github.classic-pat"]
     stand = opened.rows().first.locator("td").nth(5)
@@ -393,13 +400,14 @@ def test_hundreds_of_findings_stay_readable(
     out.write_text(render("html", fixture.context(findings=tuple(many))), encoding="utf-8")
     opened = open_page(out)
     page = opened.page
-    assert opened.rows().count() == 500
+    opened.expect_rows(500)
     assert page.locator("#count").inner_text() == "Showing all 700 findings (the first 500 drawn)"
     assert page.locator("#timeline svg text.label").count() == 3
     assert page.locator("#timeline svg line.tick").count() == 700
     page.get_by_role("button", name="Show 200 more (200 not shown)").click()
-    assert opened.rows().count() == 700 and page.locator("#more").is_hidden()
+    opened.expect_rows(700)
+    assert page.locator("#more").is_hidden()
     page.get_by_label("Search", exact=True).fill("f7.py")
-    assert opened.rows().count() == 1
+    opened.expect_rows(1)
     assert page.locator("#timeline svg text.label").count() == 1
     opened.assert_clean()
