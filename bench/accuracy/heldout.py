@@ -15,9 +15,7 @@ no decoys.
 from __future__ import annotations
 
 import argparse
-import json
 import random
-import subprocess
 import sys
 import tempfile
 from collections import defaultdict
@@ -25,11 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
 sys.path.insert(0, str(HERE))
 
 import formats  # noqa: E402
 import generate  # noqa: E402
+from score import Hit, run_keysweep  # noqa: E402
 
 NAME_SUFFIXES = ("token", "api_key", "key", "secret")
 # Kinds whose one-line assignment carries a token as is (no Kubernetes base64, no multi-line).
@@ -81,48 +79,17 @@ def build(out: Path, seed: int, per_format: int) -> list[Planted]:
     return planted
 
 
-def scan(corpus: Path) -> list[tuple[str, int, int, str]]:
-    """keysweep's findings as (file, line, end line, rule id), one per place."""
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "scanner",
-            "dir",
-            str(corpus),
-            "--format",
-            "json",
-            "--no-redact",
-            "--no-gitignore",
-            "--no-progress",
-            "--min-confidence",
-            "low",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if out.returncode not in (0, 1):
-        raise SystemExit(f"keysweep failed ({out.returncode}): {out.stderr.strip()}")
-    return [
-        (place["file"], place["line"], place["end_line"], f["rule_id"])
-        for f in json.loads(out.stdout or "[]")
-        for place in f.get("locations") or [f]
-    ]
-
-
-def measure(planted: list[Planted], hits: list[tuple[str, int, int, str]]) -> Result:
+def measure(planted: list[Planted], hits: list[Hit]) -> Result:
     by_place: dict[tuple[str, int], list[int]] = defaultdict(list)
     for i, p in enumerate(planted):
         by_place[(p.file, p.line)].append(i)
     by_any: set[int] = set()
     by_provider: set[int] = set()
-    for file, line, end_line, rule in hits:
-        for number in range(line, end_line + 1):
-            for i in by_place.get((file, number), ()):
+    for hit in hits:
+        for number in range(hit.line, hit.end_line + 1):
+            for i in by_place.get((hit.file, number), ()):
                 by_any.add(i)
-                if not rule.startswith(CONTEXT_RULES):
+                if not hit.rule.startswith(CONTEXT_RULES):
                     by_provider.add(i)
     return Result(tuple(planted), frozenset(by_any), frozenset(by_provider))
 
@@ -154,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         corpus = args.keep or Path(tmp) / "corpus"
         corpus.mkdir(parents=True, exist_ok=True)
         planted = build(corpus, args.seed, args.per_format)
-        report(measure(planted, scan(corpus)), args.verbose)
+        report(measure(planted, run_keysweep(corpus, "--min-confidence", "low")), args.verbose)
     return 0
 
 

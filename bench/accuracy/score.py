@@ -75,7 +75,8 @@ def rule_class(rule: str) -> str:
     return "provider"
 
 
-def run_keysweep(corpus: Path) -> list[Hit]:
+def run_keysweep(corpus: Path, *options: str) -> list[Hit]:
+    """keysweep's findings in `corpus` (`dir`, with `options` too), one hit per place."""
     out = subprocess.run(
         [
             sys.executable,
@@ -88,6 +89,7 @@ def run_keysweep(corpus: Path) -> list[Hit]:
             "--no-redact",
             "--no-gitignore",
             "--no-progress",
+            *options,
         ],
         cwd=ROOT,
         capture_output=True,
