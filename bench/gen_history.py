@@ -58,6 +58,22 @@ def _edit_hunks(rnd: random.Random, data: bytes, n: int) -> bytes:
     return b"\n".join(lines)
 
 
+def git_env() -> dict[str, str]:
+    """This environment without GIT_* (a benchmark run from a git hook must not write elsewhere)."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+
+
+def fast_import(dest: Path) -> subprocess.Popen[bytes]:
+    """A new repository at `dest` (which must not exist) and `git fast-import` writing into
+    it from its stdin (the caller ends the stream with `done`, closes it and waits)."""
+    dest.mkdir(parents=True, exist_ok=False)
+    env = git_env()
+    subprocess.run(["git", "init", "-q", "-b", "main", str(dest)], check=True, env=env)
+    return subprocess.Popen(
+        ["git", "-C", str(dest), "fast-import", "--quiet", "--done"], stdin=subprocess.PIPE, env=env
+    )
+
+
 def generate(
     dest: Path, commits: int, seed: int = 7, edits: str = "append", per_commit_edits: int = 4
 ) -> dict[str, int]:
@@ -66,12 +82,7 @@ def generate(
     if not files:
         raise SystemExit("no standard library sources found")
     rnd = random.Random(seed)
-    dest.mkdir(parents=True, exist_ok=False)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    subprocess.run(["git", "init", "-q", "-b", "main", str(dest)], check=True, env=env)
-    proc = subprocess.Popen(
-        ["git", "-C", str(dest), "fast-import", "--quiet", "--done"], stdin=subprocess.PIPE, env=env
-    )
+    proc = fast_import(dest)
     assert proc.stdin is not None
     out = proc.stdin
     per_commit = max(1, -(-len(files) // commits))
@@ -115,7 +126,7 @@ def generate(
     out.close()
     if proc.wait() != 0:
         raise SystemExit("git fast-import failed")
-    subprocess.run(["git", "-C", str(dest), "reset", "-q", "--hard"], check=True, env=env)
+    subprocess.run(["git", "-C", str(dest), "reset", "-q", "--hard"], check=True, env=git_env())
     return {"files": len(files), "commits": commits, "planted": planted}
 
 

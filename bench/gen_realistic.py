@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import math
-import os
 import random
 import re
 import subprocess
@@ -38,7 +37,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from gen_history import _ALNUM  # noqa: E402
+from gen_history import _ALNUM, fast_import, git_env  # noqa: E402
 from gen_history import _token as _linear_token  # noqa: E402
 
 
@@ -305,12 +304,7 @@ def generate(
     text_corpus = load_corpus(corpus=corpus)
     text = _Text(text_corpus, rnd)
     names = _Names(text_corpus, rnd)
-    dest.mkdir(parents=True, exist_ok=False)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    subprocess.run(["git", "init", "-q", "-b", "main", str(dest)], check=True, env=env)
-    proc = subprocess.Popen(
-        ["git", "-C", str(dest), "fast-import", "--quiet", "--done"], stdin=subprocess.PIPE, env=env
-    )
+    proc = fast_import(dest)
     assert proc.stdin is not None
     w = _Writer(proc.stdin, 1_200_000_000)
     main = _Branch("refs/heads/main", {})
@@ -451,8 +445,8 @@ def generate(
     if proc.wait() != 0:
         raise SystemExit("git fast-import failed")
     if repack:
-        subprocess.run(["git", "-C", str(dest), "repack", "-q", "-a", "-d", "-f"], check=True, env=env)
-    subprocess.run(["git", "-C", str(dest), "reset", "-q", "--hard"], check=True, env=env)
+        subprocess.run(["git", "-C", str(dest), "repack", "-q", "-a", "-d", "-f"], check=True, env=git_env())
+    subprocess.run(["git", "-C", str(dest), "reset", "-q", "--hard"], check=True, env=git_env())
     return count(dest, planted, time.perf_counter() - started)
 
 
@@ -460,9 +454,8 @@ def count(repo: Path, planted: int | None = None, seconds: float = 0.0) -> Shape
     """The shape of a repository as git counts it."""
 
     def git(*args: str) -> str:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
         return subprocess.run(
-            ["git", "-C", str(repo), *args], capture_output=True, text=True, check=True, env=env
+            ["git", "-C", str(repo), *args], capture_output=True, text=True, check=True, env=git_env()
         ).stdout
 
     blobs = blob_bytes = 0
