@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -109,15 +110,22 @@ def test_docs_rules_md_is_up_to_date() -> None:
     )
 
 
-def test_parsed_pack_is_cached_and_follows_the_files(tmp_path, monkeypatch) -> None:
-    """Start-up reads the parsed pack from the cache; an edited rule file or a corrupt cache
-    entry means parsing again, never stale or broken rules."""
+def _two_file_pack(tmp_path, monkeypatch) -> tuple[Path, Path]:
+    """(cache directory, pack directory): a cache of this test's own and a pack of two of
+    the real rule files."""
     cache = tmp_path / "cache"
     monkeypatch.setenv("KEYSWEEP_CACHE_DIR", str(cache))
     pack = tmp_path / "pack"
     pack.mkdir()
     for name in ("github.toml", "stripe.toml"):
         (pack / name).write_bytes((rule_pack_dir() / name).read_bytes())
+    return cache, pack
+
+
+def test_parsed_pack_is_cached_and_follows_the_files(tmp_path, monkeypatch) -> None:
+    """Start-up reads the parsed pack from the cache; an edited rule file or a corrupt cache
+    entry means parsing again, never stale or broken rules."""
+    cache, pack = _two_file_pack(tmp_path, monkeypatch)
     first = load_rule_pack(pack)
     assert [p.name for p in cache.glob("rules-*.json")] and load_rule_pack(pack) == first
     text = (pack / "stripe.toml").read_text(encoding="utf-8")
@@ -138,13 +146,9 @@ def test_settled_rule_files_are_keyed_by_stat_and_still_follow_edits(tmp_path, m
     an edit changes the mtime, and a cached row with other fields than Rule is parsed again."""
     import json
 
-    cache = tmp_path / "cache"
-    monkeypatch.setenv("KEYSWEEP_CACHE_DIR", str(cache))
-    pack = tmp_path / "pack"
-    pack.mkdir()
-    for name in ("github.toml", "stripe.toml"):
-        (pack / name).write_bytes((rule_pack_dir() / name).read_bytes())
-        os.utime(pack / name, ns=(10**18, 10**18))  # long settled
+    cache, pack = _two_file_pack(tmp_path, monkeypatch)
+    for path in pack.iterdir():
+        os.utime(path, ns=(10**18, 10**18))  # long settled
     first = load_rule_pack(pack)
     assert first == load_rule_pack(pack)
     assert all(rule == type(rule)(**vars(rule)) for rule in first), "as the generated __init__ builds them"
