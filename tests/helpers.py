@@ -6,6 +6,7 @@ from a seed at run time, so the repository scans clean with keysweep itself.
 
 from __future__ import annotations
 
+import importlib
 import io
 import os
 import random
@@ -15,6 +16,7 @@ import sys
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 from scanner.cli import main
 
@@ -114,3 +116,17 @@ def read_source(source, *, shared: bool = False) -> list:
     from scanner.sources.audit import read_items
 
     return read_items(source, shared=shared)
+
+
+BENCH = Path(__file__).resolve().parents[1] / "bench"
+
+
+def import_bench(*names: str, folder: str = "") -> tuple[ModuleType, ...]:
+    """Modules of bench/ (or of a folder under it), imported with that folder on sys.path
+    for the imports only: bench scripts import each other by their bare names."""
+    where = str(BENCH / folder)
+    sys.path.insert(0, where)
+    try:
+        return tuple(importlib.import_module(name) for name in names)
+    finally:
+        sys.path.remove(where)

@@ -7,7 +7,6 @@ dozen files, scanned in process, no detect-secrets).
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,19 +14,12 @@ import regex
 
 from scanner.engine.matcher import Matcher
 from scanner.rules import load_rule_pack
-
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "accuracy"
+from tests.helpers import import_bench
 
 
 @pytest.fixture(scope="module")
-def bench_modules() -> tuple[object, object]:
-    sys.path.insert(0, str(BENCH))
-    try:
-        import generate
-        import score
-    finally:
-        sys.path.remove(str(BENCH))
-    return generate, score
+def bench_modules() -> tuple[object, ...]:
+    return import_bench("generate", "score", folder="accuracy")
 
 
 @pytest.mark.parametrize("seed", [101, 202])

@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import random
-import sys
-from pathlib import Path
 
 import regex
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "accuracy"
-sys.path.insert(0, str(BENCH))
-try:
-    import formats
-finally:
-    sys.path.remove(str(BENCH))
+from tests.helpers import import_bench
+
+(formats,) = import_bench("formats", folder="accuracy")
 
 
 def test_table_is_broad_and_names_unique() -> None:

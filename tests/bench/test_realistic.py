@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-BENCH = Path(__file__).resolve().parents[2] / "bench"
+from tests.helpers import import_bench
 
 
 @pytest.fixture(scope="module")
-def modules() -> tuple[object, object]:
-    sys.path.insert(0, str(BENCH))
-    try:
-        import bench_realistic
-        import gen_realistic
-    finally:
-        sys.path.remove(str(BENCH))
-    return gen_realistic, bench_realistic
+def modules() -> tuple[object, ...]:
+    return import_bench("gen_realistic", "bench_realistic")
 
 
 def _head(repo: Path) -> str:
