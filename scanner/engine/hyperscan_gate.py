@@ -274,14 +274,9 @@ def build_gate(
     expressions: dict[int, bytes] = {}
     for index in candidates:
         key = rule_key(rules[index])
-        if key in choices:
-            steps = choices[key]
-            chosen = None if steps is None else _replay(rules[index].pattern, steps).encode("utf-8")
-        else:
-            found = gate_steps(hyperscan, rules[index], flags, patterns[index])
-            chosen = None if found is None else _replay(rules[index].pattern, found).encode("utf-8")
-        if chosen is not None:
-            expressions[index] = chosen
+        steps = choices[key] if key in choices else gate_steps(hyperscan, rules[index], flags, patterns[index])
+        if steps is not None:
+            expressions[index] = _replay(rules[index].pattern, steps).encode("utf-8")
     usable = list(expressions)
     while usable:
         try:
@@ -344,7 +339,7 @@ def _replay(pattern: str, steps: str) -> str:
     return expression
 
 
-# Relaxations tried when a rule's gate misses one of its examples (see _gate_expression).
+# Relaxations tried when a rule's gate misses one of its examples (see gate_steps).
 _RELAXATIONS = 3
 
 
