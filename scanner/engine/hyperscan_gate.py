@@ -2,16 +2,20 @@
 a regex gate over it.
 
 Keywords such as "password", "token" or "key" occur in most source files (and prefixes
-such as `nfo_` inside `info_`), so Hyperscan adds a second, regex gate: every rule's own
-pattern, compiled in prefilter mode (a superset of its matches) with large repeats
-loosened, scanned only over blobs where a keyword occurs. A gate can only drop a rule that
-cannot match anywhere in the blob; rules whose gate would not compile, or that miss one of
-the rule's own examples, are not gated. Which rules survive never changes where the regex
-runs (the keyword windows), so findings are the same as with Aho-Corasick.
+such as `nfo_` inside `info_`), so Hyperscan adds a second, regex gate for the rules named
+by such common keywords: each rule's own pattern, compiled in prefilter mode (a superset of
+its matches) with large repeats loosened, scanned only over blobs where one of their
+keywords occurs. Rules whose keywords are rare (most provider prefixes: `ghp_`, `xoxb-`)
+are left out: their keywords seldom occur, and each pattern in the gate slows every scan of
+it. A gate can only drop a rule that cannot match anywhere in the blob; rules whose gate
+would not compile, or that miss one of the rule's own examples, are not gated. Which rules
+survive never changes where the regex runs (the keyword windows), so findings are the same
+as with Aho-Corasick.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -51,6 +55,10 @@ GATE_COMPILE_AFTER_BYTES = 128 * 1024 * 1024
 _REPEAT_LIMIT = 64
 _REPEAT_FLOOR = 64
 _CACHE_MIN_KEYWORDS = 64
+# A keyword found in more than this share of the files of real code (keyword_frequency.json)
+# is common: its rules are gated. Below it, confirming a rule's few windows by regex costs
+# less than the rule's place in the gate, which every gated blob pays for.
+COMMON_KEYWORD = 0.001
 
 
 class HyperscanPrefilter:
@@ -65,11 +73,6 @@ class HyperscanPrefilter:
         self._keywords = keywords
         self._owners = owners
         self._always = [i for i, rule in enumerate(self._rules) if not rule.keywords]
-        self._rule_keywords = [rule_keywords(rule) for rule in self._rules]
-        # Every rule with keywords is worth a regex gate: short keywords and words occur all
-        # over ordinary code, and so do prefixes such as `nfo_` (in `info_`) or `key-`; the
-        # gate costs the same whether it holds 160 rules or all of them.
-        self._gateable = frozenset(index for index, rule in enumerate(self._rules) if rule.keywords)
         self._literals: Any = None
         self._literal_scratch: Any = None
         if keywords:
@@ -91,10 +94,16 @@ class HyperscanPrefilter:
         self._gate: Any = None
         self._gate_scratch: Any = None
         self._gated: frozenset[int] = frozenset()
-        self._gate_ready = not self._gateable
+        self._gate_ready = not any(rule.keywords for rule in self._rules)
         self._scanned = 0
         self._next_look = GATE_AFTER_BYTES  # bytes scanned when the cache is next asked
         self._key: str | None = None
+
+    @functools.cached_property
+    def _gateable(self) -> frozenset[int]:
+        """Rules worth gating: those named by a common keyword (or one never measured, such
+        as a user rule's). Known only when a gate is first looked for: small scans never ask."""
+        return gateable_indices(self._rules)
 
     @property
     def gated(self) -> frozenset[int]:
@@ -134,8 +143,6 @@ class HyperscanPrefilter:
     def fired_keywords(self, data: bytes) -> tuple[list[int], frozenset[bytes]]:
         if self._literals is None or not data:
             return list(self._always), frozenset()
-        if self._gate is not None and self._gated >= self._gateable:
-            return self._gate_first(data)
         keyword_hits: list[int] = []
 
         def on_keyword(index: int, start: int, end: int, flags: int, context: object) -> None:
@@ -160,24 +167,6 @@ class HyperscanPrefilter:
             self._gate.scan(data, match_event_handler=_collector(passed), scratch=self._gate_scratch)
             found -= gated - passed
         return sorted(found), present
-
-    def _gate_first(self, data: bytes) -> tuple[list[int], frozenset[bytes]]:
-        """With every keyword rule gated, the gate alone decides most blobs: the literal scan
-        is skipped, and only the rules that pass are checked for a keyword (as the literal
-        pass would have: a rule fires when one of its keywords occurs). Same answer."""
-        passed: set[int] = set()
-        self._gate.scan(data, match_event_handler=_collector(passed), scratch=self._gate_scratch)
-        if not passed:
-            return list(self._always), frozenset()
-        lowered = data.lower()
-        found = set(self._always)
-        present: set[bytes] = set()
-        for index in passed:
-            here = [keyword for keyword in self._rule_keywords[index] if keyword in lowered]
-            if here:
-                found.add(index)
-                present.update(here)
-        return sorted(found), frozenset(present)
 
     def narrow(self, data: bytes, windows: dict[int, list[tuple[int, int]]]) -> dict[int, list[tuple[int, int]]]:
         """Gated rules keep only the windows where their gate matches inside the window.
@@ -315,6 +304,37 @@ def gate_choices(path: Path = _CHOICES_FILE) -> dict[str, str | None]:
     except (OSError, ValueError):
         return {}
     return table if isinstance(table, dict) else {}
+
+
+_FREQUENCY_FILE = Path(__file__).with_name("keyword_frequency.json")
+
+
+@functools.lru_cache(maxsize=1)
+def keyword_frequency(path: Path = _FREQUENCY_FILE) -> Mapping[str, float]:
+    """The shipped share of files of real code that hold each pack keyword (lowercased),
+    written by scripts/gate_choices.py; {} when missing or unreadable (every rule gated)."""
+    try:
+        table = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    shares = table.get("frequency") if isinstance(table, dict) else None
+    return shares if isinstance(shares, dict) else {}
+
+
+def is_common(keyword: bytes, frequency: Mapping[str, float]) -> bool:
+    share = frequency.get(keyword.decode("utf-8", "replace"))
+    return share is None or share > COMMON_KEYWORD
+
+
+def gateable_indices(rules: Sequence[Rule], frequency: Mapping[str, float] | None = None) -> frozenset[int]:
+    """Indices of the rules a gate should cover: a pattern, and a common keyword (by
+    `frequency`, default the shipped table)."""
+    frequency = keyword_frequency() if frequency is None else frequency
+    return frozenset(
+        index
+        for index, rule in enumerate(rules)
+        if rule.pattern and any(is_common(keyword, frequency) for keyword in rule_keywords(rule))
+    )
 
 
 def gateable_rules(rules: Sequence[Rule]) -> list[Rule]:

@@ -64,3 +64,31 @@ def test_an_entry_saying_ungated_leaves_the_rule_out_of_the_gate() -> None:
     known = {rule_key(rule): "" for rule in rules} | {rule_key(rules[1]): None}
     built = build_gate(rules, [0, 1, 2], known)
     assert built is not None and built[1] == frozenset({0, 2})
+
+
+def test_the_frequency_table_covers_every_pack_keyword() -> None:
+    """A keyword added without re-running scripts/gate_choices.py fails here (its rule
+    would still be gated: an unmeasured keyword counts as common)."""
+    from scanner.engine.hyperscan_gate import keyword_frequency
+    from scanner.engine.keywords import keyword_table
+
+    wanted = {k.decode("utf-8") for k in keyword_table(GATEABLE)[0]}
+    assert set(keyword_frequency()) == wanted, "run python scripts/gate_choices.py"
+
+
+def test_the_gate_covers_the_rules_of_common_keywords_only() -> None:
+    from scanner.engine.hyperscan_gate import COMMON_KEYWORD, gateable_indices, keyword_frequency
+
+    rules = list(GATEABLE)
+    gated = gateable_indices(rules)
+    shares = keyword_frequency()
+    for index, rule in enumerate(rules):
+        common = any(shares[k.lower()] > COMMON_KEYWORD for k in rule.keywords)
+        assert (index in gated) == common, rule.id
+    # Everyday words are gated, distinctive prefixes are not.
+    by_id = {rule.id: index for index, rule in enumerate(rules)}
+    generic = [i for rule_id, i in by_id.items() if rule_id.startswith("generic.")]
+    assert generic and all(i in gated for i in generic)
+    assert by_id["github.classic-pat"] not in gated
+    # A keyword the table has never measured (a user rule's) counts as common.
+    assert gateable_indices(rules, {}) == frozenset(range(len(rules)))
