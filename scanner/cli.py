@@ -15,7 +15,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TextIO
@@ -476,7 +476,6 @@ def git_command(
     A URL (https://, ssh://, git@host:path, file://) is cloned bare into a temporary
     directory first, and the clone is removed after the scan."""
     from scanner.sources.git import HistorySource, clone, is_remote, repository_label, resolve_repo
-    from scanner.sources.git.standing import standings
 
     if since and rev_range:
         raise click.UsageError("--since and --range cannot be combined")
@@ -509,11 +508,20 @@ def git_command(
                 scanned=scanned,
                 default_jobs=os.cpu_count() or 1,
                 repository=lambda: repository_label(top),
-                standing=functools.partial(standings, top, _standing_ref(refs, rev_range)),
+                standing=functools.partial(_history_standing, top, _standing_ref(refs, rev_range)),
                 # A push or a pull request gates a person: weak evidence must not block it.
                 min_confidence="medium" if scope is not None or since or rev_range else "low",
             ),
         )
+
+
+def _history_standing(top: Path, ref: str, findings: Sequence[Any], source: Any) -> Mapping[str, Any]:
+    """Where each finding stands at `ref`, from the scan's own log where it holds the ref's
+    history (scanner.sources.git.standing)."""
+    from scanner.sources.git import HistorySource
+    from scanner.sources.git.standing import standings
+
+    return standings(top, ref, findings, source.changes_at if isinstance(source, HistorySource) else None)
 
 
 def _standing_ref(refs: list[str] | None, rev_range: str | None) -> str:

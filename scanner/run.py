@@ -73,8 +73,9 @@ class Target:
     scanned: str
     default_jobs: int
     repository: Callable[[], str] | None = None
-    # History targets: where each finding stands now (scanner.sources.git.standing).
-    standing: Callable[[Sequence[Finding]], Mapping[str, Standing]] | None = None
+    # History targets: where each finding stands now (scanner.sources.git.standing), given
+    # the findings and the source they came from (before it is closed).
+    standing: Callable[[Sequence[Finding], Source], Mapping[str, Standing]] | None = None
     # `--min-confidence` when not given: "medium" where the scan gates a person's commit or
     # push (a hook, CI on a range), "low" for an audit of what is there.
     min_confidence: str = "low"
@@ -166,19 +167,26 @@ def _scan(
         result = scan(
             source, rules.rules, suppressor, jobs=jobs, backend=opts.prefilter, on_progress=on_progress, known=known
         )
+        grouped = group_by_secret(result.findings)
+        standing = target.standing(grouped, source) if target.standing is not None and grouped else {}
     finally:
         source.close()
-    audit = _keep(store, target, _stamp(started), pack, result, rules)
+    audit = _keep(store, target, _stamp(started), pack, result, rules, grouped, standing)
     return result, rules, suppressor, webhooks, audit, config.warnings
 
 
 def _keep(
-    store: Datastore | None, target: Target, started: str, pack: str, result: ScanResult, rules: RuleSet
+    store: Datastore | None,
+    target: Target,
+    started: str,
+    pack: str,
+    result: ScanResult,
+    rules: RuleSet,
+    grouped: Sequence[Finding],
+    standing: Mapping[str, Standing],
 ) -> Mapping[str, Audit]:
-    """Where each finding stands (history), and with a datastore, the scan kept there and
-    what the datastore knows of each finding."""
-    grouped = group_by_secret(result.findings)
-    standing = target.standing(grouped) if target.standing is not None and grouped else {}
+    """With a datastore, the scan kept there and what the datastore knows of each finding;
+    without one, where each finding stands (history)."""
     if store is None:
         return {fp: Audit(standing=place) for fp, place in standing.items()}
     from scanner.datastore import ScanRecord

@@ -89,6 +89,9 @@ class HistorySource:
     ) -> None:
         self._repo = Path(repo)
         self._whole = refs is None and since is None and rev_range is None and not new_only
+        # The log holds every commit of the refs' histories (of the first ref's, the one a
+        # finding's standing is judged at): scanner.sources.git.standing reads it again.
+        self._holds_ref_history = since is None and rev_range is None and not new_only
         self._max_file_size = max_file_size
         stashes = _stash_commits(self._repo) if self._whole else []
         self._log = start_log(self._repo, log_args(refs, since, rev_range, stashes, new_only=new_only))
@@ -125,6 +128,18 @@ class HistorySource:
     def places(self, blob_id: str) -> tuple[Provenance, ...]:
         found = self._listing.places(bytes.fromhex(blob_id)) if self._listing is not None else None
         return found or ()
+
+    def changes_at(self, paths: Iterable[str]) -> list[tuple[str, str, str, str]] | None:
+        """(commit, path, old blob, new blob) of every change at `paths` in the log that
+        listed the blobs (merges: from their first parent), when that log was of the whole
+        history of the refs scanned and is kept; else None. Before close()."""
+        if not self._holds_ref_history or self._listing is None:
+            return None
+        wanted = {path.encode("utf-8", "surrogateescape"): path for path in paths}
+        entries = self._log.entries_at(wanted)
+        if entries is None:
+            return None
+        return [(commit, wanted[path], old, new) for commit, path, old, new in entries]
 
     def skipped(self) -> Iterable[Skipped]:
         return self._listing.skipped if self._listing is not None else ()

@@ -9,6 +9,7 @@ by its position and what is known of it in arrays; sizes come from a `git cat-fi
 
 from __future__ import annotations
 
+import mmap
 import os
 import subprocess
 import tempfile
@@ -182,6 +183,20 @@ class _Log:
             else:
                 time.sleep(_LOG_POLL)
 
+    def entries_at(self, paths: Iterable[bytes]) -> list[tuple[str, bytes, str, str]] | None:
+        """(commit, path, old blob, new blob) of each raw entry at one of `paths` in the whole
+        output, in its order ("" for a side that does not exist); None where the output went
+        through a pipe (not kept). Read once the log has ended."""
+        if self._out is None or self.proc.poll() is None:
+            return None
+        size = os.fstat(self._out.fileno()).st_size
+        if not size:
+            return []
+        with mmap.mmap(self._out.fileno(), size, access=mmap.ACCESS_READ) as data:
+            found = [entry for path in set(paths) for entry in _entries(data, path)]
+        found.sort(key=lambda entry: entry[0])
+        return [entry[1:] for entry in found]
+
     def errors(self) -> bytes:
         if self._err is None:
             return b""
@@ -195,6 +210,22 @@ class _Log:
         for stream in (self.proc.stdout, self._out, self._err):
             if stream is not None:
                 stream.close()
+
+
+def _entries(data: mmap.mmap, path: bytes) -> Iterator[tuple[int, str, bytes, str, str]]:
+    """(offset, commit, path, old, new) of the raw entries at `path`: a path field follows
+    its entry's ":modes ids status" field; a header field with the same text does not."""
+    needle = b"\0" + path + b"\0"
+    at = data.find(needle)
+    while at >= 0:
+        meta = data[data.rfind(b"\0", 0, at) + 1 : at].lstrip(b"\n")
+        header = data.rfind(b"\x01", 0, at)
+        fields = meta[1:].split()
+        if meta.startswith(b":") and len(fields) >= 5 and header >= 0:
+            commit = data[header + 1 : data.find(b"\0", header)].decode("ascii", "replace")
+            old, new = (side.decode("ascii") if side not in _NULL_IDS else "" for side in fields[2:4])
+            yield at, commit, path, old, new
+        at = data.find(needle, at + 1)
 
 
 def _parse_log(repo: Path, log: _Log, sizes: _SizeProbe) -> _History:
