@@ -372,19 +372,25 @@ def path_findings(
     held: list[Finding] = []
     suppressed = 0
     baselined: set[str] = set()
+    # A history holds each path at many commits: each rule reads each path once.
+    by_path: dict[str, list[Provenance]] = {}
     for place in places:
+        if place.path:
+            by_path.setdefault(place.path, []).append(place)
+    for path, seen in by_path.items():
         for rule in rules:
-            if not place.path or not suppressor.applies(rule, place.path):
+            if not suppressor.applies(rule, path):
                 continue
-            if suppressor.path_allowed(place.path):
-                suppressed += 1
-                continue
-            print_ = fingerprint(rule.id, place.path)
-            if print_ in suppressor.baseline:
-                baselined.add(print_)
-                continue
-            finding = _finding(rule, place, "", print_, None)
-            (held if suppressor.held(rule, finding, path_only=True) else findings).append(finding)
+            for place in seen:
+                if suppressor.path_allowed(path):
+                    suppressed += 1
+                    continue
+                print_ = fingerprint(rule.id, path)
+                if print_ in suppressor.baseline:
+                    baselined.add(print_)
+                    continue
+                finding = _finding(rule, place, "", print_, None)
+                (held if suppressor.held(rule, finding, path_only=True) else findings).append(finding)
     return findings, suppressed, baselined, held
 
 
