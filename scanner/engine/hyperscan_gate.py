@@ -43,12 +43,13 @@ __all__ = [
     "relax_longest_group",
 ]
 
-# The regex gate pays off on big scans; small ones (a commit, `rules check`) skip it. A
-# cached gate loads in milliseconds and is used from GATE_AFTER_BYTES on; building one
-# costs 10-15 CPU-s with the whole pack and saves about 0.13 s per MiB of code, so one is
-# built once GATE_COMPILE_AFTER_BYTES were scanned without it, in one run or over several
-# (where it has paid for itself).
-GATE_AFTER_BYTES = 4 * 1024 * 1024
+# The regex gates pay off on big scans; small ones (a commit, `rules check`) skip them.
+# Cached, both load in about 20 ms and are used from GATE_AFTER_BYTES on (before that, the
+# rare rules that fire compile their patterns: about 2 ms each); building them costs 7-10
+# CPU-s with the whole pack and saves about 0.13 s per MiB of code, so they are built once
+# GATE_COMPILE_AFTER_BYTES were scanned without them, in one run or over several (where
+# they have paid for themselves).
+GATE_AFTER_BYTES = 512 * 1024
 GATE_COMPILE_AFTER_BYTES = 128 * 1024 * 1024
 # Repeats bounded above this become open-ended in the gate: huge bounded repeats make
 # Hyperscan's compile take minutes, and an open repeat only matches more.
@@ -94,6 +95,11 @@ class HyperscanPrefilter:
         self._gate: Any = None
         self._gate_scratch: Any = None
         self._gated: frozenset[int] = frozenset()
+        # The other rules with keywords, in a gate of their own that reads only their
+        # windows (narrow): a window it rejects is never confirmed, nor its pattern compiled.
+        self._window_gate: Any = None
+        self._window_scratch: Any = None
+        self._window_gated: frozenset[int] = frozenset()
         self._gate_ready = not any(rule.keywords for rule in self._rules)
         self._scanned = 0
         self._next_look = GATE_AFTER_BYTES  # bytes scanned when the cache is next asked
@@ -105,10 +111,20 @@ class HyperscanPrefilter:
         as a user rule's). Known only when a gate is first looked for: small scans never ask."""
         return gateable_indices(self._rules)
 
+    @functools.cached_property
+    def _windowed(self) -> list[int]:
+        """The rules with keywords left out of the blob gate: gated on their windows only."""
+        return [i for i, rule in enumerate(self._rules) if rule.keywords and i not in self._gateable]
+
     @property
     def gated(self) -> frozenset[int]:
-        """Rules the regex gate covers (empty until it is built)."""
+        """Rules the blob gate covers (empty until it is built)."""
         return self._gated
+
+    @property
+    def window_gated(self) -> frozenset[int]:
+        """Rules the window gate covers (empty until it is built)."""
+        return self._window_gated
 
     def prepare(self, *, compile: bool = True) -> None:
         if self._gate_ready:
@@ -117,13 +133,20 @@ class HyperscanPrefilter:
 
         if self._key is None:
             self._key = gate_key(self._rules, sorted(self._gateable), _gate_signature())
-        built = load_gate(self._rules, sorted(self._gateable), build_gate if compile else None, key=self._key)
+        build = build_gate if compile else None
+        built = load_gate(self._rules, sorted(self._gateable), build, key=self._key)
         if built is MISSING:
+            return
+        windows = load_gate(self._rules, self._windowed, build, _gate_signature() + " windows")
+        if windows is MISSING:
             return
         self._gate_ready = True
         if built is not None:
             self._gate, self._gated = built
             self._gate_scratch = self._hs.Scratch(self._gate)
+        if windows is not None:
+            self._window_gate, self._window_gated = windows
+            self._window_scratch = self._hs.Scratch(self._window_gate)
 
     def _look_for_gate(self) -> None:
         """Every GATE_AFTER_BYTES scanned without a gate: load a cached one, else count the
@@ -171,27 +194,28 @@ class HyperscanPrefilter:
     def narrow(self, data: bytes, windows: dict[int, list[tuple[int, int]]]) -> dict[int, list[tuple[int, int]]]:
         """Gated rules keep only the windows where their gate matches inside the window.
 
-        The gate is a superset of the rule's pattern (assertions loosened, repeats opened, the
+        A gate is a superset of the rule's pattern (assertions loosened, repeats opened, the
         window's edges read as the ends of the input), so a window it rejects holds no match
-        the regex could find there. One scan per distinct window answers for every rule.
+        the regex could find there. One scan per distinct window and gate answers for every
+        rule.
         """
-        if self._gate is None:
+        if self._gate is None and self._window_gate is None:
             return windows
-        gated = self._gated
-        answers: dict[tuple[int, int], set[int]] = {}
-        scan = self._gate.scan
-        scratch = self._gate_scratch
+        gates = ((self._gate, self._gate_scratch), (self._window_gate, self._window_scratch))
+        answers: tuple[dict[tuple[int, int], set[int]], ...] = ({}, {})
         narrowed: dict[int, list[tuple[int, int]]] = {}
         for rule_index, rule_windows in windows.items():
-            if rule_index not in gated:
+            which = 0 if rule_index in self._gated else 1 if rule_index in self._window_gated else -1
+            if which < 0:
                 narrowed[rule_index] = rule_windows
                 continue
+            gate, scratch = gates[which]
             kept = []
             for window in rule_windows:
-                hits = answers.get(window)
+                hits = answers[which].get(window)
                 if hits is None:
-                    hits = answers[window] = set()
-                    scan(data[window[0] : window[1]], match_event_handler=_collector(hits), scratch=scratch)
+                    hits = answers[which][window] = set()
+                    gate.scan(data[window[0] : window[1]], match_event_handler=_collector(hits), scratch=scratch)
                 if rule_index in hits:
                     kept.append(window)
             if kept:

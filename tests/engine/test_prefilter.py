@@ -72,6 +72,7 @@ def test_both_backends_give_identical_findings_over_a_corpus(tmp_path: Path, mon
     assert fast.backend == "hyperscan" and slow.backend == "aho-corasick"
     # The gate must really be in play, or this test compares two identical code paths.
     assert len(fast.prefilter.gated) >= 10  # type: ignore[attr-defined]
+    assert len(fast.prefilter.window_gated) >= 10  # type: ignore[attr-defined]
     total = 0
     for number, blob in enumerate(corpus()):
         expected = _key(slow.scan(blob, str(number)))
@@ -161,9 +162,10 @@ def test_cache_is_reused_and_corrupt_entries_are_rebuilt(tmp_path: Path, monkeyp
     monkeypatch.setenv("KEYSWEEP_CACHE_DIR", str(cache))
     rules = [r for r in PACK if r.provider == "generic"]
     Matcher(rules, backend="hyperscan").prepare()
-    # One gate for all the rules, one for the multiline ones (scanner.engine.delta).
+    # The blob and window gates of the matcher's prefilter and of the multiline rules' own
+    # (scanner.engine.delta); one of them covers no rule here.
     entries = sorted(cache.glob("gate-*.hsdb"))
-    assert len(entries) == 2
+    assert len(entries) == 3
     for entry in entries:
         entry.write_bytes(b"[1, 2]\nnot a database")
     again = Matcher(rules, backend="hyperscan")
@@ -297,7 +299,7 @@ def test_a_gate_is_built_once_the_scans_without_one_add_up(tmp_path: Path, monke
     monkeypatch.setattr(hyperscan_gate, "GATE_COMPILE_AFTER_BYTES", 2 * GATE_AFTER_BYTES)
     rules = [r for r in PACK if r.provider == "generic"]
     secret = "-".join(["Tulip", "4471", "quartz"]).encode()  # built here: the repo scans clean
-    blob = b"x = 1\n" * (1 << 17) + b'password = "' + secret + b'"\n'
+    blob = b"x = 1\n" * (GATE_AFTER_BYTES // 24) + b'password = "' + secret + b'"\n'
     blobs = [blob] * (GATE_AFTER_BYTES // len(blob) + 2)
 
     def scanned() -> tuple[frozenset[int], list]:
@@ -307,7 +309,7 @@ def test_a_gate_is_built_once_the_scans_without_one_add_up(tmp_path: Path, monke
 
     first_gated, first = scanned()
     assert not first_gated and not list(cache.glob("gate-*.hsdb"))
-    second_gated, second = scanned()  # 4 MiB before, 4 MiB now: worth building
+    second_gated, second = scanned()  # one look before, one now: worth building
     assert second_gated and list(cache.glob("gate-*.hsdb"))
     third_gated, third = scanned()  # the cached gate, from the first look
     assert third_gated == second_gated
