@@ -9,6 +9,7 @@ whatever order the workers finish in.
 
 from __future__ import annotations
 
+import functools
 import signal
 import sys
 import threading
@@ -321,7 +322,10 @@ def _result(
     skipped = [*source.skipped(), *_reached_skips(source, merged.skipped)]
     path_rules = [rule for rule in rules if not rule.pattern]
     if path_rules:
-        built, dropped, based, kept_back = path_findings(_every_place(source, merged, skipped), path_rules, suppressor)
+        # Each path is asked once: a history holds it at many commits.
+        wanted = functools.cache(lambda path: any(suppressor.applies(rule, path) for rule in path_rules))
+        places = _every_place(source, merged, skipped, wanted)
+        built, dropped, based, kept_back = path_findings(places, path_rules, suppressor)
         findings.extend(built)
         held.extend(kept_back)
         suppressed += dropped
@@ -358,17 +362,25 @@ def _counts(source: Source, merged: _Merged) -> tuple[int, int, int]:
     return blobs, total, reused
 
 
-def _every_place(source: Source, merged: _Merged, skipped: Sequence[Skipped]) -> list[Provenance]:
-    """Every place the scan saw a file, read or skipped (binary, too large: a path-only rule
-    flags `.p12` files, which are binary), each once."""
+def _every_place(
+    source: Source, merged: _Merged, skipped: Sequence[Skipped], wanted: Callable[[str], bool]
+) -> list[Provenance]:
+    """Every place at a path `wanted` accepts where the scan saw a file, read or skipped
+    (binary, too large: a path-only rule flags `.p12` files, which are binary), each once."""
     places: dict[tuple[str, str | None], Provenance] = {}
+    listed = source.places_at(wanted)
     # Blobs an earlier scan matched clean (a datastore) may be left unread: still seen.
-    for blob_id in [*merged.sizes, *(known for known in merged.known if known not in merged.sizes)]:
+    seen = [*merged.sizes, *(known for known in merged.known if known not in merged.sizes)]
+    if listed is not None:
+        seen = [blob_id for blob_id in listed if blob_id in merged.sizes or blob_id in merged.known]
+    for blob_id in seen:
         if not source.reaches(blob_id):
             continue
         found = merged.found.get(blob_id)
-        for place in source.places(blob_id) or (found.provenance if found is not None else ()):
-            places.setdefault((place.path, place.commit), place)
+        at = listed[blob_id] if listed is not None else source.places(blob_id)
+        for place in at or (found.provenance if found is not None else ()):
+            if wanted(place.path):
+                places.setdefault((place.path, place.commit), place)
     for skip in skipped:
         if skip.path and skip.reason in ("binary", "too-large") and not skip.blob_id:
             places.setdefault((skip.path, None), Provenance(path=skip.path))

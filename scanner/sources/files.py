@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Container, Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -209,6 +209,9 @@ class FilesSource:
     def places(self, blob_id: str) -> tuple[Provenance, ...]:
         return ()
 
+    def places_at(self, wanted: Callable[[str], bool]) -> dict[str, tuple[Provenance, ...]] | None:
+        return None
+
     def skipped(self) -> Iterable[Skipped]:
         return self._skipped
 
@@ -257,6 +260,9 @@ class StdinSource:
 
     def places(self, blob_id: str) -> tuple[Provenance, ...]:
         return ()
+
+    def places_at(self, wanted: Callable[[str], bool]) -> dict[str, tuple[Provenance, ...]] | None:
+        return None
 
     def skipped(self) -> Iterable[Skipped]:
         return ()

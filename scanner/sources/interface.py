@@ -79,6 +79,12 @@ class Source(Protocol):
         every path and the commit that added it there); () keeps what the reader said."""
         ...
 
+    def places_at(self, wanted: Callable[[str], bool]) -> dict[str, tuple[Provenance, ...]] | None:
+        """Every blob seen at a path that `wanted` accepts, with its places at such paths,
+        when the source knows them without asking each blob (history: a path-only rule reads
+        a few of thousands of paths); None: ask `places` of each blob instead."""
+        ...
+
     def skipped(self) -> Iterable[Skipped]:
         """What the source left out without reading it (too large, a submodule, missing)."""
         ...

@@ -12,7 +12,7 @@ in one batch, each matched by what changed from the version before it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Container, Iterable, Iterator, Sequence, Sized
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence, Sized
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -128,6 +128,9 @@ class HistorySource:
     def places(self, blob_id: str) -> tuple[Provenance, ...]:
         found = self._listing.places(bytes.fromhex(blob_id)) if self._listing is not None else None
         return found or ()
+
+    def places_at(self, wanted: Callable[[str], bool]) -> dict[str, tuple[Provenance, ...]] | None:
+        return self._listing.places_at(wanted) if self._listing is not None else None
 
     def changes_at(self, paths: Iterable[str]) -> list[tuple[str, str, str, str]] | None:
         """(commit, path, old blob, new blob) of every change at `paths` in the log that

@@ -16,7 +16,7 @@ import tempfile
 import time
 from array import array
 from binascii import unhexlify
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -473,6 +473,26 @@ class Listing:
     def places(self, raw: bytes) -> tuple[Provenance, ...] | None:
         position = self.history.blobs.get(raw)
         return None if position is None else _provenance(self.history, position, {})
+
+    def places_at(self, wanted: Callable[[str], bool]) -> dict[str, tuple[Provenance, ...]]:
+        """Blob id -> its places at the paths `wanted` accepts (each path asked once)."""
+        history = self.history
+        paths: dict[int, str] = {}
+        accepted = set()
+        for index, raw in enumerate(history.paths):
+            paths[index] = path = decode_path(raw)
+            if wanted(path):
+                accepted.add(index)
+        if not accepted:
+            return {}
+        first = history.first_path
+        positions = {p for p, index in enumerate(first) if index in accepted}
+        positions.update(p for p, extra in history.more.items() if accepted.intersection(extra[0::2]))
+        found = {}
+        for position in sorted(positions):
+            at = [(i, c) for i, c in history.places(position) if i in accepted]
+            found[history.keys[position].hex()] = tuple(_place(history, i, c, paths) for i, c in at)
+        return found
 
     def first_path(self, position: int) -> str:
         return decode_path(self.history.paths[self.history.first_path[position]])

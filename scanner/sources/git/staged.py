@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Container, Iterable, Iterator, Mapping
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -206,6 +206,9 @@ class StagedSource:
 
     def places(self, blob_id: str) -> tuple[Provenance, ...]:
         return ()
+
+    def places_at(self, wanted: Callable[[str], bool]) -> dict[str, tuple[Provenance, ...]] | None:
+        return None
 
     def reaches(self, blob_id: str) -> bool:
         return True

@@ -3,7 +3,8 @@ history, the commit that first added it, the last commit that removed it, and ho
 branches still reach a commit that added it. An auditor reports these first.
 
 Five git calls whatever the number of findings: the ref's tree, the ref's log, two
-batches of blobs those name, and the commit graph of every branch. After a scan of the
+batches of blobs those name, and the commit graph of every branch (read meanwhile, in a
+thread of its own). After a scan of the
 whole history the changes to the findings' files are read from the log that listed the
 blobs (a second `git log --raw` costs as much again: 2 s on 35,000 commits, and limited to
 the files, git's pathspec matching grows faster than the number of files: 8 s for 47), and
@@ -13,6 +14,7 @@ the ref's log is only its commits, in order.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from scanner.errors import SourceError
@@ -45,12 +47,17 @@ def standings(repo: Path, ref: str, findings: Sequence[Finding], changes: Change
     # A finding names the first version of each file that held its secret; later versions
     # that still hold it are not among its places, so content decides, not blob ids.
     holds = _Holds(repo, secrets, {fp: {p.blob_id for p in found if p.blob_id} for fp, found in places.items()})
-    at_ref = _tree(repo, ref)
-    paths = {fp: sorted({p.file for p in found}) for fp, found in places.items()}
-    holds.prefetch(at_ref[path] for ps in paths.values() for path in ps if path in at_ref)
-    present = {fp: any(holds(fp, at_ref[path]) for path in ps if path in at_ref) for fp, ps in paths.items()}
-    removals = _removals(repo, ref, {fp: ps for fp, ps in paths.items() if not present[fp]}, holds, changes)
-    branches = _branch_counts(repo, {fp: {p.commit for p in found if p.commit} for fp, found in places.items()})
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # The branch graph needs nothing else: git walks it while the rest is worked out.
+        counting = pool.submit(
+            _branch_counts, repo, {fp: {p.commit for p in found if p.commit} for fp, found in places.items()}
+        )
+        at_ref = _tree(repo, ref)
+        paths = {fp: sorted({p.file for p in found}) for fp, found in places.items()}
+        holds.prefetch(at_ref[path] for ps in paths.values() for path in ps if path in at_ref)
+        present = {fp: any(holds(fp, at_ref[path]) for path in ps if path in at_ref) for fp, ps in paths.items()}
+        removals = _removals(repo, ref, {fp: ps for fp, ps in paths.items() if not present[fp]}, holds, changes)
+        branches = counting.result()
     result = {}
     for fp, found in places.items():
         first = min(found, key=lambda p: (p.order is None, p.order or 0, p.date or ""))

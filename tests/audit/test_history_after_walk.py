@@ -1,6 +1,7 @@
-"""Where a finding was removed, read from the scan's own log of the whole history, is what
-the ref's own `git log` says: on a history with merges, a branch that is never merged, a
-secret removed twice, and a merge that drops one itself."""
+"""What a history scan works out after the walk from its own log, not from git again: where
+a finding was removed is what the ref's own `git log` says (on a history with merges, a
+branch that is never merged, a secret removed twice, and a merge that drops one itself),
+and a path-only rule sees every path a blob was added at."""
 
 from __future__ import annotations
 
@@ -100,3 +101,19 @@ def test_a_range_scan_asks_git_limited_to_the_files(history, capsys, monkeypatch
     found = _standing([str(repo), "--since", first, "--min-confidence", "low"], capsys, monkeypatch)
     assert calls, "git was not asked"
     assert found["d.env"] == (False, at["d"])
+
+
+def test_a_path_only_rule_finds_a_blob_at_its_second_path(tmp_path: Path, capsys, monkeypatch) -> None:
+    """The history's places are asked only at the paths a path-only rule accepts: a blob first
+    added elsewhere and then copied to `config/master.key` is found there, at that commit."""
+    repo = tmp_path / "repo"
+    (repo / "config").mkdir(parents=True)
+    git(repo, "init", "-q", "-b", "main")
+    key = "".join(f"{n:02x}" for n in range(16))  # a Rails master key is 32 hex digits
+    _commit(repo, "notes", **{"notes.txt": key + "\n"})
+    copied = _commit(repo, "copy", **{"config/master.key": key + "\n"})
+    result = run_cli(
+        ["git", str(repo), "--format", "json", "--no-progress", "--no-group"], capsys=capsys, monkeypatch=monkeypatch
+    )
+    found = [(f["file"], f["commit"]) for f in json.loads(result.out) if f["rule_id"].endswith("rails-master-key")]
+    assert found == [("config/master.key", copied)], result.out
