@@ -58,8 +58,9 @@ def _text_files(root: Path) -> Iterator[bytes]:
             yield data
 
 
-def measure(keywords: Sequence[bytes], root: Path) -> dict[str, float]:
-    """The share of the text files under `root` that hold each keyword (any case)."""
+def measure(keywords: Sequence[bytes], root: Path) -> dict[str, int]:
+    """The share of the text files under `root` that hold each keyword (any case), in
+    parts per million (integers: a decimal fraction next to "pass" reads as a password)."""
     import hyperscan
 
     db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
@@ -74,10 +75,10 @@ def measure(keywords: Sequence[bytes], root: Path) -> dict[str, float]:
         for index in hits:
             counts[index] += 1
         files += 1
-    return {k.decode("utf-8"): round(c / max(files, 1), 6) for k, c in zip(keywords, counts, strict=True)}
+    return {k.decode("utf-8"): round(1e6 * c / max(files, 1)) for k, c in zip(keywords, counts, strict=True)}
 
 
-def frequencies(keywords: Sequence[bytes], remeasure: bool) -> dict[str, float]:
+def frequencies(keywords: Sequence[bytes], remeasure: bool) -> dict[str, int]:
     known = {} if remeasure else dict(keyword_frequency())
     missing = [k for k in keywords if k.decode("utf-8") not in known]
     if missing:

@@ -56,10 +56,10 @@ GATE_COMPILE_AFTER_BYTES = 128 * 1024 * 1024
 _REPEAT_LIMIT = 64
 _REPEAT_FLOOR = 64
 _CACHE_MIN_KEYWORDS = 64
-# A keyword found in more than this share of the files of real code (keyword_frequency.json)
-# is common: its rules are gated. Below it, confirming a rule's few windows by regex costs
-# less than the rule's place in the gate, which every gated blob pays for.
-COMMON_KEYWORD = 0.001
+# A keyword found in more than this share of the files of real code (keyword_frequency.json,
+# parts per million) is common: its rules are in the blob gate. Below it, gating a rule's few
+# windows costs less than its place in the blob gate, which every gated blob pays for.
+COMMON_KEYWORD = 1000
 
 
 class HyperscanPrefilter:
@@ -334,23 +334,24 @@ _FREQUENCY_FILE = Path(__file__).with_name("keyword_frequency.json")
 
 
 @functools.lru_cache(maxsize=1)
-def keyword_frequency(path: Path = _FREQUENCY_FILE) -> Mapping[str, float]:
-    """The shipped share of files of real code that hold each pack keyword (lowercased),
-    written by scripts/gate_choices.py; {} when missing or unreadable (every rule gated)."""
+def keyword_frequency(path: Path = _FREQUENCY_FILE) -> Mapping[str, int]:
+    """The shipped share of files of real code that hold each pack keyword (lowercased), in
+    parts per million, written by scripts/gate_choices.py; {} when missing or unreadable
+    (every rule gated)."""
     try:
         table = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    shares = table.get("frequency") if isinstance(table, dict) else None
+    shares = table.get("parts_per_million") if isinstance(table, dict) else None
     return shares if isinstance(shares, dict) else {}
 
 
-def is_common(keyword: bytes, frequency: Mapping[str, float]) -> bool:
+def is_common(keyword: bytes, frequency: Mapping[str, int]) -> bool:
     share = frequency.get(keyword.decode("utf-8", "replace"))
     return share is None or share > COMMON_KEYWORD
 
 
-def gateable_indices(rules: Sequence[Rule], frequency: Mapping[str, float] | None = None) -> frozenset[int]:
+def gateable_indices(rules: Sequence[Rule], frequency: Mapping[str, int] | None = None) -> frozenset[int]:
     """Indices of the rules a gate should cover: a pattern, and a common keyword (by
     `frequency`, default the shipped table)."""
     frequency = keyword_frequency() if frequency is None else frequency
