@@ -49,7 +49,8 @@ def match_blob(matcher: Matcher, blob: Blob, base_matches: Sequence[Match] | Non
     if derivation is None or base_matches is None:
         return matcher.scan(blob.data, blob.id, where=where)
     found = zones(blob.data, derivation)
-    kept = matcher.scan_regions(blob.data, [Region(c.region, c.zone) for c in found], blob.id, where=where)
+    regions = [Region(c.region, c.zone) for c in found]
+    kept = matcher.scan_regions(blob.data, regions, blob.id, where=where, base_id=derivation.base)
     if kept is None:
         return matcher.scan(blob.data, blob.id, where=where)
     # No match kept here overlaps a carried one: a match found near a zone sees the same

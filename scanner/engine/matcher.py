@@ -37,6 +37,8 @@ _BUDGET_BYTES = 1024 * 1024
 _TIMEOUT_LIMIT = 3
 # Between regions matched in one call: blank lines, so no keyword window spans two.
 _SEPARATOR = b"\n\n\n\n"
+# Ids of blobs known to hold no keyword of the rules that reach past their lines, at most.
+_NO_WIDE_KEPT = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,10 @@ class Matcher:
         wide = [rule for rule in self.rules if rule.multiline or not rule.keywords]
         self._wide = build_prefilter(wide, self.prefilter.name) if wide else None
         self._wide_indices = frozenset(i for i, rule in enumerate(self.rules) if rule.multiline or not rule.keywords)
+        self._wide_keywords = frozenset(k for i in self._wide_indices for k in rule_keywords(self.rules[i]))
+        # Blobs (by id) that hold none of those rules' keywords: a version derived from one
+        # holds none either unless its regions do, so the whole version need not be read.
+        self._no_wide: set[str] = set()
         # Where base64 runs may be (Hyperscan only; the fallback searches everything, same result).
         self._run_lines = LineFinder(RUN_PREFIX) if self.prefilter.name == "hyperscan" else None
         self._timeouts: dict[int, int] = defaultdict(int)
@@ -124,7 +130,7 @@ class Matcher:
         return self._scan(data, blob_id, where=where)
 
     def scan_regions(
-        self, data: bytes, regions: Sequence[Region], blob_id: str = "", *, where: str = ""
+        self, data: bytes, regions: Sequence[Region], blob_id: str = "", *, where: str = "", base_id: str = ""
     ) -> list[Match] | None:
         """The matches of `data` inside each region's `keep` part, each with line 0 and
         end_line the number of lines it spans (the caller numbers them in the whole blob);
@@ -135,12 +141,12 @@ class Matcher:
         one line either side of its keyword, so none reaches from one region into the next,
         and a region keeps its own lines whole (each ends in a newline, but the blob's last).
         """
-        if self._wide is not None and self._wide.fired(data):
-            return None
         if sum(end - start for start, end in (region.span for region in regions)) >= len(data):
             return None
         parts = [data[start:end] for start, end in (region.span for region in regions)]
         joined = _SEPARATOR.join(parts)
+        if self._wide is not None and self._wide_may_match(data, joined, blob_id, base_id):
+            return None
         offsets = []  # start of each region in `joined`
         at = 0
         for part in parts:
@@ -156,12 +162,36 @@ class Matcher:
                 kept.append(replace(match, start=start, end=end, line=0, end_line=match.end_line - match.line))
         return kept
 
+    def _wide_may_match(self, data: bytes, joined: bytes, blob_id: str, base_id: str) -> bool:
+        """Whether a rule that reaches past its lines may match in `data`, a version of
+        `base_id` whose changed lines (with their context) are `joined`. A keyword of such a
+        rule in `data` but in none of the base lies in the changed lines: a copied piece holds
+        only the base's bytes, and a keyword across a seam is on lines the regions hold whole."""
+        assert self._wide is not None
+        if base_id in self._no_wide and not self._wide.fired_keywords(joined)[1]:
+            fired, present = self._wide.fired_keywords(b"")  # the rules without keywords
+        else:
+            fired, present = self._wide.fired_keywords(data)
+        if not present:
+            self._remember_no_wide(blob_id)
+        return bool(fired)
+
+    def _remember_no_wide(self, blob_id: str) -> None:
+        if not blob_id:
+            return
+        if len(self._no_wide) >= _NO_WIDE_KEPT:
+            self._no_wide.clear()  # only speed depends on it; bases come just before their versions
+        self._no_wide.add(blob_id)
+
     def _scan(self, data: bytes, blob_id: str, *, depth: int = 0, where: str = "", local: bool = False) -> list[Match]:
         """`local`: leave out the rules whose matches reach past the lines around a keyword
         (for lines cut out of a blob where none of them matches: joined, such lines could
         make a match the blob does not hold)."""
         texts = LineTexts(data, INLINE_ALLOW_MARKERS)
-        candidates = self._confirm(data, self._windows(data, local=local), where=where)
+        windows, present = self._windows(data, local=local)
+        if not (depth or local or present & self._wide_keywords):
+            self._remember_no_wide(blob_id)  # a base its versions can be matched against
+        candidates = self._confirm(data, windows, where=where)
         matches = _deduplicate(self._to_matches(data, blob_id, candidates, texts), self._priorities, self._scopes)
         if depth < MAX_DECODE_DEPTH:
             # Base64 values that decode to text are scanned again, decoded (scanner.engine.decode).
@@ -181,7 +211,7 @@ class Matcher:
     def candidates(self, data: bytes) -> list[Candidate]:
         """Every regex match with its verdict, for `rules check` and debugging."""
         found = []
-        for index, start, end, _, _, _ in self._confirm(data, self._windows(data), keep_dropped=True):
+        for index, start, end, _, _, _ in self._confirm(data, self._windows(data)[0], keep_dropped=True):
             rule = self.rules[index]
             secret = data[start:end].decode("utf-8", "replace")
             dropped, confidence = self._verdict(index, data, start, end)
@@ -204,9 +234,12 @@ class Matcher:
             if rule.provider == "generic":
                 self._compile(index)
 
-    def _windows(self, data: bytes, *, local: bool = False) -> dict[int, list[tuple[int, int]]]:
+    def _windows(
+        self, data: bytes, *, local: bool = False
+    ) -> tuple[dict[int, list[tuple[int, int]]], frozenset[bytes]]:
         """Per rule that may match, merged byte ranges around its keyword hits (a line either
-        side, at most lines.REACH bytes on long lines; see scanner.engine.lines).
+        side, at most lines.REACH bytes on long lines; see scanner.engine.lines); and the
+        keywords that occur in `data`.
 
         The prefilter only says which rules to look at; the windows come from the keyword
         hits alone, so they are the same whichever prefilter backend ran.
@@ -215,7 +248,7 @@ class Matcher:
         if local and fired:
             fired = [index for index in fired if index not in self._wide_indices]
         if not fired:
-            return {}
+            return {}, present
         lowered = data.lower()
         by_keyword: dict[tuple[bytes, bool], list[tuple[int, int]]] = {}
         windows: dict[int, list[tuple[int, int]]] = {}
@@ -238,7 +271,7 @@ class Matcher:
                 windows[rule_index] = parts[0]
             elif parts:
                 windows[rule_index] = merge(sorted(w for part in parts for w in part))
-        return self.prefilter.narrow(data, windows)
+        return self.prefilter.narrow(data, windows), present
 
     def _confirm(
         self,

@@ -422,3 +422,40 @@ def test_an_edit_scan_keeps_matches_that_share_their_span() -> None:
     new = inserted + old
     edit = Derivation("old", ((0, len(inserted), -1), (len(inserted), len(new), 0)), len(old))
     assert by_edit(matcher, new, edit, old_matches) == matcher.scan(new, "new")
+
+
+@pytest.mark.parametrize("backend", available_backends())
+def test_a_version_of_a_base_without_multiline_keywords_is_still_matched_whole_where_one_appears(
+    backend: str,
+) -> None:
+    """A base holding no keyword of the rules that reach past their lines lets its versions
+    skip reading themselves whole for one, unless their changed lines hold one: a keyword
+    split by an edit, or made by joining two lines, still sends the version to a whole scan.
+    Versions are named by their content, as in a history, so each is the next one's base."""
+    import hashlib
+
+    matcher = Matcher(PACK, backend=backend)
+    matcher.prepare()
+    wide = sorted(matcher._wide_keywords)
+    assert wide
+    # Halves of the keywords, so that joins and edits build whole ones across a seam.
+    samples = [k[:cut] for k in wide for cut in (1, len(k) // 2)] + [k[len(k) // 2 :] for k in wide]
+    samples += [s.encode("utf-8") for rule in PACK if rule.multiline for s in rule.examples]
+    rnd = random.Random(23)
+    made = inferred = 0
+    for blob in [b for b in corpus(seed=6, files=4) if len(b) < 16384]:
+        old = blob.lower().replace(b"begin", b"be_in").replace(b"data:", b"data=")
+        old_id = hashlib.sha1(old).hexdigest()
+        old_matches = matcher.scan(old, old_id)
+        for _ in range(30):
+            new = old
+            for _ in range(rnd.choice([1, 2])):
+                new = _edit(rnd, new, samples)
+            new_id = hashlib.sha1(new).hexdigest()
+            clean_base = old_id in matcher._no_wide
+            found = match_blob(matcher, Blob(new_id, new, (), derive(new, old, old_id)), old_matches)
+            assert found == matcher.scan(new, new_id), new
+            inferred += clean_base
+            made += any(k in new.lower() for k in wide) and not any(k in old.lower() for k in wide)
+            old, old_id, old_matches = new, new_id, found
+    assert inferred > 20 and made > 5  # both sides: versions inferred clean, keywords made
