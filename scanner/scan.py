@@ -227,19 +227,21 @@ def _run_units(units: Iterator[Unit], submit: Callable[[Unit], None], drain: Cal
     drain()
 
 
-def _prepare(matcher: Matcher, plan: Plan) -> None:
+def _prepare(matcher: Matcher, plan: Plan, *, shared: bool) -> None:
+    """`shared`: workers will fork from this process and share what is built here."""
     if plan.size >= GATE_COMPILE_AFTER_BYTES:
         # A scan this large is worth the gate's compile, once (it is cached on disk).
-        matcher.prepare()
+        matcher.prepare(patterns=shared)
     elif plan.size >= GATE_AFTER_BYTES:
         # A cached gate only (building one pays past GATE_COMPILE_AFTER_BYTES); the generic
-        # patterns, which nearly every code base needs, once for all workers.
-        matcher.prepare(compile=False, patterns=True)
+        # patterns, which nearly every code base needs, once for all workers. Alone, this
+        # process compiles only the patterns its gates let through.
+        matcher.prepare(compile=False, patterns=shared)
 
 
 def _run_inline(matcher: Matcher, source: Source, merged: _Merged) -> None:
     plan = source.plan(1, merged, shared=True)
-    _prepare(matcher, plan)
+    _prepare(matcher, plan, shared=False)
     _run_units(
         plan.units, lambda unit: merged.add(_work(matcher, plan.reader, unit, merged.known, merged.check)), lambda: None
     )
@@ -250,7 +252,7 @@ def _run_pool(matcher: Matcher, source: Source, merged: _Merged, jobs: int, back
 
     fork = _can_fork()
     plan = source.plan(jobs, merged, shared=fork)
-    _prepare(matcher, plan)
+    _prepare(matcher, plan, shared=fork)
     if fork:
         # Load the cached gate once for all workers; a small scan never compiles it.
         matcher.prepare(compile=False)
