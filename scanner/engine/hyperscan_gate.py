@@ -103,7 +103,8 @@ class HyperscanPrefilter:
         self._gate_ready = not any(rule.keywords for rule in self._rules)
         self._scanned = 0
         self._next_look = GATE_AFTER_BYTES  # bytes scanned when the cache is next asked
-        self._key: str | None = None
+        self._key: str | None = None  # the blob gate's (gate_key), and the window gate's
+        self._window_key = ""
 
     @functools.cached_property
     def _gateable(self) -> frozenset[int]:
@@ -132,12 +133,15 @@ class HyperscanPrefilter:
         from scanner.engine.cache import MISSING, gate_key, load_gate
 
         if self._key is None:
-            self._key = gate_key(self._rules, sorted(self._gateable), _gate_signature())
+            # Keyed once: a scan without a cached gate looks for one every GATE_AFTER_BYTES.
+            signature = _gate_signature()
+            self._window_key = gate_key(self._rules, self._windowed, signature + " windows")
+            self._key = gate_key(self._rules, sorted(self._gateable), signature)
         build = build_gate if compile else None
         built = load_gate(self._rules, sorted(self._gateable), build, key=self._key)
         if built is MISSING:
             return
-        windows = load_gate(self._rules, self._windowed, build, _gate_signature() + " windows")
+        windows = load_gate(self._rules, self._windowed, build, key=self._window_key)
         if windows is MISSING:
             return
         self._gate_ready = True
