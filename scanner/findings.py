@@ -381,14 +381,14 @@ def path_findings(
         for rule in rules:
             if not suppressor.applies(rule, path):
                 continue
+            if suppressor.path_allowed(path):
+                suppressed += len(seen)
+                continue
+            print_ = fingerprint(rule.id, path)
+            if print_ in suppressor.baseline:
+                baselined.add(print_)
+                continue
             for place in seen:
-                if suppressor.path_allowed(path):
-                    suppressed += 1
-                    continue
-                print_ = fingerprint(rule.id, path)
-                if print_ in suppressor.baseline:
-                    baselined.add(print_)
-                    continue
                 finding = _finding(rule, place, "", print_, None)
                 (held if suppressor.held(rule, finding, path_only=True) else findings).append(finding)
     return findings, suppressed, baselined, held

@@ -371,10 +371,11 @@ def _every_place(
     (binary, too large: a path-only rule flags `.p12` files, which are binary), each once."""
     places: dict[tuple[str, str | None], Provenance] = {}
     listed = source.places_at(wanted)
-    # Blobs an earlier scan matched clean (a datastore) may be left unread: still seen.
-    seen = [*merged.sizes, *(known for known in merged.known if known not in merged.sizes)]
     if listed is not None:
         seen = [blob_id for blob_id in listed if blob_id in merged.sizes or blob_id in merged.known]
+    else:
+        # Blobs an earlier scan matched clean (a datastore) may be left unread: still seen.
+        seen = [*merged.sizes, *(known for known in merged.known if known not in merged.sizes)]
     for blob_id in seen:
         if not source.reaches(blob_id):
             continue

@@ -4,11 +4,10 @@ branches still reach a commit that added it. An auditor reports these first.
 
 Five git calls whatever the number of findings: the ref's tree, the ref's log, two
 batches of blobs those name, and the commit graph of every branch (read meanwhile, in a
-thread of its own). After a scan of the
-whole history the changes to the findings' files are read from the log that listed the
-blobs (a second `git log --raw` costs as much again: 2 s on 35,000 commits, and limited to
-the files, git's pathspec matching grows faster than the number of files: 8 s for 47), and
-the ref's log is only its commits, in order.
+thread of its own). After a scan of the whole history the changes to the findings' files
+are read from the log that listed the blobs (a second `git log --raw` costs as much again:
+2 s on 35,000 commits, and limited to the files, git's pathspec matching grows faster than
+the number of files: 8 s for 47), and the ref's log is only its commits, in order.
 """
 
 from __future__ import annotations
